@@ -1,0 +1,261 @@
+"""The arithmetic rules: pure functions from a loaded document to a list of problems.
+
+Each rule has a stable id (``RULES``). A problem points at the stated value that is
+wrong, so an editor jumps straight to the cell, and carries the value the arithmetic
+gives (``expected``) and the value the document states (``actual``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from . import numbers
+from .figures import compute, line_amount, part_amount
+from .model import Document, Path, Problem, Project, path_str
+
+RULES: dict[str, str] = {
+    "budget-total": "예산 총괄 계 = 과목 합계 (A·B 각각)",
+    "budget-diff": "증감 = (B) − (A)",
+    "budget-rate": "증감률 = (B−A)×100/(A), 사사오입; (A)=0이면 100, 둘 다 0이면 0",
+    "basis-formula": "산출근거 산식(원) ÷ 1,000 = 적힌 천원 금액",
+    "basis-formula-syntax": "산출근거 산식을 읽을 수 있어야 함",
+    "basis-parts": "○ 항목 금액 = 그 아래 - 항목 합계",
+    "basis-item": "과목별 ○ 항목 합계 = 그 과목의 (B)",
+    "basis-missing": "예산이 있는 과목에는 산출근거가 있어야 함 (경고)",
+    "funding-total": "국비 + 시비 = 사업비 (당해년도)",
+    "funding-budget": "사업비 (당해년도) = 예산 총괄 계 (B)",
+    "schedule-total": "추진일정 계 = 행 합계",
+    "schedule-budget": "추진일정 합계 = 예산 총괄 계 (B)",
+    "settlement-available": "예산현액 = 최종예산 + 전년이월 + 예산변경",
+    "settlement-balance": "집행잔액 = 예산현액 − 집행액 − 차년이월 (또는 예산현액 − 집행액)",
+    "years": "추진실적은 Y−3..Y−1년, 결산은 Y−4..Y−2년, 연속; 사업기간 시작 ≤ 종료",
+    "negative-amount": "음수는 증감, 증감률, 예산변경에만 쓸 수 있음",
+}
+
+
+def _value(n: int | Decimal) -> int | str:
+    if isinstance(n, Decimal):
+        return int(n) if n == n.to_integral_value() else str(n.normalize())
+    return n
+
+
+class _Checker:
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.problems: list[Problem] = []
+
+    def add(self, path: Path, rule: str, message: str, expected: int | Decimal | None = None,
+            actual: int | Decimal | None = None, severity: str = "error") -> None:
+        line, col = self.doc.source.where(path)
+        self.problems.append(
+            Problem(
+                self.doc.source.file, line, col, rule, message, path_str(path),
+                "warning" if severity == "warning" else "error",
+                None if expected is None else _value(expected),
+                None if actual is None else _value(actual),
+            )
+        )
+
+    def compare(self, path: Path, rule: str, what: str, expected: int, actual: int | None) -> None:
+        """Report when the stated ``actual`` differs from the computed ``expected`` (천원)."""
+        if actual is not None and actual != expected:
+            self.add(path, rule, f"{what} {numbers.won(expected)}천원인데 {numbers.won(actual)}천원으로 적혀 있습니다",
+                     expected, actual)
+
+
+def _amount_paths(project: Project) -> Iterator[tuple[Path, int | None]]:
+    """Every amount that must not be negative, with its path."""
+    f = project.overview.funding
+    yield ("overview", "total"), project.overview.total
+    for key in ("national", "city", "district", "other"):
+        yield ("overview", "funding", key), getattr(f, key)
+    total = project.budget.total
+    if total:
+        yield ("budget", "total", "previous"), total.previous
+        yield ("budget", "total", "current"), total.current
+    for i, item in enumerate(project.budget.items):
+        yield ("budget", "items", i, "previous"), item.previous
+        yield ("budget", "items", i, "current"), item.current
+        for j, line in enumerate(item.basis):
+            yield ("budget", "items", i, "basis", j, "amount"), line.amount
+            for k, part in enumerate(line.parts):
+                yield ("budget", "items", i, "basis", j, "parts", k, "amount"), part.amount
+    yield ("schedule", "total"), project.schedule.total
+    for i, row in enumerate(project.schedule.rows):
+        yield ("schedule", "rows", i, "amount"), row.amount
+    for i, s in enumerate(project.settlement):
+        for key in ("final_budget", "carried_in", "available", "spent", "carried_out", "balance"):
+            yield ("settlement", i, key), getattr(s, key)
+
+
+def _check_budget(c: _Checker, project: Project) -> None:
+    fig = compute(project)
+    decimals = fig.rate_decimals
+    stated = project.budget.total
+    base: Path = ("budget", "total")
+    if stated:
+        c.compare((*base, "previous"), "budget-total", "예산 총괄 계 (A)는 과목 합계",
+                  sum(i.previous for i in project.budget.items), stated.previous)
+        c.compare((*base, "current"), "budget-total", "예산 총괄 계 (B)는 과목 합계",
+                  sum(i.current for i in project.budget.items), stated.current)
+    rows = [(base, "계", fig.total.previous, fig.total.current, stated.change if stated else None,
+             stated.rate if stated else None)]
+    rows += [(("budget", "items", i), it.name, it.previous, it.current, it.change, it.rate)
+             for i, it in enumerate(project.budget.items)]
+    for path, name, a, b, change, rate in rows:
+        c.compare((*path, "change"), "budget-diff", f"'{name}' 증감 (B−A)는 {numbers.won(b)} − {numbers.won(a)} =",
+                  b - a, change)
+        if rate is not None:
+            expected = numbers.change_rate(a, b, decimals)
+            if rate != expected:
+                c.add((*path, "rate"), "budget-rate",
+                      f"'{name}' 증감률은 {numbers.rate_text(expected, decimals)}인데 "
+                      f"{numbers.rate_text(rate, max(decimals, -rate.as_tuple().exponent))}(으)로 적혀 있습니다",
+                      expected, rate)
+
+
+def _check_basis(c: _Checker, project: Project) -> None:
+    rounding = project.conventions.formula_rounding
+    for i, item in enumerate(project.budget.items):
+        ipath: Path = ("budget", "items", i)
+        if not item.basis:
+            if item.current:
+                c.add(ipath, "basis-missing", f"'{item.name}'의 산출근거가 없습니다", severity="warning")
+            continue
+        for j, line in enumerate(item.basis):
+            lpath: Path = (*ipath, "basis", j)
+            _check_formula(c, lpath, line.formula, line.amount, rounding)
+            for k, part in enumerate(line.parts):
+                _check_formula(c, (*lpath, "parts", k), part.formula, part.amount, rounding)
+            if line.parts:
+                expected = sum(part_amount(p, rounding) for p in line.parts)
+                stated = line.amount
+                if stated is None and line.formula:
+                    from .figures import formula_amount
+
+                    stated = formula_amount(line, rounding)
+                c.compare((*lpath, "amount"), "basis-parts", f"○ '{line.label}'은(는) 아래 - 항목 합계", expected, stated)
+        total = sum(line_amount(line, rounding) for line in item.basis)
+        if total != item.current:
+            c.add((*ipath, "current"), "basis-item",
+                  f"'{item.name}' 예산액 (B)는 산출근거 합계 {numbers.won(total)}천원인데 "
+                  f"{numbers.won(item.current)}천원으로 적혀 있습니다", total, item.current)
+
+
+def _check_formula(c: _Checker, path: Path, formula: str | None, amount: int | None, rounding: str) -> None:
+    if not formula:
+        return
+    try:
+        result = numbers.evaluate_formula(formula)
+    except numbers.FormulaError as exc:
+        line, col = c.doc.source.where((*path, "formula"))
+        c.problems.append(Problem(c.doc.source.file, line, col, "basis-formula-syntax",
+                                  f"산식 '{formula}'을(를) 읽을 수 없습니다: {exc.message}", path_str((*path, "formula"))))
+        return
+    shown = numbers.formula_display(formula)
+    thousand = numbers.won_to_thousand(result.value, rounding)
+    if thousand is None:
+        c.add((*path, "formula"), "basis-formula",
+              f"{shown} = {result.value:,}원은 천원 단위로 나누어떨어지지 않습니다 (반올림 방식을 conventions.formula_rounding에 적으세요)")
+        return
+    if amount is not None and amount != thousand:
+        c.add((*path, "amount"), "basis-formula",
+              f"{shown} = {numbers.won(thousand)}천원인데 {numbers.won(amount)}천원으로 적혀 있습니다", thousand, amount)
+
+
+def _check_funding(c: _Checker, project: Project) -> None:
+    fig = compute(project)
+    ov = project.overview
+    f = ov.funding
+    if f.national is not None or f.city is not None:
+        in_budget = (f.national or 0) + (f.city or 0)
+        if ov.total is not None:
+            c.compare(("overview", "total"), "funding-total",
+                      f"사업비 (당해년도)는 국비 {numbers.won(f.national or 0)} + 시비 {numbers.won(f.city or 0)} =",
+                      in_budget, ov.total)
+    if fig.project_total != fig.total.current:
+        path: Path = ("overview", "total") if ov.total is not None else ("overview", "funding")
+        c.add(path, "funding-budget",
+              f"사업비 (당해년도)는 예산 총괄 계 (B) {numbers.won(fig.total.current)}천원인데 "
+              f"{numbers.won(fig.project_total)}천원으로 적혀 있습니다", fig.total.current, fig.project_total)
+
+
+def _check_schedule(c: _Checker, project: Project) -> None:
+    sched = project.schedule
+    if not sched.rows and sched.total is None:
+        return
+    rows = sum(r.amount for r in sched.rows)
+    c.compare(("schedule", "total"), "schedule-total", "추진일정 계는 행 합계", rows, sched.total)
+    budget = compute(project).total.current
+    if rows != budget:
+        path: Path = ("schedule", "rows") if sched.rows else ("schedule", "total")
+        c.add(path, "schedule-budget",
+              f"추진일정 예산집행금액 합계는 예산 총괄 계 (B) {numbers.won(budget)}천원인데 "
+              f"{numbers.won(rows)}천원입니다", budget, rows)
+
+
+def _check_settlement(c: _Checker, project: Project) -> None:
+    only_spent = project.conventions.settlement_balance == "available-spent"
+    for i, s in enumerate(project.settlement):
+        available = s.final_budget + s.carried_in + s.change
+        c.compare(("settlement", i, "available"), "settlement-available",
+                  f"{s.year}년 예산현액은 {numbers.won(s.final_budget)} + {numbers.won(s.carried_in)} + "
+                  f"{numbers.won(s.change)} =", available, s.available)
+        basis = s.available if s.available is not None else available
+        balance = basis - s.spent - (0 if only_spent else s.carried_out)
+        formula = f"{numbers.won(basis)} − {numbers.won(s.spent)}" + (
+            "" if only_spent else f" − {numbers.won(s.carried_out)}")
+        c.compare(("settlement", i, "balance"), "settlement-balance", f"{s.year}년 집행잔액은 {formula} =",
+                  balance, s.balance)
+
+
+def _check_years(c: _Checker, project: Project) -> None:
+    y = project.fiscal_year
+    period = project.overview.period
+    if period.start is not None and period.end is not None and period.start > period.end:
+        c.add(("overview", "period", "end"), "years",
+              f"사업기간 종료 {period.end}년이 시작 {period.start}년보다 앞섭니다", period.start, period.end)
+    if period.kind in ("계속", "한시") and (period.start is None or period.end is None):
+        c.add(("overview", "period"), "years", f"사업기간 '{period.kind}'에는 시작·종료 연도가 있어야 합니다",
+              severity="warning")
+    achieved = list(project.effects.achievements)
+    if achieved:
+        wanted = [y - 3, y - 2, y - 1]
+        for year in achieved:
+            if year not in wanted:
+                c.add(("effects", "achievements", str(year)), "years",
+                      f"추진실적 연도는 {wanted[0]}~{wanted[-1]}년이어야 하는데 {year}년이 있습니다", None, year)
+        if sorted(achieved) != achieved:
+            c.add(("effects", "achievements"), "years", "추진실적 연도가 차례대로가 아닙니다")
+    for i, s in enumerate(project.settlement):
+        expected = y - 4 + i
+        if s.year != expected:
+            c.add(("settlement", i, "year"), "years",
+                  f"결산 {i + 1}번째 행은 {expected}년이어야 하는데 {s.year}년으로 적혀 있습니다 "
+                  f"(결산은 {y - 4}~{y - 2}년)", expected, s.year)
+    if len(project.settlement) > 3:
+        c.add(("settlement", 3), "years", f"결산은 최근 3년({y - 4}~{y - 2}년)만 적습니다")
+
+
+def _check_negative(c: _Checker, project: Project) -> None:
+    for path, value in _amount_paths(project):
+        if value is not None and value < 0:
+            c.add(path, "negative-amount", f"'{path_str(path)}'에 음수 {numbers.won(value)}은(는) 쓸 수 없습니다",
+                  None, value)
+
+
+CHECKS = (_check_negative, _check_budget, _check_basis, _check_funding, _check_schedule, _check_settlement,
+          _check_years)
+
+
+def check(doc: Document) -> list[Problem]:
+    """Every problem of one document, in file order."""
+    c = _Checker(doc)
+    for rule in CHECKS:
+        rule(c, doc.project)
+    return sorted(c.problems, key=lambda p: (p.line, p.column, p.rule))
+
+
+def errors(problems: list[Problem]) -> list[Problem]:
+    return [p for p in problems if p.severity == "error"]

@@ -1,0 +1,289 @@
+"""Model → HTML string (Jinja2) → PDF bytes (WeasyPrint). Writes nothing.
+
+One :class:`Renderer` per process: it holds the Jinja2 environment, the parsed print
+stylesheet and one WeasyPrint ``FontConfiguration`` and image cache, reused for every
+document that process renders. While rendering, WeasyPrint can read only files inside
+the templates folder and ``data:`` URIs; nothing from the network or elsewhere on disk.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from . import numbers
+from .figures import Figures, compute
+from .model import Project
+
+TEMPLATES = Path(os.environ.get("BUDGETDOC_TEMPLATES") or Path(__file__).resolve().parent.parent / "templates")
+FONTS = {
+    "NanumGothic": "fonts-nanum",
+    "NanumGothic:style=Bold": "fonts-nanum",
+    "DejaVu Sans": "fonts-dejavu-core",
+}
+PERIOD_KINDS = ("계속", "한시", "연례반복")
+PDF_VARIANTS = ("pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
+
+
+class RenderError(Exception):
+    """The document cannot be rendered on this machine (a missing font, templates)."""
+
+
+# --------------------------------------------------------------------------- filters
+
+
+def keep_words(text: object) -> Markup:
+    """Escape ``text`` and wrap each word so that Korean words never break inside.
+
+    WeasyPrint ignores ``word-break: keep-all``; an unbreakable span per word gives
+    the same result (lines break only at spaces).
+    """
+    words = str(text).split(" ")
+    return Markup(" ").join(Markup('<span class="w">{}</span>').format(w) if w else Markup("") for w in words)
+
+
+def won_filter(value: int | None) -> str:
+    return numbers.won(value)
+
+
+def thousand_filter(value: int | None) -> str:
+    return "" if value is None else numbers.won(value) + "천원"
+
+
+@lru_cache(maxsize=1)
+def check_fonts() -> None:
+    """Stop, with the command that fixes it, when a font the templates need is missing."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        raise RenderError("fontconfig가 없습니다: apt-get install fontconfig fonts-nanum fonts-dejavu-core")
+    missing = []
+    for pattern, package in FONTS.items():
+        out = subprocess.run([fc_list, pattern, "family"], capture_output=True, text=True, check=False).stdout
+        if not out.strip():
+            missing.append((pattern, package))
+    if missing:
+        names = ", ".join(p for p, _ in missing)
+        packages = " ".join(sorted({pkg for _, pkg in missing}))
+        raise RenderError(f"글꼴이 없습니다: {names}. 설치: sudo apt-get install {packages}")
+
+
+def fonts_fingerprint() -> str:
+    """A hash of the font files the documents embed (part of the build cache key)."""
+    fc_list = shutil.which("fc-list")
+    digest = hashlib.sha256()
+    if fc_list:
+        for pattern in FONTS:
+            out = subprocess.run([fc_list, pattern, "file"], capture_output=True, text=True, check=False).stdout
+            for path in sorted(out.split()):
+                path = path.rstrip(":")
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue
+                digest.update(f"{path}:{st.st_size}:{int(st.st_mtime)}".encode())
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- view
+
+
+@dataclass(frozen=True)
+class Cell:
+    text: str
+    wrong: bool = False
+
+
+class _View:
+    """What the templates print, with wrong cells marked (for drafts)."""
+
+    def __init__(self, project: Project, figures: Figures, marked: frozenset[str]) -> None:
+        self.p = project
+        self.f = figures
+        self.marked = marked
+
+    def cell(self, path: str, text: str) -> Cell:
+        return Cell(text, path in self.marked)
+
+    def rate(self, value: Decimal) -> str:
+        return numbers.rate_text(value, self.f.rate_decimals)
+
+    def budget_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        t = self.f.total
+        rows.append({
+            "name": "계", "total": True,
+            "previous": self.cell("budget.total.previous", numbers.won(t.previous)),
+            "current": self.cell("budget.total.current", numbers.won(t.current)),
+            "change": self.cell("budget.total.change", numbers.won(t.change)),
+            "rate": self.cell("budget.total.rate", self.rate(t.rate)),
+        })
+        for i, r in enumerate(self.f.items):
+            base = f"budget.items[{i}]"
+            rows.append({
+                "name": r.name, "total": False,
+                "previous": self.cell(f"{base}.previous", numbers.won(r.previous)),
+                "current": self.cell(f"{base}.current", numbers.won(r.current)),
+                "change": self.cell(f"{base}.change", numbers.won(r.change)),
+                "rate": self.cell(f"{base}.rate", self.rate(r.rate)),
+            })
+        return rows
+
+    def basis_rows(self) -> list[dict[str, Any]]:
+        """산출근거 as table rows: one per ○ or - line; the 과목 cell spans its lines."""
+        rounding = self.p.conventions.formula_rounding
+        from .figures import line_amount, part_amount
+
+        rows: list[dict[str, Any]] = []
+        for i, item in enumerate(self.p.budget.items):
+            lines: list[dict[str, Any]] = []
+            for j, line in enumerate(item.basis):
+                base = f"budget.items[{i}].basis[{j}]"
+                lines.append({
+                    "level": 1, "label": line.label, "formula": line.formula or "",
+                    "amount": self.cell(f"{base}.amount", thousand_filter(line_amount(line, rounding))),
+                })
+                for k, part in enumerate(line.parts):
+                    lines.append({
+                        "level": 2, "label": part.label, "formula": part.formula or "",
+                        "amount": self.cell(f"{base}.parts[{k}].amount", thousand_filter(part_amount(part, rounding))),
+                    })
+            if not lines:
+                lines.append({"level": 0, "label": "", "formula": "", "amount": Cell("")})
+            for n, line in enumerate(lines):
+                rows.append({"item": item.name if n == 0 else None, "span": len(lines), **line})
+        return rows
+
+    def settlement_rows(self) -> list[dict[str, Any]]:
+        rows = []
+        for i, s in enumerate(self.f.settlement):
+            base = f"settlement[{i}]"
+            rows.append({
+                "year": s.year,
+                "cells": [
+                    self.cell(f"{base}.{key}", numbers.won(getattr(s, key)))
+                    for key in ("final_budget", "carried_in", "change", "available", "spent", "carried_out",
+                                "balance")
+                ],
+            })
+        return rows
+
+    def period(self) -> list[dict[str, Any]]:
+        chosen = self.p.overview.period
+        kinds = list(PERIOD_KINDS)
+        if chosen.kind not in kinds:
+            kinds.append(chosen.kind)
+        out = []
+        for kind in kinds:
+            years = ""
+            if kind == chosen.kind and (chosen.start or chosen.end):
+                years = f"({chosen.start or ''}~{chosen.end or ''})"
+            out.append({"kind": kind, "checked": kind == chosen.kind, "years": years})
+        return out
+
+
+# --------------------------------------------------------------------------- renderer
+
+
+def _environment(templates: Path) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["kw"] = keep_words
+    env.filters["won"] = won_filter
+    env.filters["thousand"] = thousand_filter
+    return env
+
+
+class Renderer:
+    """Renders documents; keep one per process and reuse it."""
+
+    def __init__(self, templates: Path = TEMPLATES) -> None:
+        self.templates = templates.resolve()
+        if not (self.templates / "project.html.j2").is_file():
+            raise RenderError(f"템플릿 폴더에 project.html.j2가 없습니다: {self.templates}")
+        self.env = _environment(self.templates)
+        # Inlined so that an HTML file stands alone and is the same on every machine.
+        self.print_css = Markup((self.templates / "print.css").read_text(encoding="utf-8"))
+        self.screen_css = Markup((self.templates / "screen.css").read_text(encoding="utf-8"))
+        self._weasy: tuple[Any, ...] | None = None
+
+    def html(self, project: Project, figures: Figures | None = None, marked: frozenset[str] = frozenset(),
+             draft: bool = False, header: str | None = None) -> str:
+        """The document as a standalone HTML page (the stylesheet is linked from the templates folder)."""
+        figures = figures or compute(project)
+        view = _View(project, figures, marked)
+        template = self.env.get_template("project.html.j2")
+        return template.render(p=project, f=figures, v=view, draft=draft, header=header,
+                               print_css=self.print_css, screen_css=self.screen_css)
+
+    def _weasyprint(self) -> tuple[Any, ...]:
+        if self._weasy is None:
+            check_fonts()
+            import weasyprint
+            from weasyprint.text.fonts import FontConfiguration
+
+            fonts = FontConfiguration()
+            fetcher = make_url_fetcher(self.templates)
+            self._weasy = (weasyprint, fonts, fetcher, {})
+        return self._weasy
+
+    def pdf(self, html: str, variant: str | None = None, identifier: str | None = None) -> bytes:
+        """HTML string → PDF bytes, reproducibly (no wall-clock dates; a fixed file identifier)."""
+        weasyprint, fonts, fetcher, cache = self._weasyprint()
+        document = weasyprint.HTML(string=html, base_url=self.templates.as_uri() + "/", url_fetcher=fetcher)
+        ident = (identifier or hashlib.sha256(html.encode()).hexdigest()[:32]).encode()
+        options: dict[str, Any] = {"pdf_identifier": ident, "cache": cache, "font_config": fonts}
+        if variant:
+            if variant not in PDF_VARIANTS:
+                raise RenderError(f"알 수 없는 PDF 형식: {variant} (가능: {', '.join(PDF_VARIANTS)})")
+            options["pdf_variant"] = variant
+            if variant == "pdf/ua-1":
+                options["pdf_tags"] = True
+        return document.write_pdf(**options)
+
+    def render(self, project: Project, variant: str | None = None) -> tuple[str, bytes]:
+        html = self.html(project)
+        return html, self.pdf(html, variant)
+
+
+def make_url_fetcher(root: Path) -> Any:  # noqa: ANN401
+    """A WeasyPrint URL fetcher that serves ``data:`` URIs and files inside ``root`` only."""
+    from urllib.parse import unquote, urlsplit
+
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    root = root.resolve()
+
+    class _Fetcher(URLFetcher):
+        def __init__(self) -> None:
+            super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
+
+        def fetch(self, url: str, headers: Any = None) -> Any:  # noqa: ANN401
+            if url.startswith("file:"):
+                path = Path(unquote(urlsplit(url).path)).resolve()
+                if not path.is_relative_to(root) or not path.is_file():
+                    raise ValueError(f"템플릿 폴더 밖의 파일은 읽을 수 없습니다: {url}")
+                kind = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": kind})
+            if url.startswith("data:"):
+                return super().fetch(url, headers)
+            raise ValueError(f"외부 자원은 읽을 수 없습니다: {url[:80]}")
+
+    return _Fetcher()
+

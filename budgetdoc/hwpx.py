@@ -25,7 +25,8 @@ and zlib):
 * one timestamp, ``SOURCE_DATE_EPOCH`` (seconds since 1970, UTC) when that variable is set
   to an integer, else 1 January of the fiscal year, 00:00:00 UTC. It is the package's
   ``CreatedDate`` and ``ModifiedDate`` metadata and the date of every zip entry (a zip
-  entry cannot predate 1980-01-01, so earlier moments are written as 1980-01-01);
+  date lies between 1980-01-01 and 2107-12-31, so a moment outside is written as the
+  nearer end; an unusable ``SOURCE_DATE_EPOCH`` counts as unset);
 * the document metadata is cleared (author, ``lastsaveby``, the free-form ``date`` of the
   template) and set to the title, creator ``budgetdoc`` and that timestamp;
 * the zip is written again with the entry order python-hwpx chose (``mimetype`` first,
@@ -61,6 +62,7 @@ CONTACT_NOTE = "※실국 및 부서명은 예산서 기준으로 작성되어 �
 _TEMPLATE_FONTS = ("함초롬바탕", "함초롬돋움")
 _HP = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
 _ZIP_MIN = datetime(1980, 1, 1, tzinfo=UTC)
+_ZIP_MAX = datetime(2107, 12, 31, 23, 59, 58, tzinfo=UTC)
 
 
 # --------------------------------------------------------------------------- public
@@ -71,7 +73,10 @@ def document_timestamp(project: Project, environ: dict[str, str] | None = None) 
     env = os.environ if environ is None else environ
     raw = env.get("SOURCE_DATE_EPOCH", "").strip()
     if raw.isdigit():
-        return datetime.fromtimestamp(int(raw), tz=UTC)
+        try:
+            return datetime.fromtimestamp(int(raw), tz=UTC)
+        except (OverflowError, OSError, ValueError):
+            pass  # beyond what a date can hold: fall back
     return datetime(project.fiscal_year, 1, 1, tzinfo=UTC)
 
 
@@ -98,7 +103,7 @@ class Cell:
     """One table cell: its lines (one paragraph each) and how they look."""
 
     lines: tuple[str, ...] = ("",)
-    kind: str = "text"  # head | label | text | num | center
+    kind: str = "text"  # head | label | text | num | center | total
     indent: tuple[bool, ...] = ()  # per line: indented (a ``-`` line of 산출근거)
 
 
@@ -145,7 +150,7 @@ class _Writer:
 
     def __init__(self, doc: HwpxDocument) -> None:
         self.doc = doc
-        self._formats: dict[tuple[str, bool], list[Any]] = {}
+        self._formats: dict[tuple[str, bool, float], list[Any]] = {}
         self._first = True
 
     def setup(self, project: Project, stamp: datetime) -> None:
@@ -183,7 +188,7 @@ class _Writer:
 
     # -- paragraphs
 
-    def paragraph(self, value: str, char: str, align: str = "JUSTIFY", indent: bool = False) -> Any:
+    def paragraph(self, value: str, char: str, align: str = "JUSTIFY", indent: bool = False, before: float = 0) -> Any:
         if self._first:  # the template's first paragraph (it holds the section settings)
             para = self.doc.paragraphs[0]
             para.text = value
@@ -191,20 +196,20 @@ class _Writer:
             self._first = False
         else:
             para = self.doc.add_paragraph(value, char_pr_id_ref=char, inherit_style=False)
-        self._format(para, align, indent)
+        self._format(para, align, indent, before)
         return para
 
-    def _format(self, para: Any, align: str, indent: bool) -> None:
-        self._formats.setdefault((align, indent), []).append(para)
+    def _format(self, para: Any, align: str, indent: bool = False, before: float = 0) -> None:
+        self._formats.setdefault((align, indent, float(before)), []).append(para)
 
     def title(self, value: str) -> None:
         self.paragraph(value, self.title_char, "CENTER")
 
     def section(self, value: str) -> None:
-        self.paragraph(value, self.section_char)
+        self.paragraph(value, self.section_char, before=14)
 
     def sub(self, value: str) -> None:
-        self.paragraph(value, self.sub_char)
+        self.paragraph(value, self.sub_char, before=6)
 
     def unit(self, value: str) -> None:
         self.paragraph(value, self.small, "RIGHT")
@@ -223,10 +228,21 @@ class _Writer:
         n_cols = len(spec.widths)
         table = self.doc.add_table(n_rows, n_cols, border_fill_id_ref=self.border, char_pr_id_ref=self.normal)
         table.set_column_widths(list(spec.widths))
+        covered = {
+            (r, c)
+            for r1, c1, r2, c2 in spec.merges
+            for r in range(r1, r2 + 1)
+            for c in range(c1, c2 + 1)
+            if (r, c) != (r1, c1)
+        }
         for r, row in enumerate(spec.rows):
             if len(row) != n_cols:
                 raise ValueError(f"table row {r} has {len(row)} cells, expected {n_cols}")
             for c, cell in enumerate(row):
+                if (r, c) in covered:
+                    if cell != EMPTY:
+                        raise ValueError(f"cell ({r}, {c}) is covered by a merge but holds {cell.lines!r}")
+                    continue
                 self._fill(table, r, c, cell)
         for r1, c1, r2, c2 in spec.merges:
             table.merge_cells(r1, c1, r2, c2)
@@ -248,6 +264,8 @@ class _Writer:
             char, align = self.normal, "RIGHT"
         elif cell.kind == "center":
             char, align = self.normal, "CENTER"
+        elif cell.kind == "total":
+            char, align = self.bold, "CENTER"
         else:
             char, align = self.normal, "LEFT"
         target = table.cell(r, c)
@@ -265,9 +283,12 @@ class _Writer:
 
     def finish(self) -> None:
         styles = self.doc.styles
-        for (align, indent), paras in sorted(self._formats.items()):
+        for (align, indent, before), paras in sorted(self._formats.items()):
             styles.apply_paragraph_format(
-                paragraphs=paras, alignment=align, indent_left_mm=4.0 if indent else 0.0
+                paragraphs=paras,
+                alignment=align,
+                indent_left_mm=4.0 if indent else 0.0,
+                spacing_before_pt=before,
             )
         self._renumber_ids()
 
@@ -348,22 +369,23 @@ class _Layout:
                     [label("회 계"), text(ov.account), EMPTY, EMPTY],
                     [label("사업기간"), text(period_text(ov.period)), EMPTY, EMPTY],
                     [label("사업내용"), text(*summary), EMPTY, EMPTY],
+                    # as the PDF: label and total over both rows, 예산 외 funding on the second
                     [
                         label("사업비 (당해년도)"),
-                        num(f"{won(f.project_total)}천원"),
+                        _cell(f"{won(f.project_total)}천원", kind="total"),
                         text(_funding("국비", ov.funding.national)),
                         text(_funding("시비", ov.funding.city)),
                     ],
                     [
                         EMPTY,
-                        center("기타 (예산 외)"),
-                        text(_funding("구비", ov.funding.district)),
+                        EMPTY,
+                        text(f"기타 (예산 외) {_funding('구비', ov.funding.district)}"),
                         text(_funding("기타", ov.funding.other)),
                     ],
                 ],
-                widths=[22, 26, 26, 26],
+                widths=[20, 24, 28, 28],
                 header_rows=0,
-                merges=[(0, 1, 0, 3), (1, 1, 1, 3), (2, 1, 2, 3), (3, 0, 4, 0)],
+                merges=[(0, 1, 0, 3), (1, 1, 1, 3), (2, 1, 2, 3), (3, 0, 4, 0), (3, 1, 4, 1)],
             )
         )
         w.sub("□ 사업 담당자")
@@ -500,7 +522,7 @@ def _basis_text(mark: str, label_text: str, formula: str | None) -> str:
 
 def _normalize_zip(payload: bytes, stamp: datetime) -> bytes:
     """Write the package again: same entries, same order, one fixed date, fixed attributes."""
-    moment = max(stamp, _ZIP_MIN)
+    moment = min(max(stamp, _ZIP_MIN), _ZIP_MAX)
     date_time = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(payload)) as src, zipfile.ZipFile(out, "w") as dst:

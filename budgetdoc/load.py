@@ -44,38 +44,65 @@ class _TooDeep(Exception):
         self.mark = mark
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """Pure-Python safe loader that composes nodes only; resolution is ours."""
+def _parser(text: str) -> Any:  # noqa: ANN401
+    """libyaml's event parser when available (fast; it does not recurse), else PyYAML's."""
+    if yaml.__with_libyaml__:
+        from yaml._yaml import CParser
 
-    def __init__(self, stream: str) -> None:
-        super().__init__(stream)
-        self.depth = 0
-        self.found: list[tuple[yaml.Mark, str, str]] = []  # (mark, rule, message)
+        return CParser(text)
+    return yaml.SafeLoader(text)
 
-    def compose_node(self, parent: Any, index: Any) -> Any:  # noqa: ANN401
-        event = self.peek_event()
+
+class _Composer:
+    """Builds nodes from parser events, refusing what a data file must not use.
+
+    Anchors, aliases and tags are recorded as problems; nesting deeper than
+    ``MAX_DEPTH`` stops at once (libyaml's own composer would overflow the C stack).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.parser = _parser(text)
+        self.found: list[tuple[yaml.Mark, str, str]] = []
+
+    def single(self) -> yaml.Node | None:
+        p = self.parser
+        p.get_event()  # StreamStart
+        node = None
+        if not p.check_event(yaml.StreamEndEvent):
+            p.get_event()  # DocumentStart
+            node = self.node(1)
+            p.get_event()  # DocumentEnd
+        if not p.check_event(yaml.StreamEndEvent):
+            event = p.get_event()
+            self.found.append((event.start_mark, "yaml-documents", "파일에는 YAML 문서가 하나만 있어야 합니다"))
+        return node
+
+    def node(self, depth: int) -> yaml.Node:
+        p = self.parser
+        event = p.get_event()
         if isinstance(event, yaml.AliasEvent):
-            self.get_event()
             self.found.append((event.start_mark, "yaml-alias", f"별칭(*{event.anchor})은 쓸 수 없습니다"))
-            return yaml.ScalarNode("tag:yaml.org,2002:null", "", event.start_mark, event.end_mark)
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None:
-            self.found.append((event.start_mark, "yaml-anchor", f"앵커(&{anchor})는 쓸 수 없습니다"))
-        tag = getattr(event, "tag", None)
-        if tag is not None and tag != "!":
-            self.found.append((event.start_mark, "yaml-tag", f"태그 {tag}은(는) 쓸 수 없습니다"))
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
+            return yaml.ScalarNode("", "", event.start_mark, event.end_mark)
+        if depth > MAX_DEPTH:
             raise _TooDeep(event.start_mark)
-        try:
-            # Bypass anchor bookkeeping of the base class for speed and simplicity.
-            if isinstance(event, yaml.ScalarEvent):
-                return self.compose_scalar_node(None)
-            if isinstance(event, yaml.SequenceStartEvent):
-                return self.compose_sequence_node(None)
-            return self.compose_mapping_node(None)
-        finally:
-            self.depth -= 1
+        if event.anchor is not None:
+            self.found.append((event.start_mark, "yaml-anchor", f"앵커(&{event.anchor})는 쓸 수 없습니다"))
+        if event.tag is not None and event.tag != "!":
+            self.found.append((event.start_mark, "yaml-tag", f"태그 {event.tag}은(는) 쓸 수 없습니다"))
+        if isinstance(event, yaml.ScalarEvent):
+            return yaml.ScalarNode("", event.value, event.start_mark, event.end_mark, style=event.style or None)
+        if isinstance(event, yaml.SequenceStartEvent):
+            items = []
+            while not p.check_event(yaml.SequenceEndEvent):
+                items.append(self.node(depth + 1))
+            p.get_event()
+            return yaml.SequenceNode("", items, event.start_mark, event.end_mark)
+        pairs = []
+        while not p.check_event(yaml.MappingEndEvent):
+            key = self.node(depth + 1)
+            pairs.append((key, self.node(depth + 1)))
+        p.get_event()
+        return yaml.MappingNode("", pairs, event.start_mark, event.end_mark)
 
 
 def _pos(mark: yaml.Mark) -> tuple[int, int]:
@@ -115,10 +142,11 @@ def _convert(node: yaml.Node, path: Path, raw: _Raw, file: str) -> Any:  # noqa:
 
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
     """Compose ``text`` strictly into plain dicts/lists/str with positions."""
-    loader = _StrictLoader(text)
+    composer: _Composer | None = None
     try:
         try:
-            node = loader.get_single_node()
+            composer = _Composer(text)
+            node = composer.single()
         except _TooDeep as exc:
             line, col = _pos(exc.mark)
             raise LoadError([Problem(file, line, col, "yaml-depth", f"중첩이 너무 깊습니다 (최대 {MAX_DEPTH}단계)")]) from None
@@ -135,9 +163,10 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
         except yaml.YAMLError as exc:
             raise LoadError([Problem(file, 1, 1, "yaml-syntax", f"YAML 문법 오류: {exc}")]) from None
     finally:
-        loader.dispose()
+        if composer is not None:
+            del composer.parser
     raw = _Raw([], {}, {})
-    for mark, rule, message in loader.found:
+    for mark, rule, message in composer.found:
         line, col = _pos(mark)
         raw.problems.append(Problem(file, line, col, rule, message))
     if node is None:

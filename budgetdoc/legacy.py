@@ -1,0 +1,739 @@
+"""The published text format → project YAML.
+
+A published 사업설명서 reaches us as extracted text: one line per paragraph or table
+row, table cells separated by tabs, and a few leftovers of the extraction — ``(x-)``
+in front of numbers, ``<ul …>`` and ``<input type="checkbox"/>`` markup, and the
+``[사비]`` typo for ``[시비]``. :func:`import_text` reads it one section at a time and
+writes YAML that keeps every value the text states (totals, differences, rates,
+예산현액, 집행잔액), so that the checker audits the published numbers rather than
+recomputing them.
+
+What the YAML cannot hold is checked here instead: the year of the (A) column of
+예산 총괄, of 산출근거 and of 추진일정 must agree with the fiscal year. Malformed input
+raises :class:`LegacyError` with every problem found, each at its 1-based line of
+the input. Nothing is written to disk.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import yaml
+
+from . import numbers
+from .load import MAX_BYTES, LoadError, load_text
+from .model import Problem
+
+
+class LegacyError(Exception):
+    """Input that is not the published text format; ``problems`` says where and what, all at once."""
+
+    def __init__(self, problems: list[Problem], unreadable: bool = False) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+        self.unreadable = unreadable
+
+
+# --------------------------------------------------------------------------- lines and cells
+
+
+@dataclass(frozen=True)
+class _Cell:
+    text: str  # stripped, markup removed
+    line: int
+    col: int
+
+
+@dataclass(frozen=True)
+class _Line:
+    line: int
+    text: str
+    col: int = 1
+
+    def cells(self) -> list[_Cell]:
+        out = []
+        start = 0
+        for raw in self.text.split("\t"):
+            lead = len(raw) - len(raw.lstrip())
+            out.append(_Cell(_MARKUP.sub("", raw).strip(), self.line, start + lead + 1))
+            start += len(raw) + 1
+        return out
+
+
+_Where = _Line | _Cell
+
+
+@dataclass
+class _Section:
+    key: str
+    heading: _Line
+    year: int | None = None
+    lines: list[_Line] = field(default_factory=list)
+
+
+_MARKUP = re.compile(r"</?(?:ul|li)\b[^>]*>", re.IGNORECASE)
+_ARTEFACT = re.compile(r"^\(x-\)\s*")
+_INPUT = re.compile(r"<input\b[^>]*>", re.IGNORECASE)
+_CHECKED = re.compile(r"\bchecked\b", re.IGNORECASE)
+_YEARS = re.compile(r"\(?\s*(\d{4})\s*년?\s*[~∼〜\-]\s*(?:(\d{4})\s*년?)?\s*\)?$")
+_YEAR = re.compile(r"(\d{4})")
+_UNIT_LINE = re.compile(r"^\(\s*단위\s*:(.*)\)$")
+_BRACKET = re.compile(r"\[([^\]]*)\]([^\[]*)")
+_PERSON = re.compile(r"^(?P<name>.+?)\s+(?P<phone>[0-9()][0-9()\-]*[0-9])$")
+_BASIS = re.compile(r"^(?P<text>.*?)(?:\s*=\s*(?P<amount>[^=]*))?$")
+_FORMULA_TOKEN = re.compile(r"(?:[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?[^\s0-9*×xX+()\-,.]*|[*×xX+()])+")
+
+_NUMBERED = {"기본현황": "part1", "예산설명": "part2", "사업설명": "part3", "사업효과": "part4"}
+_BOXED = {"사업개요": "overview", "사업담당자": "contacts", "예산총괄": "budget", "향후기대효과": "expected"}
+_PLAIN = {"산출근거": "basis", "사업목적": "purpose", "사업근거": "legal_basis", "사업내용": "content",
+          "추진경위": "history"}
+_ORDER = ["part1", "overview", "contacts", "part2", "budget", "basis", "part3", "purpose", "legal_basis",
+          "content", "history", "schedule", "part4", "achievements", "expected", "settlement"]
+_NAMES = {
+    "part1": "1 기본 현황", "overview": "□ 사업개요", "contacts": "□ 사업 담당자", "part2": "2 예산 설명",
+    "budget": "□ 예산 총괄", "basis": "산출근거", "part3": "3 사업설명", "purpose": "사업목적",
+    "legal_basis": "사업근거", "content": "사업내용", "history": "추진경위", "schedule": "□ 추진일정",
+    "part4": "4 사업효과", "achievements": "□ 최근 3년 추진실적", "expected": "□ 향후 기대효과",
+    "settlement": "5 최근 3년 결산 현황",
+}
+_REQUIRED = ("overview", "contacts", "budget")
+
+_FUNDS = {"국비": "national", "시비": "city", "사비": "city", "구비": "district", "기타": "other"}
+_CONTACTS = {"실국": "office", "부서명": "department", "과장": "director", "팀장": "team_leader", "주무관": "officer"}
+_CONTACT_NAMES = {"office": "실·국", "department": "부서명", "director": "과장", "team_leader": "팀장",
+                  "officer": "주무관"}
+_SETTLEMENT = {"최종예산": "final_budget", "전년이월": "carried_in", "예산변경": "change", "예산현액": "available",
+               "집행액": "spent", "차년이월": "carried_out", "집행잔액": "balance"}
+_SETTLEMENT_OPTIONAL = ("available", "balance")
+
+
+def _norm(text: str) -> str:
+    """Text without spaces and middle dots, for matching labels: ``실·국`` → ``실국``."""
+    return re.sub(r"[\s·ㆍ・.]+", "", text)
+
+
+def _short(text: str) -> str:
+    text = text.strip().replace("\t", " ")
+    return text if len(text) <= 30 else text[:30] + "…"
+
+
+def _heading(line: _Line) -> tuple[str, int | None] | None:
+    """The section a heading line opens (and the year it names), or None for other lines."""
+    text = line.text.strip()
+    if "\t" in text:
+        return None
+    name = re.sub(r"\s+", "", text)
+    if m := re.fullmatch(r"[1-9](.+)", name):
+        if m[1] in _NUMBERED:
+            return _NUMBERED[m[1]], None
+        if re.fullmatch(r"최근\d+년결산현황", m[1]):
+            return "settlement", None
+    if name.startswith("□"):
+        body = name[1:]
+        if body in _BOXED:
+            return _BOXED[body], None
+        if m := re.fullmatch(r"(?:(\d{4})년도?)?추진일정", body):
+            return "schedule", int(m[1]) if m[1] else None
+        if re.fullmatch(r"최근\d+년추진실적", body):
+            return "achievements", None
+        return "unknown", None
+    if name in _PLAIN:
+        return _PLAIN[name], None
+    return None
+
+
+def _circles(text: str) -> list[str]:
+    """``○ a ○ b`` → ``[a, b]``; text before the first ○ counts as an item too."""
+    return [item.strip() for item in text.split("○") if item.strip()]
+
+
+# --------------------------------------------------------------------------- the parser
+
+
+class _Parser:
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.errors: list[Problem] = []
+        self.warnings: list[Problem] = []
+        self.fiscal_year: int | None = None
+
+    # ---------------------------------------------------------------- reporting and values
+
+    def error(self, at: _Where, rule: str, message: str) -> None:
+        self.errors.append(Problem(self.file, at.line, at.col, rule, message))
+
+    def warn(self, at: _Where, rule: str, message: str) -> None:
+        self.warnings.append(Problem(self.file, at.line, at.col, rule, message, severity="warning"))
+
+    def amount(self, cell: _Cell, what: str, required: bool = True) -> int | None:
+        text = _ARTEFACT.sub("", cell.text).removesuffix("천원").strip()
+        if not text:
+            if required:
+                self.error(cell, "legacy-missing", f"{what}: 값이 비어 있습니다")
+            return None
+        try:
+            return numbers.parse_amount(text)
+        except ValueError:
+            self.error(cell, "legacy-number", f"{what}: '{text}'은(는) 금액이 아닙니다")
+            return None
+
+    def rate(self, cell: _Cell, what: str) -> Decimal | None:
+        text = _ARTEFACT.sub("", cell.text).strip()
+        if not text:
+            return None
+        try:
+            return numbers.parse_rate(text)
+        except ValueError:
+            self.error(cell, "legacy-number", f"{what}: '{text}'은(는) 증감률이 아닙니다")
+            return None
+
+    def year(self, at: _Where, text: str, what: str) -> int | None:
+        m = re.fullmatch(r"(\d{4})\s*(?:년도?)?", text.strip())
+        if not m:
+            self.error(at, "legacy-year", f"{what}: '{_short(text)}'에서 연도를 읽을 수 없습니다")
+            return None
+        value = int(m[1])
+        if not 1900 <= value <= 2200:
+            self.error(at, "legacy-year", f"{what}: 연도 {value}이(가) 범위(1900~2200)를 벗어났습니다")
+            return None
+        return value
+
+    def row(self, line: _Line, count: int, what: str) -> list[_Cell] | None:
+        cells = line.cells()
+        if len(cells) < count:
+            self.error(line, "legacy-cells", f"{what} 줄의 칸이 {len(cells)}개뿐입니다 ({count}칸이어야 합니다)")
+            return None
+        return cells
+
+    def table(self, sec: _Section) -> list[_Line]:
+        """The rows of a table section, without its (단위 : 천원) line."""
+        rows = []
+        for line in sec.lines:
+            m = _UNIT_LINE.match(line.text.strip())
+            if m:
+                if "천원" not in m[1]:
+                    self.error(line, "legacy-unit", f"{_NAMES[sec.key]}: 단위가 천원이 아닙니다: '{_short(m[1])}'")
+                continue
+            rows.append(line)
+        return rows
+
+    def header(self, sec: _Section, rows: list[_Line], first: str) -> _Line | None:
+        if rows and _norm(rows[0].cells()[0].text) == first:
+            return rows[0]
+        at = rows[0] if rows else sec.heading
+        self.error(at, "legacy-missing", f"{_NAMES[sec.key]}: 머리행('{first}'로 시작하는 줄)이 없습니다")
+        return None
+
+    # ---------------------------------------------------------------- the document
+
+    def document(self, text: str) -> dict[str, Any]:
+        lines = [_Line(i, raw.rstrip("\r")) for i, raw in enumerate(text.lstrip("\ufeff").split("\n"), 1)]
+        title, sections = self.split(lines)
+        for key in _REQUIRED:
+            if key not in sections:
+                later = [sections[k].heading for k in _ORDER[_ORDER.index(key) + 1:] if k in sections]
+                at = later[0] if later else _Line(len(lines), "")
+                self.error(at, "legacy-missing", f"'{_NAMES[key]}' 부분이 없습니다")
+
+        data: dict[str, Any] = {}
+        budget: dict[str, Any] = {}
+        if "budget" in sections:
+            budget, decimals = self.budget(sections["budget"])
+            data["fiscal_year"] = self.fiscal_year
+            data["title"] = title
+            if decimals:
+                data["conventions"] = {"rate_decimals": decimals}
+        else:
+            data["title"] = title
+        if "overview" in sections:
+            data["overview"] = self.overview(sections["overview"])
+        if "contacts" in sections:
+            data["contacts"] = self.contacts(sections["contacts"])
+        if "basis" in sections:
+            self.basis(sections["basis"], budget.get("items"))
+        data["budget"] = budget
+        description = {k: self.bullets(sections[k]) for k in ("purpose", "legal_basis", "content", "history")
+                       if k in sections}
+        if description:
+            data["description"] = description
+        if "schedule" in sections:
+            data["schedule"] = self.schedule(sections["schedule"])
+        effects: dict[str, Any] = {}
+        if "achievements" in sections:
+            effects["achievements"] = self.achievements(sections["achievements"])
+        if "expected" in sections:
+            effects["expected"] = self.bullets(sections["expected"])
+        if effects:
+            data["effects"] = effects
+        if "settlement" in sections:
+            data["settlement"] = self.settlement(sections["settlement"])
+        return data
+
+    def split(self, lines: list[_Line]) -> tuple[str, dict[str, _Section]]:
+        """The title (first non-empty line) and the sections, each with its non-blank lines."""
+        title: str | None = None
+        sections: dict[str, _Section] = {}
+        current: _Section | None = None
+        for line in lines:
+            if not line.text.strip():
+                continue
+            head = _heading(line)
+            if head is None:
+                if title is None:
+                    title = line.text.strip()
+                elif current is None or current.key.startswith("part"):
+                    self.error(line, "legacy-syntax", f"읽을 수 없는 줄입니다: '{_short(line.text)}'")
+                else:
+                    current.lines.append(line)
+                continue
+            if title is None:
+                self.error(line, "legacy-missing", "제목 줄이 없습니다 (첫 줄은 사업명이어야 합니다)")
+                title = ""
+            key, year = head
+            current = _Section(key, line, year)
+            if key == "unknown":
+                self.error(line, "legacy-syntax", f"알 수 없는 항목입니다: '{_short(line.text)}'")
+            elif key in sections:
+                first = sections[key].heading.line
+                self.error(line, "legacy-duplicate", f"'{_NAMES[key]}' 부분이 두 번 나옵니다 (처음은 {first}행)")
+            else:
+                sections[key] = current
+        if title is None:
+            self.error(_Line(len(lines), ""), "legacy-missing", "빈 문서입니다")
+        return title or "", sections
+
+    # ---------------------------------------------------------------- 1 기본 현황
+
+    def overview(self, sec: _Section) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        summary: list[str] | None = None
+        total: int | None = None
+        funding: dict[str, int | None] = {}
+        last = ""
+        for line in sec.lines:
+            cells = line.cells()
+            label = _norm(cells[0].text)
+            if not label and last in ("사업내용", "사업비"):
+                label = last
+            elif not label:
+                self.error(line, "legacy-syntax", f"사업개요: 항목 이름이 없는 줄입니다: '{_short(line.text)}'")
+                continue
+            values = [c for c in cells[1:] if c.text]
+            if not values and label in ("회계", "사업기간"):
+                self.error(line, "legacy-missing", f"사업개요 '{cells[0].text}': 값이 비어 있습니다")
+            elif label == "회계":
+                out["account"] = self.choice(values, "회계")
+            elif label == "사업기간":
+                out["period"] = self.period(values)
+            elif label == "사업내용":
+                summary = (summary or []) + _circles(" ".join(c.text for c in values))
+            elif label.startswith("사업비"):
+                for cell in values:
+                    if "[" not in cell.text and label != last:
+                        total = self.amount(cell, "사업비 (당해년도)")
+                    self.funding(cell, funding)
+            else:
+                self.error(line, "legacy-syntax", f"사업개요: 알 수 없는 항목 '{cells[0].text}'")
+            last = "사업비" if label.startswith("사업비") else label
+        for key, name in (("account", "회 계"), ("period", "사업기간")):
+            if key not in out:
+                self.error(sec.heading, "legacy-missing", f"사업개요에 '{name}' 줄이 없습니다")
+        if summary is not None:
+            out["summary"] = summary
+        if total is not None:
+            out["total"] = total
+        out["funding"] = {k: funding.get(k) for k in ("national", "city", "district", "other")}
+        return {k: out[k] for k in ("account", "period", "summary", "total", "funding") if k in out}
+
+    def choice(self, cells: list[_Cell], what: str) -> str:
+        """The checked choice of a row of checkboxes, or the text itself where there are none."""
+        text = " ".join(c.text for c in cells)
+        tags = list(_INPUT.finditer(text))
+        if not tags:
+            return text
+        chosen = []
+        for i, tag in enumerate(tags):
+            end = tags[i + 1].start() if i + 1 < len(tags) else len(text)
+            if _CHECKED.search(tag.group()):
+                chosen.append(text[tag.end():end].strip())
+        if len(chosen) != 1 or not chosen[0]:
+            how = "없습니다" if not chosen else ("여러 개입니다" if len(chosen) > 1 else "비어 있습니다")
+            self.error(cells[0], "legacy-choice", f"{what}: 표시된(checked) 선택지가 {how}")
+            return ""
+        return chosen[0]
+
+    def period(self, cells: list[_Cell]) -> dict[str, Any]:
+        text = self.choice(cells, "사업기간")
+        m = _YEARS.search(text)
+        kind = text[: m.start()].strip() if m else text
+        period: dict[str, Any] = {"kind": kind}
+        if text and not kind:
+            self.error(cells[0], "legacy-choice", f"사업기간: '{text}'에 기간 종류(계속, 한시 …)가 없습니다")
+        if m:
+            period["start"] = self.year(cells[0], m[1], "사업기간 시작")
+            if m[2]:
+                period["end"] = self.year(cells[0], m[2], "사업기간 끝")
+        return period
+
+    def funding(self, cell: _Cell, funding: dict[str, int | None]) -> None:
+        for m in _BRACKET.finditer(cell.text):
+            name = _norm(m[1])
+            at = _Cell(m[0], cell.line, cell.col + m.start())
+            key = _FUNDS.get(name)
+            if key is None:
+                self.error(at, "legacy-funding", f"사업비: 알 수 없는 재원 '[{m[1]}]' (국비, 시비, 구비, 기타 중 하나)")
+                continue
+            if name == "사비":
+                self.warn(at, "legacy-typo", "'[사비]'는 '[시비]'의 오타로 보고 시비로 읽었습니다")
+                name = "시비"
+            if key in funding:
+                self.error(at, "legacy-duplicate", f"사업비: 재원 '[{name}]'이(가) 두 번 나옵니다")
+                continue
+            value = _Cell(m[2].strip(), cell.line, cell.col + m.start(2))
+            funding[key] = self.amount(value, f"사업비 [{name}]", required=False)
+
+    def contacts(self, sec: _Section) -> dict[str, Any]:
+        rows = [line for line in sec.lines if not line.text.strip().startswith("※")]
+        header = self.header(sec, rows, "실국")
+        if header is None:
+            return {}
+        columns = {_CONTACTS[_norm(c.text)]: i for i, c in enumerate(header.cells()) if _norm(c.text) in _CONTACTS}
+        missing = [name for key, name in _CONTACT_NAMES.items() if key not in columns]
+        if missing:
+            self.error(header, "legacy-missing", f"사업 담당자: 머리행에 {', '.join(missing)} 칸이 없습니다")
+            return {}
+        if len(rows) < 2:
+            self.error(header, "legacy-missing", "사업 담당자: 머리행 아래에 담당자 줄이 없습니다")
+            return {}
+        for extra in rows[2:]:
+            self.error(extra, "legacy-syntax", f"사업 담당자: 읽을 수 없는 줄입니다: '{_short(extra.text)}'")
+        cells = self.row(rows[1], len(header.cells()), "사업 담당자")
+        if cells is None:
+            return {}
+        out: dict[str, Any] = {}
+        for key, name in _CONTACT_NAMES.items():
+            cell = cells[columns[key]]
+            if not cell.text:
+                self.error(cell, "legacy-missing", f"사업 담당자 '{name}': 값이 비어 있습니다")
+            elif key in ("office", "department"):
+                out[key] = cell.text
+            else:
+                m = _PERSON.match(cell.text)
+                out[key] = _Flow(name=m["name"], phone=m["phone"]) if m else _Flow(name=cell.text)
+        return out
+
+    # ---------------------------------------------------------------- 2 예산 설명
+
+    def budget(self, sec: _Section) -> tuple[dict[str, Any], int]:
+        """예산 총괄: the 계 row and one item per 과목; also fixes the fiscal year."""
+        rows = self.table(sec)
+        header = self.header(sec, rows, "구분")
+        if header is None:
+            return {}, 0
+        head = self.row(header, 5, "예산 총괄 머리행")
+        if head is None:
+            return {}, 0
+        years = [_YEAR.search(c.text) for c in head[1:3]]
+        if years[0] is None or years[1] is None:
+            self.error(header, "legacy-year", "예산 총괄 머리행에서 (A)·(B) 연도를 읽을 수 없습니다")
+            return {}, 0
+        self.fiscal_year = self.year(head[2], years[1][1], "예산 총괄 (B)")
+        previous_year = int(years[0][1])
+        if self.fiscal_year is not None and previous_year != self.fiscal_year - 1:
+            self.error(head[1], "legacy-year", f"예산 총괄: (A) 연도 {previous_year}이(가) (B) 연도 "
+                       f"{self.fiscal_year}의 전년도({self.fiscal_year - 1})가 아닙니다")
+        total: dict[str, Any] | None = None
+        items: list[dict[str, Any]] = []
+        decimals = 0
+        for line in rows[1:]:
+            cells = self.row(line, 5, "예산 총괄")
+            if cells is None:
+                continue
+            name = cells[0].text
+            if not name:
+                self.error(cells[0], "legacy-missing", "예산 총괄: 과목 이름이 비어 있습니다")
+                continue
+            what = f"예산 총괄 '{name}'"
+            row: dict[str, Any] = {
+                "previous": self.amount(cells[1], f"{what} {head[1].text}"),
+                "current": self.amount(cells[2], f"{what} {head[2].text}"),
+                "change": self.amount(cells[3], f"{what} {head[3].text}", required=False),
+                "rate": self.rate(cells[4], f"{what} {head[4].text}"),
+            }
+            if row["rate"] is not None:
+                decimals = max(decimals, -min(0, int(row["rate"].as_tuple().exponent)))
+            row = {k: v for k, v in row.items() if v is not None}
+            if _norm(name) in ("계", "합계"):
+                if total is not None:
+                    self.error(line, "legacy-duplicate", "예산 총괄: 계 줄이 두 번 나옵니다")
+                total = _Flow(row)
+            else:
+                items.append({"name": name, **row})
+        if not items:
+            self.error(rows[-1], "legacy-missing", "예산 총괄에 과목 줄이 없습니다")
+        budget: dict[str, Any] = {"total": total} if total else {}
+        budget["items"] = items
+        return budget, decimals
+
+    def basis(self, sec: _Section, items: list[dict[str, Any]] | None) -> None:
+        """산출근거: ○ lines and their - parts, attached to the items of 예산 총괄."""
+        rows = sec.lines
+        header = self.header(sec, rows, "과목구분")
+        if header is None:
+            return
+        head = header.cells()
+        year = _YEAR.search(head[1].text) if len(head) > 1 else None
+        if year and self.fiscal_year is not None and int(year[1]) != self.fiscal_year:
+            self.error(head[1], "legacy-year",
+                       f"산출근거: 연도 {year[1]}이(가) 예산 총괄의 (B) 연도 {self.fiscal_year}와 다릅니다")
+        by_name = {item["name"]: item for item in items or []}
+        item: dict[str, Any] | None = None
+        for line in rows[1:]:
+            cells = self.row(line, 2, "산출근거")
+            if cells is None:
+                continue
+            if cells[0].text:
+                item = by_name.get(cells[0].text)
+                if item is None and items is not None:
+                    self.error(cells[0], "legacy-basis", f"산출근거: 과목 '{cells[0].text}'이(가) 예산 총괄에 없습니다")
+            elif item is None and items is not None:
+                self.error(line, "legacy-missing", "산출근거: 첫 줄의 과목구분이 비어 있습니다")
+            entry = self.basis_entry(line, cells)
+            if entry is None or item is None:
+                continue
+            marker, entry = entry
+            lines = item.setdefault("basis", [])
+            if marker == "○":
+                lines.append(entry)
+            elif not lines:
+                self.error(cells[1], "legacy-syntax", "산출근거: '-' 줄 위에 '○' 줄이 없습니다")
+            else:
+                lines[-1].setdefault("parts", []).append(entry)
+
+    def basis_entry(self, line: _Line, cells: list[_Cell]) -> tuple[str, dict[str, Any]] | None:
+        """One ``○``/``-`` line: ``label [formula] = N천원``."""
+        offset = len(line.text.split("\t", 1)[0]) + 1
+        rest = line.text[offset:]
+        m = _BASIS.match(rest.strip())
+        assert m is not None
+        text = _MARKUP.sub("", m["text"]).strip()
+        marker = text[:1]
+        if marker not in ("○", "-"):
+            self.error(cells[1], "legacy-syntax", f"산출근거: 줄은 '○' 또는 '-'로 시작해야 합니다: '{_short(text)}'")
+            return None
+        body = text[1:].strip()
+        if not body:
+            self.error(cells[1], "legacy-missing", f"산출근거: '{marker}' 뒤에 내용이 없습니다")
+            return None
+        label, formula = self.split_formula(body, cells[1])
+        entry: dict[str, Any] = {"label": label}
+        if formula:
+            entry["formula"] = formula
+        if m["amount"] is not None:
+            col = offset + (len(rest) - len(rest.lstrip())) + m.start("amount") + 1
+            value = self.amount(_Cell(m["amount"].strip(), line.line, col), f"산출근거 '{label}' 금액")
+            if value is not None:
+                entry["amount"] = value
+        return marker, entry
+
+    def split_formula(self, text: str, at: _Cell) -> tuple[str, str | None]:
+        """``회의 참석수당 150,000원*17명*2회`` → (``회의 참석수당``, ``150,000원*17명*2회``).
+
+        The formula is the longest trailing run of number-and-operator tokens that
+        evaluates to an amount in 원; the label is what stands before it.
+        """
+        tokens = list(re.finditer(r"\S+", text))
+        first = len(tokens)
+        while first > 1 and _FORMULA_TOKEN.fullmatch(tokens[first - 1][0]):
+            first -= 1
+        for token in tokens[first:]:
+            candidate = text[token.start():]
+            try:
+                formula = numbers.evaluate_formula(candidate)
+            except numbers.FormulaError:
+                continue
+            if formula.has_won:
+                return text[: token.start()].rstrip(), candidate
+        last = tokens[-1][0]
+        if re.search(r"[0-9]", last) and re.search(r"[*×]", last):
+            self.error(at, "legacy-formula", f"산출근거: 산식 '{last}'을(를) 읽을 수 없습니다")
+        return text, None
+
+    # ---------------------------------------------------------------- 3 사업설명, 4 사업효과
+
+    def bullets(self, sec: _Section) -> list[str]:
+        items = []
+        for line in sec.lines:
+            text = _MARKUP.sub("", line.text).strip()
+            if text[:1] not in ("-", "○", "•"):
+                self.error(line, "legacy-syntax",
+                           f"{_NAMES[sec.key]}: 줄은 '- '로 시작해야 합니다: '{_short(text)}'")
+                continue
+            item = re.sub(r"\s*\t\s*", " ", text[1:].strip())
+            if item:
+                items.append(item)
+        return items
+
+    def schedule(self, sec: _Section) -> dict[str, Any]:
+        if sec.year is not None and self.fiscal_year is not None and sec.year != self.fiscal_year:
+            self.error(sec.heading, "legacy-year",
+                       f"추진일정: 연도 {sec.year}이(가) 예산 총괄의 (B) 연도 {self.fiscal_year}와 다릅니다")
+        rows = self.table(sec)
+        header = self.header(sec, rows, "사업추진절차")
+        if header is None:
+            return {}
+        count = len(header.cells())
+        out: dict[str, Any] = {}
+        steps = []
+        for line in rows[1:]:
+            cells = self.row(line, max(count, 4), "추진일정")
+            if cells is None:
+                continue
+            step, period, amount, detail = cells[:4]
+            if _norm(step.text) in ("계", "합계"):
+                out["total"] = self.amount(amount, "추진일정 계", required=False)
+                continue
+            if not step.text:
+                self.error(step, "legacy-missing", "추진일정: 사업추진절차가 비어 있습니다")
+                continue
+            row = {"step": step.text, "period": period.text,
+                   "amount": self.amount(amount, f"추진일정 '{step.text}' 예산집행금액"), "detail": detail.text}
+            steps.append({k: v for k, v in row.items() if v not in ("", None)})
+        if out.get("total") is None:
+            out.pop("total", None)
+        out["rows"] = steps
+        return out
+
+    def achievements(self, sec: _Section) -> dict[int, list[str]]:
+        out: dict[int, list[str]] = {}
+        for line in sec.lines:
+            cells = self.row(line, 2, "추진실적")
+            if cells is None:
+                continue
+            year = self.year(cells[0], cells[0].text, "추진실적")
+            if year is None:
+                continue
+            if year in out:
+                self.error(cells[0], "legacy-duplicate", f"추진실적: {year}년도가 두 번 나옵니다")
+                continue
+            out[year] = _circles(" ".join(c.text for c in cells[1:]))
+        return out
+
+    # ---------------------------------------------------------------- 5 결산
+
+    def settlement(self, sec: _Section) -> list[dict[str, Any]]:
+        rows = self.table(sec)
+        header = self.header(sec, rows, "연도")
+        if header is None:
+            return []
+        head = header.cells()
+        columns = {_SETTLEMENT[_norm(c.text)]: i for i, c in enumerate(head) if _norm(c.text) in _SETTLEMENT}
+        missing = [name for name, key in _SETTLEMENT.items() if key not in columns]
+        if missing:
+            self.error(header, "legacy-missing", f"결산 현황: 머리행에 {', '.join(missing)} 칸이 없습니다")
+            return []
+        out = []
+        for line in rows[1:]:
+            cells = self.row(line, len(head), "결산 현황")
+            if cells is None:
+                continue
+            row: dict[str, Any] = {"year": self.year(cells[0], cells[0].text, "결산 현황")}
+            for name, key in _SETTLEMENT.items():
+                value = self.amount(cells[columns[key]], f"결산 현황 {cells[0].text} {name}",
+                                    required=key not in _SETTLEMENT_OPTIONAL)
+                if value is not None:
+                    row[key] = value
+            out.append(_Flow(row))
+        return out
+
+
+# --------------------------------------------------------------------------- YAML
+
+
+class _Flow(dict[str, Any]):
+    """A mapping written on one line: persons, the 계 row, settlement rows."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style like the shipped data files; double quotes where YAML needs quoting."""
+
+    def ignore_aliases(self, data: Any) -> bool:  # noqa: ANN401
+        return True
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
+
+    def choose_scalar_style(self) -> str:
+        style = super().choose_scalar_style()
+        value = self.event.value  # type: ignore[attr-defined]
+        if style == "'" and '"' not in value and "\\" not in value:
+            return '"'
+        return style
+
+
+def _represent_flow(dumper: yaml.SafeDumper, data: _Flow) -> yaml.Node:
+    return dumper.represent_mapping("tag:yaml.org,2002:map", data, flow_style=True)
+
+
+def _represent_decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.Node:
+    text = format(value, "f")
+    tag = "int" if "." not in text else "float"
+    return dumper.represent_scalar(f"tag:yaml.org,2002:{tag}", text)
+
+
+_Dumper.add_representer(_Flow, _represent_flow)
+_Dumper.add_representer(Decimal, _represent_decimal)
+
+
+def dump(data: dict[str, Any]) -> str:
+    """Project data as tidy YAML: keys in the order given, Korean unescaped, no anchors."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10**9,
+                     default_flow_style=False)
+
+
+# --------------------------------------------------------------------------- entry points
+
+
+def import_text(text: str, file: str) -> tuple[str, list[Problem]]:
+    """Convert one published text document to YAML; returns the YAML and the warnings.
+
+    Raises :class:`LegacyError` with every problem found when the text is malformed.
+    """
+    parser = _Parser(file)
+    data = parser.document(text)
+    if parser.errors:
+        raise LegacyError(sorted(parser.errors, key=lambda p: (p.line, p.column)))
+    out = dump(data)
+    try:
+        load_text(out, file)
+    except LoadError as exc:
+        raise LegacyError(
+            [Problem(file, 1, 1, "legacy-invalid", f"가져온 결과가 올바르지 않습니다: {p.message}", p.field)
+             for p in exc.problems]
+        ) from None
+    return out, parser.warnings
+
+
+def import_file(path: str | os.PathLike[str]) -> tuple[str, list[Problem]]:
+    """:func:`import_text` for a UTF-8 file (a BOM is allowed)."""
+    file = os.fspath(path)
+    try:
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise LegacyError([Problem(file, 1, 1, "unreadable", f"파일을 읽을 수 없습니다: {exc.strerror}")],
+                          unreadable=True) from None
+    if len(raw) > MAX_BYTES:
+        raise LegacyError([Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")],
+                          unreadable=True)
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise LegacyError([Problem(file, line, 1, "encoding", f"UTF-8이 아닌 바이트 0x{raw[exc.start]:02X}가 있습니다")],
+                          unreadable=True) from None
+    return import_text(text, file)

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""사업설명서 생성기 — budget project explanations from YAML, checked, as HTML and PDF.
+
+The command line only: parse options, call the engine (the ``budgetdoc`` package),
+map its errors to messages and exit codes.
+
+Exit codes: 0 success; 1 data problems (a document does not add up, malformed input);
+2 usage errors or unreadable input; 3 a bug in the tool itself (with a traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from budgetdoc import __version__
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
+BUG_REPORT = "도구 자체의 오류입니다. 위 내용을 붙여 예산 사업설명서 생성기 저장소에 이슈로 알려 주세요."
+
+class Unusable(click.ClickException):
+    """Input or environment the command cannot work with (exit 2)."""
+
+    exit_code = EXIT_USAGE
+
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _paths(paths: tuple[str, ...]) -> list[str]:
+    return list(paths) or ["data"]
+
+
+def _echo_problems(problems: list, fmt: str) -> None:  # type: ignore[type-arg]
+    from budgetdoc.report import FORMATTERS
+
+    if problems or fmt == "json":
+        click.echo(FORMATTERS[fmt](problems), nl=False)
+
+
+@click.group(context_settings=CONTEXT)
+@click.version_option(__version__, prog_name="budgetdoc")
+def cli() -> None:
+    """예산 사업설명서(사업설명서)를 YAML에서 검증하고 HTML·PDF로 만듭니다.
+
+    \b
+    흔한 순서:
+      python generate.py check              data/ 아래 모든 YAML의 숫자를 검증
+      python generate.py build              검증을 통과한 문서를 output/에 HTML·PDF로
+      python generate.py import 문서.txt    게시된 텍스트 문서를 YAML로 변환
+      python generate.py book -o 책.pdf     의회 제출용 합본 PDF
+
+    종료 코드: 0 성공, 1 데이터 문제, 2 사용법 오류·읽을 수 없는 입력, 3 도구 자체의 오류.
+    """
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="문제 출력 형식: text (파일:행:열: 규칙: 메시지), json, github (워크플로 주석).")
+def check(paths: tuple[str, ...], fmt: str) -> None:
+    """YAML 파일(또는 폴더 아래 모든 YAML)의 숫자를 빠짐없이 검증합니다.
+
+    기본 경로는 data/ 입니다. 모든 문제를 한 번에, 틀린 값이 적힌 행과 열, 규칙 id,
+    계산한 값과 적힌 값과 함께 보여 줍니다.
+    """
+    from budgetdoc.build import BuildError, discover
+    from budgetdoc.checks import check as check_document
+    from budgetdoc.load import LoadError, load
+
+    try:
+        sources = discover(_paths(paths))
+    except BuildError as exc:
+        raise click.UsageError(str(exc)) from None
+    problems = []
+    unreadable = False
+    for source in sources:
+        try:
+            problems.extend(check_document(load(source.path)))
+        except LoadError as exc:
+            problems.extend(exc.problems)
+            unreadable = unreadable or exc.unreadable
+    _echo_problems(problems, fmt)
+    n_err = sum(p.severity == "error" for p in problems)
+    n_warn = len(problems) - n_err
+    click.echo(f"파일 {len(sources)}개 검사: 오류 {n_err}개, 경고 {n_warn}개", err=True)
+    if unreadable:
+        sys.exit(EXIT_USAGE)
+    sys.exit(EXIT_PROBLEMS if n_err else EXIT_OK)
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    from budgetdoc.build import FORMATS
+
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise click.BadParameter(f"알 수 없는 형식 {', '.join(unknown) or '(없음)'}; 가능: {', '.join(FORMATS)}")
+    return chosen
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-o", "--out", type=click.Path(file_okay=False), default="output", show_default=True,
+              help="출력 폴더. 데이터 폴더의 구조를 그대로 따릅니다.")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="동시에 렌더링할 프로세스 수 (기본: 코어 수).")
+@click.option("--force", is_flag=True, help="바뀌지 않은 문서도 모두 다시 만듭니다.")
+@click.option("--format", "fmt", default="html,pdf", show_default=True,
+              help="만들 형식, 쉼표로 구분: html, pdf, hwpx.")
+@click.option("--pdf-variant", type=click.Choice(["pdf/a-2b", "pdf/a-3b", "pdf/ua-1"]), default=None,
+              help="보존용 PDF/A 또는 접근성 PDF/UA로 만듭니다.")
+@click.option("--draft", is_flag=True,
+              help="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 OUT/_drafts/에 만듭니다.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
+              help="문서 하나에 허용하는 최대 시간(초).")
+@click.option("--progress/--no-progress", default=None, help="진행 막대 (기본: 터미널이면 막대, 아니면 문서마다 한 줄).")
+def build(paths: tuple[str, ...], out: str, jobs: int, force: bool, fmt: str, pdf_variant: str | None,
+          draft: bool, timeout: float, progress: bool | None) -> None:
+    """검증을 통과한 문서를 HTML·PDF로 만듭니다 (기본: data/ → output/).
+
+    바뀐 문서만 다시 만들고(--force로 전부), 삭제된 데이터의 출력은 지웁니다.
+    검증에 실패한 문서는 만들지 않고 이전 출력을 그대로 두며, 문제를 보여 주고 종료
+    코드 1로 끝납니다. 나머지 문서는 그대로 만들어집니다.
+    """
+    from budgetdoc.build import BuildError, Options, Result
+    from budgetdoc.build import build as run_build
+    from budgetdoc.render import RenderError, check_fonts
+
+    formats = _formats(fmt)
+    if "pdf" in formats:
+        try:
+            check_fonts()
+        except RenderError as exc:
+            raise Unusable(str(exc)) from None
+    if "hwpx" in formats:
+        try:
+            import hwpx  # noqa: F401
+        except ImportError:
+            raise Unusable("HWPX 출력에는 python-hwpx가 필요합니다: pip install python-hwpx") from None
+    options = Options(formats=formats, variant=pdf_variant, draft=draft, timeout=timeout)
+    interactive = sys.stderr.isatty() if progress is None else progress
+    bar = None
+    problems: list = []  # type: ignore[type-arg]
+    labels = {"built": "완료", "drafted": "초안", "failed": "실패", "error": "오류"}
+
+    def on_plan(todo: int, skipped: int) -> None:
+        nonlocal bar
+        if not todo:
+            return
+        click.echo(f"문서 {todo}개를 만듭니다 (바뀌지 않은 {skipped}개는 건너뜀).", err=True)
+        if interactive:
+            bar = click.progressbar(length=todo, label="렌더링", file=sys.stderr, show_pos=True, show_eta=True)
+            bar.__enter__()
+
+    def on_result(result: Result) -> None:
+        problems.extend(result.problems)
+        if bar is not None:
+            bar.update(1)
+        else:
+            click.echo(f"{labels.get(result.status, result.status)} {result.source.path} ({result.seconds:.2f}초)",
+                       err=True)
+        if result.status == "error":
+            click.echo(f"{result.source.path}: 렌더링 오류: {result.message}", err=True)
+
+    def on_wait() -> None:
+        click.echo(f"다른 빌드가 {out}을(를) 쓰고 있어 끝나기를 기다립니다…", err=True)
+
+    try:
+        summary = run_build(_paths(paths), Path(out), options, jobs=jobs, force=force,
+                            on_result=on_result, on_plan=on_plan, on_wait=on_wait)
+    except BuildError as exc:
+        raise click.UsageError(str(exc)) from None
+    except RenderError as exc:
+        raise Unusable(str(exc)) from None
+    finally:
+        if bar is not None:
+            bar.__exit__(None, None, None)
+    problems.sort(key=lambda p: (p.file, p.line, p.column))
+    _echo_problems(problems, "text")
+    parts = [f"만듦 {summary.built}", f"건너뜀 {summary.skipped}", f"실패 {summary.failed}"]
+    if summary.drafted:
+        parts.append(f"초안 {summary.drafted}")
+    if summary.removed:
+        parts.append(f"삭제 {summary.removed}")
+    click.echo(f"{', '.join(parts)} ({summary.seconds:.1f}초)", err=True)
+    sys.exit(EXIT_OK if summary.ok else EXIT_PROBLEMS)
+
+
+@cli.command()
+@click.option("-o", "--out", type=click.Path(dir_okay=False), default=None, help="스키마를 쓸 파일 (기본: 표준 출력).")
+def schema(out: str | None) -> None:
+    """YAML 데이터 형식의 JSON Schema를 출력합니다 (편집기 자동 완성·검사용).
+
+    데이터 파일 첫 줄에 `# yaml-language-server: $schema=<경로>`를 적으면 VS Code 등의
+    YAML 편집기가 이 스키마로 키를 완성하고 값을 검사합니다.
+    """
+    from budgetdoc.schema import schema_json
+
+    text = schema_json()
+    if out:
+        from budgetdoc.build import write_atomic
+
+        write_atomic(Path(out), text)
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path(exists=True))
+@click.option("-o", "--out", type=click.Path(), default=None,
+              help="쓸 YAML 파일 (폴더를 변환할 때는 출력 폴더). 없으면 표준 출력.")
+def import_(source: str, out: str | None) -> None:
+    """게시된 사업설명서 텍스트(.txt)를 YAML로 변환합니다.
+
+    SOURCE가 폴더이면 그 안의 모든 .txt를 -o 폴더에 하나씩 YAML로 씁니다. 형식이
+    잘못된 입력은 '파일:행: 메시지'로 알리고 아무것도 쓰지 않습니다.
+    """
+    from budgetdoc.build import write_atomic
+    from budgetdoc.legacy import LegacyError, import_file
+
+    src = Path(source)
+    if src.is_dir():
+        if not out:
+            raise click.UsageError("폴더를 변환할 때는 -o 출력 폴더가 필요합니다.")
+        files = sorted(p for p in src.rglob("*.txt") if p.is_file())
+    else:
+        files = [src]
+    results = []
+    failed = []
+    for file in files:
+        try:
+            text, warnings = import_file(file)
+        except LegacyError as exc:
+            failed.extend(exc.problems)
+            continue
+        except (OSError, UnicodeDecodeError) as exc:
+            click.echo(f"{file}: 읽을 수 없습니다: {exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        for w in warnings:
+            click.echo(str(w), err=True)
+        results.append((file, text))
+    if failed:
+        for p in failed:
+            click.echo(f"{p.file}:{p.line}: {p.message}", err=True)
+        click.echo(f"변환 실패: {len({p.file for p in failed})}개 파일, 아무것도 쓰지 않았습니다.", err=True)
+        sys.exit(EXIT_PROBLEMS)
+    if src.is_dir():
+        assert out is not None
+        for file, text in results:
+            write_atomic(Path(out) / file.relative_to(src).with_suffix(".yaml"), text)
+        click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
+    elif out:
+        write_atomic(Path(out), results[0][1])
+    else:
+        click.echo(results[0][1], nl=False)
+
+
+def main() -> None:
+    """Console entry point: click handles usage errors; anything unexpected is a bug."""
+    try:
+        cli.main(prog_name=os.environ.get("BUDGETDOC_PROG", "generate.py"), standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("중단했습니다.", err=True)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        click.echo("중단했습니다.", err=True)
+        sys.exit(130)
+    except SystemExit:
+        raise
+    except BaseException:
+        traceback.print_exc()
+        click.echo(BUG_REPORT, err=True)
+        sys.exit(EXIT_BUG)
+
+
+if __name__ == "__main__":
+    main()

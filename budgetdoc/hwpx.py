@@ -9,15 +9,16 @@ paragraph-shape, font, page-setup and metadata APIs. It prints the numbers of
 of its own. It is pure: it reads the project (and ``SOURCE_DATE_EPOCH``) and returns bytes.
 
 Where python-hwpx has no API, the library's own low-level element API is used (the
-``.element`` of a table, cell or section, then ``mark_dirty()``), for three things only:
+``.element`` of a table or section, then ``mark_dirty()``), for two things only:
 
 * ``repeatHeader`` on a table and ``header`` on its heading cells, so that the header row
   repeats when a table breaks across pages;
 * the ``id`` of every paragraph (``hp:p``) and table (``hp:tbl``): python-hwpx draws them
   from :func:`uuid.uuid4`; they are renumbered 1, 2, 3 … in document order (the section's
-  first paragraph keeps ``0``, which ``settings.xml`` points at);
-* nothing else: the text is always set through the library, so ``<``, ``&`` and ``{{``
-  are written as text, never as markup.
+  first paragraph keeps ``0``, which ``settings.xml`` points at).
+
+All text goes in through the library's text setters, so ``<``, ``&`` and ``{{`` are
+written as text, never as markup.
 
 Reproducible output — identical input gives identical bytes (with the same python-hwpx
 and zlib):
@@ -26,7 +27,8 @@ and zlib):
   to an integer, else 1 January of the fiscal year, 00:00:00 UTC. It is the package's
   ``CreatedDate`` and ``ModifiedDate`` metadata and the date of every zip entry (a zip
   date lies between 1980-01-01 and 2107-12-31, so a moment outside is written as the
-  nearer end; an unusable ``SOURCE_DATE_EPOCH`` counts as unset);
+  nearer end, and it counts in steps of 2 seconds; an unusable ``SOURCE_DATE_EPOCH``
+  counts as unset);
 * the document metadata is cleared (author, ``lastsaveby``, the free-form ``date`` of the
   template) and set to the title, creator ``budgetdoc`` and that timestamp;
 * the zip is written again with the entry order python-hwpx chose (``mimetype`` first,
@@ -61,6 +63,7 @@ CONTACT_NOTE = "※실국 및 부서명은 예산서 기준으로 작성되어 �
 
 _TEMPLATE_FONTS = ("함초롬바탕", "함초롬돋움")
 _HP = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
+_RENUMBERED = frozenset({f"{_HP}p", f"{_HP}tbl"})  # the elements python-hwpx gives random ids
 _ZIP_MIN = datetime(1980, 1, 1, tzinfo=UTC)
 _ZIP_MAX = datetime(2107, 12, 31, 23, 59, 58, tzinfo=UTC)
 
@@ -297,7 +300,9 @@ class _Writer:
         counter = 0
         for section in self.doc.sections:
             first = True
-            for element in section.element.iter(f"{_HP}p", f"{_HP}tbl"):
+            for element in section.element.iter():
+                if element.tag not in _RENUMBERED:
+                    continue
                 if first and element.tag == f"{_HP}p":
                     first = False  # keeps its id (0 in the template; settings.xml refers to it)
                     continue
@@ -307,10 +312,6 @@ class _Writer:
 
 
 # --------------------------------------------------------------------------- layout
-
-
-def _amount(value: int | None, unit: str = "") -> str:
-    return f"{won(value)}{unit}" if value is not None else ""
 
 
 def _funding(label_text: str, value: int | None) -> str:
@@ -419,7 +420,7 @@ class _Layout:
         for row in (f.total, *f.items):
             rows.append(
                 [
-                    center(row.name),
+                    center(row.name) if row is f.total else text(row.name),
                     num(won(row.previous)),
                     num(won(row.current)),
                     num(won(row.change)),

@@ -154,7 +154,8 @@ def test_overview_table(document: HwpxDocument) -> None:
 def test_contacts_and_budget_tables(document: HwpxDocument) -> None:
     contacts = _cell_texts(document.tables[1])
     assert contacts[0] == ["실·국", "부서명", "과 장", "팀장", "주무관"]
-    assert contacts[1] == ["균형발전본부", "균형발전정책과", "김기봉\n2133-8608", "김나연\n2133-8624", "김승연\n2133-8625"]
+    names = ["김기봉\n2133-8608", "김나연\n2133-8624", "김승연\n2133-8625"]
+    assert contacts[1] == ["균형발전본부", "균형발전정책과", *names]
     summary = _cell_texts(document.tables[2])
     assert summary[0] == ["구 분", "2023예산액 (A)", "2024예산액 (B)", "증감 (B-A)", "(B-A)*100/A"]
     assert summary[1] == ["계", "13,500", "263,698", "250,198", "1,853"]
@@ -207,8 +208,9 @@ def test_header_cells_shaded_and_bold_amounts_right(document: HwpxDocument) -> N
     body = document.tables[2].cell(2, 3)  # an amount
     assert styles.border_fill_info(body.element.get("borderFillIDRef")).fill is None
     assert styles.paragraph_property(body.paragraphs[0].para_pr_id_ref).align.horizontal == "RIGHT"
-    label = document.tables[2].cell(2, 0)
-    assert styles.paragraph_property(label.paragraphs[0].para_pr_id_ref).align.horizontal == "CENTER"
+    total, item = document.tables[2].cell(1, 0), document.tables[2].cell(2, 0)  # 계 centred, 과목 left, as the PDF
+    assert styles.paragraph_property(total.paragraphs[0].para_pr_id_ref).align.horizontal == "CENTER"
+    assert styles.paragraph_property(item.paragraphs[0].para_pr_id_ref).align.horizontal == "LEFT"
 
 
 def test_font_and_page(document: HwpxDocument) -> None:

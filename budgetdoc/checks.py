@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from . import numbers
-from .figures import compute, line_amount, part_amount
+from .figures import compute, formula_amount, line_amount, part_amount, trusted_amount
 from .model import Document, Path, Problem, Project, path_str
 
 RULES: dict[str, str] = {
@@ -46,8 +46,9 @@ class _Checker:
         self.problems: list[Problem] = []
 
     def add(self, path: Path, rule: str, message: str, expected: int | Decimal | None = None,
-            actual: int | Decimal | None = None, severity: str = "error") -> None:
-        line, col = self.doc.source.where(path)
+            actual: int | Decimal | None = None, severity: str = "error", at_key: bool = False) -> None:
+        source = self.doc.source
+        line, col = source.keys[path] if at_key and path in source.keys else source.where(path)
         self.problems.append(
             Problem(
                 self.doc.source.file, line, col, rule, message, path_str(path),
@@ -99,20 +100,24 @@ def _check_budget(c: _Checker, project: Project) -> None:
                   sum(i.previous for i in project.budget.items), stated.previous)
         c.compare((*base, "current"), "budget-total", "예산 총괄 계 (B)는 과목 합계",
                   sum(i.current for i in project.budget.items), stated.current)
-    rows = [(base, "계", fig.total.previous, fig.total.current, stated.change if stated else None,
+    # For the 계 row, a wrong stated (A) or (B) is reported once, at that cell: its 증감
+    # and rate are also accepted when they agree with the column sums.
+    sums = (sum(i.previous for i in project.budget.items), sum(i.current for i in project.budget.items))
+    rows = [(base, "계", [(fig.total.previous, fig.total.current), sums], stated.change if stated else None,
              stated.rate if stated else None)]
-    rows += [(("budget", "items", i), it.name, it.previous, it.current, it.change, it.rate)
+    rows += [(("budget", "items", i), it.name, [(it.previous, it.current)], it.change, it.rate)
              for i, it in enumerate(project.budget.items)]
-    for path, name, a, b, change, rate in rows:
-        c.compare((*path, "change"), "budget-diff", f"'{name}' 증감 (B−A)는 {numbers.won(b)} − {numbers.won(a)} =",
-                  b - a, change)
-        if rate is not None:
+    for path, name, pairs, change, rate in rows:
+        a, b = pairs[0]
+        if change is not None and all(change != y - x for x, y in pairs):
+            c.compare((*path, "change"), "budget-diff", f"'{name}' 증감 (B−A)는 {numbers.won(b)} − {numbers.won(a)} =",
+                      b - a, change)
+        if rate is not None and all(rate != numbers.change_rate(x, y, decimals) for x, y in pairs):
             expected = numbers.change_rate(a, b, decimals)
-            if rate != expected:
-                c.add((*path, "rate"), "budget-rate",
-                      f"'{name}' 증감률은 {numbers.rate_text(expected, decimals)}인데 "
-                      f"{numbers.rate_text(rate, max(decimals, -rate.as_tuple().exponent))}(으)로 적혀 있습니다",
-                      expected, rate)
+            c.add((*path, "rate"), "budget-rate",
+                  f"'{name}' 증감률은 {numbers.rate_text(expected, decimals)}인데 "
+                  f"{numbers.rate_text(rate, max(decimals, numbers.decimals_of(rate)))}(으)로 적혀 있습니다",
+                  expected, rate)
 
 
 def _check_basis(c: _Checker, project: Project) -> None:
@@ -130,14 +135,13 @@ def _check_basis(c: _Checker, project: Project) -> None:
                 _check_formula(c, (*lpath, "parts", k), part.formula, part.amount, rounding)
             if line.parts:
                 expected = sum(part_amount(p, rounding) for p in line.parts)
-                stated = line.amount
-                if stated is None and line.formula:
-                    from .figures import formula_amount
-
-                    stated = formula_amount(line, rounding)
-                c.compare((*lpath, "amount"), "basis-parts", f"○ '{line.label}'은(는) 아래 - 항목 합계", expected, stated)
+                stated = line.amount if line.amount is not None else formula_amount(line, rounding)
+                # A part whose amount contradicts its own formula is reported there, not here too.
+                if stated != sum(trusted_amount(p, rounding) for p in line.parts):
+                    c.compare((*lpath, "amount"), "basis-parts", f"○ '{line.label}'은(는) 아래 - 항목 합계",
+                              expected, stated)
         total = sum(line_amount(line, rounding) for line in item.basis)
-        if total != item.current:
+        if item.current not in (total, sum(trusted_amount(line, rounding) for line in item.basis)):
             c.add((*ipath, "current"), "basis-item",
                   f"'{item.name}' 예산액 (B)는 산출근거 합계 {numbers.won(total)}천원인데 "
                   f"{numbers.won(item.current)}천원으로 적혀 있습니다", total, item.current)
@@ -189,7 +193,7 @@ def _check_schedule(c: _Checker, project: Project) -> None:
     c.compare(("schedule", "total"), "schedule-total", "추진일정 계는 행 합계", rows, sched.total)
     budget = compute(project).total.current
     if rows != budget:
-        path: Path = ("schedule", "rows") if sched.rows else ("schedule", "total")
+        path: Path = ("schedule", "total") if sched.total is not None else ("schedule", "rows")
         c.add(path, "schedule-budget",
               f"추진일정 예산집행금액 합계는 예산 총괄 계 (B) {numbers.won(budget)}천원인데 "
               f"{numbers.won(rows)}천원입니다", budget, rows)
@@ -203,9 +207,12 @@ def _check_settlement(c: _Checker, project: Project) -> None:
                   f"{s.year}년 예산현액은 {numbers.won(s.final_budget)} + {numbers.won(s.carried_in)} + "
                   f"{numbers.won(s.change)} =", available, s.available)
         basis = s.available if s.available is not None else available
-        balance = basis - s.spent - (0 if only_spent else s.carried_out)
+        used = s.spent + (0 if only_spent else s.carried_out)
+        balance = basis - used
         formula = f"{numbers.won(basis)} − {numbers.won(s.spent)}" + (
             "" if only_spent else f" − {numbers.won(s.carried_out)}")
+        if s.balance == available - used:  # agrees with the 예산현액 the arithmetic gives
+            continue
         c.compare(("settlement", i, "balance"), "settlement-balance", f"{s.year}년 집행잔액은 {formula} =",
                   balance, s.balance)
 
@@ -225,7 +232,8 @@ def _check_years(c: _Checker, project: Project) -> None:
         for year in achieved:
             if year not in wanted:
                 c.add(("effects", "achievements", str(year)), "years",
-                      f"추진실적 연도는 {wanted[0]}~{wanted[-1]}년이어야 하는데 {year}년이 있습니다", None, year)
+                      f"추진실적 연도는 {wanted[0]}~{wanted[-1]}년이어야 하는데 {year}년이 있습니다", None, year,
+                      at_key=True)
         if sorted(achieved) != achieved:
             c.add(("effects", "achievements"), "years", "추진실적 연도가 차례대로가 아닙니다")
     for i, s in enumerate(project.settlement):

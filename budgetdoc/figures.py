@@ -61,6 +61,16 @@ def part_amount(part: BasisPart, rounding: str) -> int:
     return formula_amount(part, rounding) or 0
 
 
+def trusted_amount(line: BasisLine | BasisPart, rounding: str) -> int:
+    """A line's amount as its formula (or its parts) give it, else as stated."""
+    from_formula = formula_amount(line, rounding)
+    if from_formula is not None:
+        return from_formula
+    if isinstance(line, BasisLine) and line.parts:
+        return sum(trusted_amount(p, rounding) for p in line.parts)
+    return line.amount if line.amount is not None else 0
+
+
 def line_amount(line: BasisLine, rounding: str) -> int:
     """A ○ line's amount: stated, else from its formula, else the sum of its parts."""
     if line.amount is not None:

@@ -134,6 +134,12 @@ def rate_text(value: Decimal | None, decimals: int = 0) -> str:
 # --------------------------------------------------------------------------- arithmetic
 
 
+def decimals_of(value: Decimal) -> int:
+    """How many decimals ``value`` was written with: ``Decimal("36.90")`` → 2."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
 def round_half_up(value: Decimal, decimals: int = 0) -> Decimal:
     """사사오입: -36.9 → -37, 2.5 → 3, -2.5 → -3 (away from zero on a half)."""
     return value.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
@@ -213,8 +219,7 @@ def evaluate_formula(text: str) -> Formula:
             frac = m.group("frac")
             if unit in _UNIT_SCALE:
                 scale = _UNIT_SCALE[unit]
-                value = Decimal(whole) + (Decimal("0." + frac) if frac else 0)
-                scaled = value * scale
+                scaled = (Decimal(whole) + (Decimal("0." + frac) if frac else 0)) * scale
                 if scaled != scaled.to_integral_value():
                     raise FormulaError(f"'{m.group(0).strip()}'은(는) 원 단위 정수가 아닙니다", start)
                 tokens.append(("num", (int(scaled), True), start))
@@ -246,8 +251,8 @@ def evaluate_formula(text: str) -> Formula:
             raise FormulaError("산식이 중간에 끝났습니다", len(stripped))
         if tok[0] == "num":
             take()
-            value, is_won = tok[1]  # type: ignore[misc]
-            return value, is_won
+            number: tuple[int, bool] = tok[1]  # type: ignore[assignment]
+            return number
         if tok[1] == "(":
             if depth > 20:
                 raise FormulaError("괄호가 너무 깊습니다", tok[2])
@@ -278,11 +283,11 @@ def evaluate_formula(text: str) -> Formula:
             value, is_won = value + right, is_won or right_won
         return value, is_won
 
-    value, is_won = total(0)
+    result, result_won = total(0)
     if index != len(tokens):
         tok = tokens[index]
         raise FormulaError(f"산식 끝에 남은 '{tok[1] if tok[0] == 'op' else '수'}'", tok[2])
-    return Formula(text=text, value=value, has_won=is_won)
+    return Formula(text=text, value=result, has_won=result_won)
 
 
 def formula_display(text: str) -> str:

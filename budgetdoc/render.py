@@ -160,8 +160,8 @@ class _View:
                     })
             if not lines:
                 lines.append({"level": 0, "label": "", "formula": "", "amount": Cell("")})
-            for n, line in enumerate(lines):
-                rows.append({"item": item.name if n == 0 else None, "span": len(lines), **line})
+            for n, row in enumerate(lines):
+                rows.append({"item": item.name if n == 0 else None, "span": len(lines), **row})
         return rows
 
     def settlement_rows(self) -> list[dict[str, Any]]:

@@ -1,0 +1,127 @@
+"""Shared fixtures: the reference project, one renderer, and a guard against WeasyPrint warnings."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE_YAML = ROOT / "data" / "2024" / "지역균형발전_추진.yaml"
+REFERENCE_TEXT = Path(__file__).resolve().parent / "fixtures" / "reference.txt"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite the golden files from the current output")
+
+
+@pytest.fixture(scope="session")
+def update_golden(request: pytest.FixtureRequest) -> bool:
+    return bool(request.config.getoption("--update-golden"))
+
+
+@pytest.fixture(scope="session")
+def renderer():  # noqa: ANN201
+    from budgetdoc.render import Renderer
+
+    return Renderer()
+
+
+@pytest.fixture(scope="session")
+def reference_doc():  # noqa: ANN201
+    from budgetdoc.load import load
+
+    return load(REFERENCE_YAML, display="data/2024/지역균형발전_추진.yaml")
+
+
+class WeasyLogs(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture(autouse=True)
+def assert_no_weasyprint_logs() -> Iterator[None]:
+    """Any warning WeasyPrint logs (a CSS typo, a refused URL) fails the test."""
+    handler = WeasyLogs()
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+    messages = [r.getMessage() for r in handler.records]
+    assert not messages, f"WeasyPrint logged: {messages}"
+
+
+@pytest.fixture(scope="session")
+def reference_html(renderer, reference_doc) -> str:  # noqa: ANN001
+    return renderer.html(reference_doc.project)
+
+
+@pytest.fixture(scope="session")
+def reference_pdf(renderer, reference_html: str) -> bytes:  # noqa: ANN001
+    return renderer.pdf(reference_html)
+
+
+def pdftotext(pdf: bytes | Path, *args: str) -> str:
+    """Text of a PDF as poppler extracts it."""
+    if isinstance(pdf, Path):
+        pdf = pdf.read_bytes()
+    assert shutil.which("pdftotext"), "poppler-utils (pdftotext) is required"
+    return subprocess.run(["pdftotext", *args, "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+
+
+def pdffonts(pdf: bytes) -> list[dict[str, str]]:
+    out = subprocess.run(["pdffonts", "-"], input=pdf, capture_output=True, check=False)
+    if out.returncode != 0:  # older poppler cannot read stdin
+        import tempfile
+
+        with tempfile.NamedTemporaryFile(suffix=".pdf") as fh:
+            fh.write(pdf)
+            fh.flush()
+            out = subprocess.run(["pdffonts", fh.name], capture_output=True, check=True)
+    rows = []
+    for line in out.stdout.decode().splitlines()[2:]:
+        parts = line.split()
+        # name type... emb sub uni object ID
+        rows.append({"name": parts[0], "emb": parts[-5], "sub": parts[-4], "uni": parts[-3]})
+    return rows
+
+
+_REFERENCE_VALUE = re.compile(r"\(x-\)\s*(△?[\d,]+)|(△?[\d,]+)천원|\b(\d{3,4}-\d{4})\b")
+
+
+def reference_values(text: str) -> list[str]:
+    """Every amount, rate and phone number of a document in the published text format, in order."""
+    values: list[str] = []
+    for line in text.splitlines():
+        cells = line.split("\t")
+        for cell in cells:
+            cell = cell.strip()
+            values.extend(next(g for g in m.groups() if g) for m in _REFERENCE_VALUE.finditer(cell))
+            if len(cells) > 1 and re.fullmatch(r"[\d,]+", cell) and not re.fullmatch(r"(19|20)\d\d", cell):
+                values.append(cell)
+    return values
+
+
+def find_in_order(text: str, values: list[str]) -> list[str]:
+    """The values that cannot be found in ``text`` in this order, each as a whole number."""
+    missing = []
+    pos = 0
+    for value in values:
+        pattern = re.compile(r"(?<![\d,△])" + re.escape(value) + r"(?![\d]|,\d)")
+        m = pattern.search(text, pos)
+        if m is None:
+            missing.append(value)
+        else:
+            pos = m.end()
+    return missing

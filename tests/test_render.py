@@ -1,0 +1,155 @@
+"""Rendering: golden HTML of the reference, and the PDF read back with poppler."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from conftest import REFERENCE_TEXT, find_in_order, pdffonts, pdftotext, reference_values
+
+from budgetdoc.render import keep_words
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "reference.html"
+SECTIONS = [
+    ("1기본 현황", ["□ 사업개요", "회 계", "일반회계", "사업기간", "연례반복", "사업내용", "사업비", "(당해년도)",
+                "[국비]", "[시비]", "기타 (예산 외)", "[구비]", "[기타]", "□ 사업 담당자", "실·국", "부서명", "과 장",
+                "팀장", "주무관", "※실국 및 부서명은 예산서 기준으로 작성되어 현재부서와 다를 수 있습니다."]),
+    ("2예산 설명", ["□ 예산 총괄", "(단위 : 천원, %)", "구 분", "2023예산액", "(A)", "2024예산액", "(B)", "증감",
+                "(B-A)", "(B-A)*100/A", "계", "산출근거", "과목구분", "2024년 예산내역"]),
+    ("3사업설명", ["사업목적", "사업근거", "사업내용", "추진경위", "□ 2024년도 추진일정", "(단위 : 천원)", "사업추진절차",
+               "추진기간", "예산집행금액", "추진세부내용"]),
+    ("4사업효과", ["□ 최근 3년 추진실적", "2021년도", "2022년도", "2023년도", "□ 향후 기대효과"]),
+    ("5최근 3년 결산 현황", ["(단위 : 천원)", "연도", "최종예산", "전년이월", "예산변경", "예산현액", "집행액", "차년이월",
+                      "집행잔액"]),
+]
+
+
+def test_golden_html(reference_html: str, update_golden: bool) -> None:
+    if update_golden:
+        GOLDEN.write_text(reference_html, encoding="utf-8")
+    assert reference_html == GOLDEN.read_text(encoding="utf-8"), "run pytest --update-golden after a deliberate change"
+
+
+def test_html_is_semantic(reference_html: str) -> None:
+    assert reference_html.startswith("<!DOCTYPE html>\n<html lang=\"ko\">")
+    assert reference_html.count("<caption") == 7
+    assert 'scope="col"' in reference_html and 'scope="row"' in reference_html
+    assert "<th scope=\"col\">2023예산액<br>(A)</th>" in reference_html
+
+
+def test_pdf_holds_every_value_of_the_reference_in_order(reference_pdf: bytes) -> None:
+    values = reference_values(REFERENCE_TEXT.read_text(encoding="utf-8"))
+    assert len(values) == 60
+    text = pdftotext(reference_pdf)
+    assert find_in_order(text, values) == []
+
+
+def test_pdf_holds_every_label_in_section_order(reference_pdf: bytes) -> None:
+    # poppler drops or adds spaces depending on glyph gaps: compare without them.
+    text = re.sub(r"\s+", "", pdftotext(reference_pdf, "-layout"))
+    squeeze = lambda label: re.sub(r"\s+", "", label)  # noqa: E731
+    headings = [squeeze(h) for h, _ in SECTIONS]
+    assert find_in_order_labels(text, ["지역균형발전추진", *headings]) == []
+    starts = [text.index(h) for h in headings] + [len(text)]
+    for (heading, labels), begin, end in zip(SECTIONS, starts, starts[1:], strict=False):
+        section = text[begin:end]
+        assert [label for label in labels if squeeze(label) not in section] == [], heading
+
+
+def find_in_order_labels(text: str, labels: list[str]) -> list[str]:
+    missing, pos = [], 0
+    for label in labels:
+        found = text.find(label, pos)
+        if found < 0:
+            missing.append(label)
+        else:
+            pos = found + len(label)
+    return missing
+
+
+def test_pdf_holds_every_text_of_the_reference(reference_pdf: bytes, reference_doc) -> None:  # noqa: ANN001
+    p = reference_doc.project
+    text = re.sub(r"\s+", "", pdftotext(reference_pdf))
+    texts = [*p.overview.summary, *p.description.purpose, *p.description.legal_basis, *p.description.content,
+             *p.description.history, *(i for items in p.effects.achievements.values() for i in items),
+             *p.effects.expected, *(r.step for r in p.schedule.rows), *(r.detail for r in p.schedule.rows)]
+    for item in p.budget.items:
+        for line in item.basis:
+            texts.append(line.label + (line.formula or ""))
+            texts.extend(part.label + (part.formula or "") for part in line.parts)
+    missing = [t for t in texts if re.sub(r"\s+", "", t) not in text]
+    assert missing == []
+
+
+def test_pdf_is_a4_and_marks_the_chosen_period(reference_pdf: bytes) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    reader = PdfReader(BytesIO(reference_pdf))
+    assert len(reader.pages) == 3
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width)), round(float(box.height))) == (595, 842)
+    text = pdftotext(reference_pdf)
+    assert "☑ 연례반복" in text
+    assert "☐ 계속" in text and "☐ 한시" in text
+    pages = [re.sub(r"\s+", "", page) for page in text.split("\f") if page.strip()]
+    assert [page[-3:] for page in pages] == ["-1-", "-2-", "-3-"]
+
+
+def test_korean_font_is_embedded_and_subset(reference_pdf: bytes) -> None:
+    fonts = pdffonts(reference_pdf)
+    names = {f["name"].split("+", 1)[1]: f for f in fonts}
+    assert {"NanumGothic", "NanumGothic-Bold"} <= set(names)
+    for font in fonts:
+        assert (font["emb"], font["sub"], font["uni"]) == ("yes", "yes", "yes"), font
+    # The only other font is the declared symbol font for the 사업기간 check boxes.
+    assert set(names) <= {"NanumGothic", "NanumGothic-Bold", "DejaVu-Sans"}
+
+
+def test_two_renders_are_byte_identical(renderer, reference_html: str, reference_pdf: bytes) -> None:  # noqa: ANN001
+    assert renderer.pdf(reference_html) == reference_pdf
+
+
+def test_pdf_metadata_has_no_wall_clock_date(reference_pdf: bytes) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    info = PdfReader(BytesIO(reference_pdf)).metadata
+    assert info["/CreationDate"] == "D:20230101000000Z"
+    assert info["/Title"] == "지역균형발전 추진 — 2024년도 사업설명서"
+
+
+def test_korean_words_never_break_inside() -> None:
+    assert keep_words("서울시 균형발전위원회 <운영>") == (
+        '<span class="w">서울시</span> <span class="w">균형발전위원회</span> <span class="w">&lt;운영&gt;</span>'
+    )
+
+
+def test_long_document_repeats_table_headers(renderer, reference_doc) -> None:  # noqa: ANN001
+    from budgetdoc.model import BasisLine
+
+    p = reference_doc.project
+    items = list(p.budget.items)
+    many = [BasisLine(label=f"항목 {n}", formula="1,000원*1회", amount=1) for n in range(120)]
+    items[0] = items[0].model_copy(update={"basis": many, "current": 120, "change": None, "rate": None})
+    budget = p.budget.model_copy(update={"items": items, "total": None})
+    long = p.model_copy(update={"budget": budget})
+    text = pdftotext(renderer.pdf(renderer.html(long)))
+    pages = text.split("\f")
+    header_pages = [n for n, page in enumerate(pages) if "과목구분" in page]
+    assert len(header_pages) >= 2, "산출근거 header should repeat on the page where the table continues"
+
+
+@pytest.mark.parametrize("kind,start,end,shown", [("계속", 2022, 2026, "☑ 계속 (2022~2026)"), ("한시", 2024, 2025, "☑ 한시 (2024~2025)")])
+def test_period_with_years(renderer, reference_doc, kind: str, start: int, end: int, shown: str) -> None:  # noqa: ANN001
+    from budgetdoc.model import Period
+
+    p = reference_doc.project
+    overview = p.overview.model_copy(update={"period": Period(kind=kind, start=start, end=end)})
+    html = renderer.html(p.model_copy(update={"overview": overview}))
+    plain = re.sub(r"<[^>]+>", "", html)
+    assert shown in plain
+    assert "☐ 연례반복" in plain

@@ -151,3 +151,15 @@ def test_help_explains_every_command() -> None:
     assert code == 0
     for command in ("build", "check", "import", "schema"):
         assert f"  {command} " in out
+
+
+def test_hwpx_builds_behind_the_same_gate(data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    (data / "2024" / "bad.yaml").write_text(BAD, encoding="utf-8")
+    code, _, err = run("build", str(data), "-o", str(out), "--format", "hwpx", "--no-progress")
+    assert code == 1
+    assert sorted(p.name for p in (out / "2024").iterdir()) == ["good.hwpx"]
+    first = (out / "2024" / "good.hwpx").read_bytes()
+    assert run("build", str(data / "2024" / "good.yaml"), "-o", str(tmp_path / "again"), "--format", "hwpx",
+               "--no-progress")[0] == 0
+    assert (tmp_path / "again" / "good.hwpx").read_bytes() == first

@@ -6,6 +6,7 @@ import io
 import os
 import re
 import zipfile
+from html.parser import HTMLParser
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +20,7 @@ from budgetdoc.model import Period, Project
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "data" / "2024" / "지역균형발전_추진.yaml"
-REFERENCE = Path(
-    os.environ.get("BUDGETDOC_REFERENCE_TEXT", "/work/shared/reference/000_09ee4b9481a37380.txt")
-)
+REFERENCE = Path(os.environ.get("BUDGETDOC_REFERENCE_TEXT", ROOT / "tests" / "fixtures" / "reference.txt"))
 
 # What the reference text prints as numbers: phone numbers, amounts before 천원 / 원, the
 # cells its table export marks with "(x-)", and bare numeric table cells.
@@ -298,3 +297,32 @@ def test_period_and_empty_funding(project: Project) -> None:
     assert rows[1][1] == "☐ 계속  ☑ 한시 (2024~2025)  ☐ 연례반복"
     assert rows[3][2] == "[국비] 1,000천원"
     assert rows[4] == ["기타 (예산 외) [구비] 0천원", "[기타]"]
+
+
+class _TableShapes(HTMLParser):
+    """Rows × columns of every table of an HTML page, counting colspans (rowspans occupy their first row)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.shapes: list[tuple[int, int]] = []
+        self._rows: list[int] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "table":
+            self._rows = []
+        elif tag == "tr":
+            self._rows.append(0)
+        elif tag in ("td", "th"):
+            self._rows[-1] += int(dict(attrs).get("colspan") or 1)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "table":
+            self.shapes.append((len(self._rows), max(self._rows)))
+
+
+def test_tables_line_up_with_the_pdf_layout(document: HwpxDocument, project: Project) -> None:
+    from budgetdoc.render import Renderer
+
+    parser = _TableShapes()
+    parser.feed(Renderer().html(project))
+    assert [(t.row_count, t.column_count) for t in document.tables] == parser.shapes

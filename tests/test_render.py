@@ -153,3 +153,16 @@ def test_period_with_years(renderer, reference_doc, kind: str, start: int, end: 
     plain = re.sub(r"<[^>]+>", "", html)
     assert shown in plain
     assert "☐ 연례반복" in plain
+
+
+def test_missing_font_stops_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
+    from budgetdoc import render
+
+    monkeypatch.setattr(render, "FONTS", {"NanumGothic": "fonts-nanum", "NoSuchFontAnywhere": "fonts-nosuch"})
+    render.check_fonts.cache_clear()
+    try:
+        with pytest.raises(render.RenderError) as info:
+            render.check_fonts()
+    finally:
+        render.check_fonts.cache_clear()
+    assert str(info.value) == "글꼴이 없습니다: NoSuchFontAnywhere. 설치: sudo apt-get install fonts-nosuch"

@@ -32,10 +32,9 @@ from .model import Problem
 class LegacyError(Exception):
     """Input that is not the published text format; ``problems`` says where and what, all at once."""
 
-    def __init__(self, problems: list[Problem], unreadable: bool = False) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
-        self.unreadable = unreadable
 
 
 # --------------------------------------------------------------------------- lines and cells
@@ -55,7 +54,7 @@ class _Line:
     col: int = 1
 
     def cells(self) -> list[_Cell]:
-        out = []
+        out: list[_Cell] = []
         start = 0
         for raw in self.text.split("\t"):
             lead = len(raw) - len(raw.lstrip())
@@ -83,8 +82,8 @@ _YEARS = re.compile(r"\(?\s*(\d{4})\s*년?\s*[~∼〜\-]\s*(?:(\d{4})\s*년?)?\s
 _YEAR = re.compile(r"(\d{4})")
 _UNIT_LINE = re.compile(r"^\(\s*단위\s*:(.*)\)$")
 _BRACKET = re.compile(r"\[([^\]]*)\]([^\[]*)")
-_PERSON = re.compile(r"^(?P<name>.+?)\s+(?P<phone>[0-9()][0-9()\-]*[0-9])$")
-_BASIS = re.compile(r"^(?P<text>.*?)(?:\s*=\s*(?P<amount>[^=]*))?$")
+_PHONE = r"[0-9()][0-9()\-]*[0-9]"
+_PERSON = re.compile(rf"^(?P<name>.+?)\s+(?P<phone>{_PHONE})$")
 _FORMULA_TOKEN = re.compile(r"(?:[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?[^\s0-9*×xX+()\-,.]*|[*×xX+()])+")
 
 _NUMBERED = {"기본현황": "part1", "예산설명": "part2", "사업설명": "part3", "사업효과": "part4"}
@@ -123,9 +122,9 @@ def _short(text: str) -> str:
 
 def _heading(line: _Line) -> tuple[str, int | None] | None:
     """The section a heading line opens (and the year it names), or None for other lines."""
-    text = line.text.strip()
-    if "\t" in text:
+    if "\t" in line.text:
         return None
+    text = line.text.strip()
     name = re.sub(r"\s+", "", text)
     if m := re.fullmatch(r"[1-9](.+)", name):
         if m[1] in _NUMBERED:
@@ -160,6 +159,7 @@ class _Parser:
         self.errors: list[Problem] = []
         self.warnings: list[Problem] = []
         self.fiscal_year: int | None = None
+        self.subjects: set[str] = set()  # every 과목 named in 예산 총괄, readable or not
 
     # ---------------------------------------------------------------- reporting and values
 
@@ -202,10 +202,15 @@ class _Parser:
             return None
         return value
 
-    def row(self, line: _Line, count: int, what: str) -> list[_Cell] | None:
+    def row(self, line: _Line, count: int, what: str, fixed: bool = False) -> list[_Cell] | None:
+        """The cells of a table row: at least ``count``, and no more that hold text when ``fixed``."""
         cells = line.cells()
         if len(cells) < count:
             self.error(line, "legacy-cells", f"{what} 줄의 칸이 {len(cells)}개뿐입니다 ({count}칸이어야 합니다)")
+            return None
+        extra = [c for c in cells[count:] if c.text]
+        if fixed and extra:
+            self.error(extra[0], "legacy-cells", f"{what} 줄에 {count}칸 밖의 값이 있습니다: '{_short(extra[0].text)}'")
             return None
         return cells
 
@@ -231,7 +236,8 @@ class _Parser:
     # ---------------------------------------------------------------- the document
 
     def document(self, text: str) -> dict[str, Any]:
-        lines = [_Line(i, raw.rstrip("\r")) for i, raw in enumerate(text.lstrip("\ufeff").split("\n"), 1)]
+        text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+        lines = [_Line(i, raw) for i, raw in enumerate(text.split("\n"), 1)]
         title, sections = self.split(lines)
         for key in _REQUIRED:
             if key not in sections:
@@ -239,22 +245,16 @@ class _Parser:
                 at = later[0] if later else _Line(len(lines), "")
                 self.error(at, "legacy-missing", f"'{_NAMES[key]}' 부분이 없습니다")
 
-        data: dict[str, Any] = {}
-        budget: dict[str, Any] = {}
-        if "budget" in sections:
-            budget, decimals = self.budget(sections["budget"])
-            data["fiscal_year"] = self.fiscal_year
-            data["title"] = title
-            if decimals:
-                data["conventions"] = {"rate_decimals": decimals}
-        else:
-            data["title"] = title
+        budget, decimals = self.budget(sections["budget"]) if "budget" in sections else ({}, 0)
+        if "basis" in sections:
+            self.basis(sections["basis"], budget.get("items"))
+        data: dict[str, Any] = {"fiscal_year": self.fiscal_year, "title": title}
+        if decimals:
+            data["conventions"] = {"rate_decimals": decimals}
         if "overview" in sections:
             data["overview"] = self.overview(sections["overview"])
         if "contacts" in sections:
             data["contacts"] = self.contacts(sections["contacts"])
-        if "basis" in sections:
-            self.basis(sections["basis"], budget.get("items"))
         data["budget"] = budget
         description = {k: self.bullets(sections[k]) for k in ("purpose", "legal_basis", "content", "history")
                        if k in sections}
@@ -317,9 +317,10 @@ class _Parser:
         for line in sec.lines:
             cells = line.cells()
             label = _norm(cells[0].text)
-            if not label and last in ("사업내용", "사업비"):
+            continued = not label
+            if continued and last in ("사업내용", "사업비"):
                 label = last
-            elif not label:
+            elif continued:
                 self.error(line, "legacy-syntax", f"사업개요: 항목 이름이 없는 줄입니다: '{_short(line.text)}'")
                 continue
             values = [c for c in cells[1:] if c.text]
@@ -332,13 +333,17 @@ class _Parser:
             elif label == "사업내용":
                 summary = (summary or []) + _circles(" ".join(c.text for c in values))
             elif label.startswith("사업비"):
+                label = "사업비"
+                amounts = [c for c in values if "[" not in c.text]
+                if not continued and len(amounts) > 1:
+                    self.error(amounts[1], "legacy-cells", f"사업비 (당해년도): 금액 칸이 {len(amounts)}개입니다")
+                elif not continued and amounts:
+                    total = self.amount(amounts[0], "사업비 (당해년도)")
                 for cell in values:
-                    if "[" not in cell.text and label != last:
-                        total = self.amount(cell, "사업비 (당해년도)")
                     self.funding(cell, funding)
             else:
                 self.error(line, "legacy-syntax", f"사업개요: 알 수 없는 항목 '{cells[0].text}'")
-            last = "사업비" if label.startswith("사업비") else label
+            last = label
         for key, name in (("account", "회 계"), ("period", "사업기간")):
             if key not in out:
                 self.error(sec.heading, "legacy-missing", f"사업개요에 '{name}' 줄이 없습니다")
@@ -411,7 +416,7 @@ class _Parser:
             return {}
         for extra in rows[2:]:
             self.error(extra, "legacy-syntax", f"사업 담당자: 읽을 수 없는 줄입니다: '{_short(extra.text)}'")
-        cells = self.row(rows[1], len(header.cells()), "사업 담당자")
+        cells = self.row(rows[1], len(header.cells()), "사업 담당자", fixed=True)
         if cells is None:
             return {}
         out: dict[str, Any] = {}
@@ -421,6 +426,8 @@ class _Parser:
                 self.error(cell, "legacy-missing", f"사업 담당자 '{name}': 값이 비어 있습니다")
             elif key in ("office", "department"):
                 out[key] = cell.text
+            elif re.fullmatch(_PHONE, cell.text):
+                self.error(cell, "legacy-missing", f"사업 담당자 '{name}': 이름 없이 전화번호만 있습니다")
             else:
                 m = _PERSON.match(cell.text)
                 out[key] = _Flow(name=m["name"], phone=m["phone"]) if m else _Flow(name=cell.text)
@@ -450,7 +457,8 @@ class _Parser:
         items: list[dict[str, Any]] = []
         decimals = 0
         for line in rows[1:]:
-            cells = self.row(line, 5, "예산 총괄")
+            self.subjects.add(line.cells()[0].text)
+            cells = self.row(line, 5, "예산 총괄", fixed=True)
             if cells is None:
                 continue
             name = cells[0].text
@@ -481,7 +489,7 @@ class _Parser:
 
     def basis(self, sec: _Section, items: list[dict[str, Any]] | None) -> None:
         """산출근거: ○ lines and their - parts, attached to the items of 예산 총괄."""
-        rows = sec.lines
+        rows = self.table(sec)
         header = self.header(sec, rows, "과목구분")
         if header is None:
             return
@@ -491,36 +499,46 @@ class _Parser:
             self.error(head[1], "legacy-year",
                        f"산출근거: 연도 {year[1]}이(가) 예산 총괄의 (B) 연도 {self.fiscal_year}와 다릅니다")
         by_name = {item["name"]: item for item in items or []}
-        item: dict[str, Any] | None = None
+        subject: str | None = None
         for line in rows[1:]:
             cells = self.row(line, 2, "산출근거")
             if cells is None:
                 continue
             if cells[0].text:
-                item = by_name.get(cells[0].text)
-                if item is None and items is not None:
-                    self.error(cells[0], "legacy-basis", f"산출근거: 과목 '{cells[0].text}'이(가) 예산 총괄에 없습니다")
-            elif item is None and items is not None:
-                self.error(line, "legacy-missing", "산출근거: 첫 줄의 과목구분이 비어 있습니다")
+                subject = cells[0].text
+                if items is not None and subject not in self.subjects:
+                    self.error(cells[0], "legacy-basis", f"산출근거: 과목 '{subject}'이(가) 예산 총괄에 없습니다")
+            elif subject is None:
+                self.error(cells[0], "legacy-missing", "산출근거: 첫 줄의 과목구분이 비어 있습니다")
             entry = self.basis_entry(line, cells)
+            item = by_name.get(subject or "")
             if entry is None or item is None:
                 continue
-            marker, entry = entry
+            marker, value = entry
             lines = item.setdefault("basis", [])
             if marker == "○":
-                lines.append(entry)
+                lines.append(value)
             elif not lines:
                 self.error(cells[1], "legacy-syntax", "산출근거: '-' 줄 위에 '○' 줄이 없습니다")
             else:
-                lines[-1].setdefault("parts", []).append(entry)
+                lines[-1].setdefault("parts", []).append(value)
 
     def basis_entry(self, line: _Line, cells: list[_Cell]) -> tuple[str, dict[str, Any]] | None:
-        """One ``○``/``-`` line: ``label [formula] = N천원``."""
-        offset = len(line.text.split("\t", 1)[0]) + 1
-        rest = line.text[offset:]
-        m = _BASIS.match(rest.strip())
-        assert m is not None
-        text = _MARKUP.sub("", m["text"]).strip()
+        """One ``○``/``-`` line: ``label [formula]`` then ``=`` and ``N천원`` in the cells after it."""
+        text = cells[1].text
+        amount: _Cell | None = None
+        tail = [c for c in cells[2:] if c.text]
+        if tail and tail[0].text == "=" and len(tail) <= 2:
+            amount = tail[1] if len(tail) == 2 else _Cell("", line.line, tail[0].col + 1)
+        elif len(tail) == 1 and tail[0].text.startswith("="):
+            amount = _Cell(tail[0].text[1:].strip(), line.line, tail[0].col + 1)
+        elif tail:
+            self.error(tail[0], "legacy-syntax",
+                       f"산출근거: 금액은 '= 금액천원' 꼴이어야 합니다: '{_short(' '.join(c.text for c in tail))}'")
+            return None
+        elif m := re.search(r"\s=\s*(\S*)$", text):
+            amount = _Cell(m[1], line.line, cells[1].col + m.start(1))
+            text = text[: m.start()]
         marker = text[:1]
         if marker not in ("○", "-"):
             self.error(cells[1], "legacy-syntax", f"산출근거: 줄은 '○' 또는 '-'로 시작해야 합니다: '{_short(text)}'")
@@ -529,18 +547,17 @@ class _Parser:
         if not body:
             self.error(cells[1], "legacy-missing", f"산출근거: '{marker}' 뒤에 내용이 없습니다")
             return None
-        label, formula = self.split_formula(body, cells[1])
+        label, formula = self.split_formula(body, line.line, cells[1].col + len(text) - len(body))
         entry: dict[str, Any] = {"label": label}
         if formula:
             entry["formula"] = formula
-        if m["amount"] is not None:
-            col = offset + (len(rest) - len(rest.lstrip())) + m.start("amount") + 1
-            value = self.amount(_Cell(m["amount"].strip(), line.line, col), f"산출근거 '{label}' 금액")
+        if amount is not None:
+            value = self.amount(amount, f"산출근거 '{label}' 금액")
             if value is not None:
                 entry["amount"] = value
         return marker, entry
 
-    def split_formula(self, text: str, at: _Cell) -> tuple[str, str | None]:
+    def split_formula(self, text: str, line: int, col: int) -> tuple[str, str | None]:
         """``회의 참석수당 150,000원*17명*2회`` → (``회의 참석수당``, ``150,000원*17명*2회``).
 
         The formula is the longest trailing run of number-and-operator tokens that
@@ -558,9 +575,15 @@ class _Parser:
                 continue
             if formula.has_won:
                 return text[: token.start()].rstrip(), candidate
-        last = tokens[-1][0]
-        if re.search(r"[0-9]", last) and re.search(r"[*×]", last):
-            self.error(at, "legacy-formula", f"산출근거: 산식 '{last}'을(를) 읽을 수 없습니다")
+        last = tokens[-1]
+        if len(tokens) > 1 and re.search(r"[0-9]", last[0]) and re.search(r"[*×]", last[0]):
+            try:
+                numbers.evaluate_formula(last[0])
+                reason = "원 단위 금액이 없습니다"
+            except numbers.FormulaError as exc:
+                reason = exc.message
+            self.error(_Cell(last[0], line, col + last.start()), "legacy-formula",
+                       f"산출근거: 산식 '{last[0]}' 오류: {reason}")
         return text, None
 
     # ---------------------------------------------------------------- 3 사업설명, 4 사업효과
@@ -590,7 +613,7 @@ class _Parser:
         out: dict[str, Any] = {}
         steps = []
         for line in rows[1:]:
-            cells = self.row(line, max(count, 4), "추진일정")
+            cells = self.row(line, max(count, 4), "추진일정", fixed=True)
             if cells is None:
                 continue
             step, period, amount, detail = cells[:4]
@@ -636,9 +659,9 @@ class _Parser:
         if missing:
             self.error(header, "legacy-missing", f"결산 현황: 머리행에 {', '.join(missing)} 칸이 없습니다")
             return []
-        out = []
+        out: list[dict[str, Any]] = []
         for line in rows[1:]:
-            cells = self.row(line, len(head), "결산 현황")
+            cells = self.row(line, len(head), "결산 현황", fixed=True)
             if cells is None:
                 continue
             row: dict[str, Any] = {"year": self.year(cells[0], cells[0].text, "결산 현황")}
@@ -719,21 +742,14 @@ def import_text(text: str, file: str) -> tuple[str, list[Problem]]:
 
 
 def import_file(path: str | os.PathLike[str]) -> tuple[str, list[Problem]]:
-    """:func:`import_text` for a UTF-8 file (a BOM is allowed)."""
+    """:func:`import_text` for a UTF-8 file (a BOM is allowed).
+
+    A file that cannot be read or decoded raises ``OSError`` or ``UnicodeDecodeError``
+    as it is: that is unreadable input, not a malformed document.
+    """
     file = os.fspath(path)
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise LegacyError([Problem(file, 1, 1, "unreadable", f"파일을 읽을 수 없습니다: {exc.strerror}")],
-                          unreadable=True) from None
+    with open(path, "rb") as fh:
+        raw = fh.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
-        raise LegacyError([Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")],
-                          unreadable=True)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise LegacyError([Problem(file, line, 1, "encoding", f"UTF-8이 아닌 바이트 0x{raw[exc.start]:02X}가 있습니다")],
-                          unreadable=True) from None
-    return import_text(text, file)
+        raise LegacyError([Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")])
+    return import_text(raw.decode("utf-8-sig"), file)

@@ -163,3 +163,17 @@ def test_hwpx_builds_behind_the_same_gate(data: Path, tmp_path: Path) -> None:
     assert run("build", str(data / "2024" / "good.yaml"), "-o", str(tmp_path / "again"), "--format", "hwpx",
                "--no-progress")[0] == 0
     assert (tmp_path / "again" / "good.hwpx").read_bytes() == first
+
+
+def test_check_never_imports_weasyprint(data: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom generate import cli\ntry:\n"
+            f"    cli.main(['check', {str(data)!r}], standalone_mode=False)\n"
+            "except SystemExit as exit:\n    assert exit.code == 0\n"
+            "assert 'pydantic' in sys.modules and 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
+            "print('checked')")
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert (result.returncode, result.stdout) == (0, "checked\n"), result.stderr
+    assert result.stderr == "파일 1개 검사: 오류 0개, 경고 0개\n"

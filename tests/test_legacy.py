@@ -24,7 +24,7 @@ from budgetdoc.model import (
 )
 
 HERE = Path(__file__).parent
-REFERENCE = HERE / "legacy" / "reference.txt"
+REFERENCE = HERE / "fixtures" / "reference.txt"
 DATA = HERE.parent / "data" / "2024" / "지역균형발전_추진.yaml"
 FILE = "doc.txt"
 

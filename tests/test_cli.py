@@ -177,3 +177,43 @@ def test_check_never_imports_weasyprint(data: Path) -> None:
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert (result.returncode, result.stdout) == (0, "checked\n"), result.stderr
     assert result.stderr == "파일 1개 검사: 오류 0개, 경고 0개\n"
+
+
+REFERENCE_TXT = ROOT / "tests" / "fixtures" / "reference.txt"
+
+
+def test_import_to_stdout_checks_clean_and_matches_the_shipped_data(tmp_path: Path) -> None:
+    code, out, err = run("import", str(REFERENCE_TXT))
+    assert code == 0
+    assert err == f"{REFERENCE_TXT}:12:27: legacy-typo: 경고: '[사비]'는 '[시비]'의 오타로 보고 시비로 읽었습니다\n"
+    shipped = REFERENCE_YAML.read_text(encoding="utf-8").split("\n", 1)[1]
+    assert out == shipped
+    target = tmp_path / "x.yaml"
+    assert run("import", str(REFERENCE_TXT), "-o", str(target))[0] == 0
+    assert target.read_text(encoding="utf-8") == shipped
+    assert run("check", str(target))[0] == 0
+
+
+def test_import_folder(tmp_path: Path) -> None:
+    src = tmp_path / "txt" / "본부"
+    src.mkdir(parents=True)
+    shutil.copy(REFERENCE_TXT, src / "a.txt")
+    (src / "b.txt").write_text(REFERENCE_TXT.read_text(encoding="utf-8").replace("지역균형발전 추진\n", "다른 사업\n", 1),
+                               encoding="utf-8")
+    code, _, err = run("import", str(tmp_path / "txt"), "-o", str(tmp_path / "yaml"))
+    assert code == 0, err
+    assert sorted(p.relative_to(tmp_path / "yaml").as_posix() for p in (tmp_path / "yaml").rglob("*.yaml")) == [
+        "본부/a.yaml", "본부/b.yaml"]
+    assert "title: 다른 사업\n" in (tmp_path / "yaml" / "본부" / "b.yaml").read_text(encoding="utf-8")
+    assert run("import", str(tmp_path / "txt"))[0] == 2  # a folder needs -o
+
+
+def test_malformed_import_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.txt"
+    bad.write_text(REFERENCE_TXT.read_text(encoding="utf-8").replace("(x-) 6,623", "(x-) 6,62E"), encoding="utf-8")
+    target = tmp_path / "out.yaml"
+    code, out, err = run("import", str(bad), "-o", str(target))
+    assert code == 1 and out == ""
+    assert f"{bad}:31: 예산 총괄 '사무관리비' 2024예산액 (B): '6,62E'은(는) 금액이 아닙니다\n" in err
+    assert err.endswith("변환 실패: 1개 파일, 아무것도 쓰지 않았습니다.\n")
+    assert not target.exists()

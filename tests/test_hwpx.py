@@ -6,8 +6,8 @@ import io
 import os
 import re
 import zipfile
-from html.parser import HTMLParser
 from collections.abc import Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest

@@ -6,11 +6,15 @@ The pipeline for one document reads like this (:func:`build_one`)::
     html = renderer.html(doc.project); pdf = renderer.pdf(html)
     write_atomic(out / "x.html", html); write_atomic(out / "x.pdf", pdf)
 
-:func:`build` runs it over many files: it hashes each YAML together with everything
-else that shapes the output (templates, fonts, versions, options), skips what the
-manifest says is already built, renders the rest in worker processes that each keep
-one :class:`~budgetdoc.render.Renderer` (and so one WeasyPrint font configuration),
-and removes the outputs of data files that were deleted.
+:func:`build` runs it over many files. Under the output folder's lock it hashes each
+YAML together with everything else that shapes the output (templates, fonts, the
+sources of this package, versions, options), skips what the manifest says is built
+and still on disk, renders the rest in worker processes that each keep one
+:class:`~budgetdoc.render.Renderer` (and so one WeasyPrint font configuration), and
+removes the outputs of data files that were deleted.
+
+Deciding what to do needs only ``stat``, file hashes and the standard library: a
+build with nothing to do never imports the model, the loader or WeasyPrint.
 """
 
 from __future__ import annotations
@@ -24,23 +28,34 @@ import multiprocessing.connection
 import os
 import signal
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import __version__
-from .checks import check, errors
-from .load import LoadError, load
-from .model import Problem
+
+if TYPE_CHECKING:
+    from .model import Problem
 
 MANIFEST = ".budgetdoc-manifest.json"
+MANIFEST_VERSION = 2
 LOCK = ".budgetdoc.lock"
 DRAFTS = "_drafts"
 FORMATS = ("html", "pdf", "hwpx")
 YAML_SUFFIXES = (".yaml", ".yml")
 TMP_PREFIX = ".tmp-"
+RECYCLE = 250  # documents per worker process before it is replaced by a fresh one
+CHECKPOINT = 2.0  # seconds between manifest saves during a long build
+# Imported once by the fork server, so that every worker (and every replacement) starts warm.
+PRELOAD = ["__main__", "budgetdoc.build", "budgetdoc.load", "budgetdoc.checks", "budgetdoc.render", "weasyprint"]
+# Modules of this package that do not shape any output (the importer, problem reports,
+# the JSON Schema); every other module is part of the build key.
+NOT_OUTPUT = {"legacy.py", "report.py", "schema.py"}
+# The environment a worker takes from the build that starts it (the fork server keeps its own).
+WORKER_ENV = ("SOURCE_DATE_EPOCH",)
 
 
 class BuildError(Exception):
@@ -108,7 +123,7 @@ def output_path(out: Path, rel: str, suffix: str) -> Path:
 # --------------------------------------------------------------------------- one document
 
 
-@dataclass
+@dataclass(frozen=True)
 class Options:
     formats: tuple[str, ...] = ("html", "pdf")
     variant: str | None = None
@@ -119,7 +134,7 @@ class Options:
 @dataclass
 class Result:
     source: Source
-    status: str  # built | drafted | failed | skipped | error
+    status: str  # built | drafted | failed | error
     problems: list[Problem] = field(default_factory=list)
     outputs: dict[str, list[int]] = field(default_factory=dict)  # fmt → [size, mtime_ns]
     message: str = ""
@@ -140,6 +155,10 @@ def _renderer() -> Any:  # noqa: ANN401
 
 def build_one(source: Source, out: Path, options: Options) -> Result:
     """Load, check and render one document; write its outputs atomically."""
+    from .checks import check, errors
+    from .figures import compute
+    from .load import LoadError, load
+
     started = time.perf_counter()
     try:
         doc = load(source.path)
@@ -150,10 +169,7 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
     if bad and not options.draft:
         return Result(source, "failed", problems, seconds=time.perf_counter() - started)
     renderer = _renderer()
-    from .figures import compute
-
     figures = compute(doc.project)
-    target = out / DRAFTS if bad else out
     marked = frozenset(p.field for p in bad)
     rendered: dict[str, bytes] = {}
     html = renderer.html(doc.project, figures, marked=marked, draft=bool(bad))
@@ -165,118 +181,181 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
         from .hwpx import render_hwpx
 
         rendered["hwpx"] = render_hwpx(doc.project, figures)
+    if bad:
+        for fmt, data in rendered.items():
+            write_atomic(output_path(out / DRAFTS, source.rel, fmt), data)
+        return Result(source, "drafted", problems, seconds=time.perf_counter() - started)
     outputs = {}
     for fmt, data in rendered.items():
-        path = output_path(target, source.rel, fmt)
+        path = output_path(out, source.rel, fmt)
         write_atomic(path, data)
         st = path.stat()
         outputs[fmt] = [st.st_size, st.st_mtime_ns]
-    status = "drafted" if bad else "built"
-    return Result(source, status, problems, outputs if not bad else {}, seconds=time.perf_counter() - started)
+    for fmt in FORMATS:  # a draft of an earlier, wrong version is stale now
+        with contextlib.suppress(OSError):
+            output_path(out / DRAFTS, source.rel, fmt).unlink()
+    return Result(source, "built", problems, outputs, seconds=time.perf_counter() - started)
 
 
 # --------------------------------------------------------------------------- workers
 
 
-def _worker(conn: multiprocessing.connection.Connection, out: str, options: Options) -> None:
+def _end_with_build(lifeline: multiprocessing.connection.Connection) -> None:
+    """End this worker as soon as the build that started it is gone, even if it was killed.
+
+    The build holds the only writing end of ``lifeline``; when that process ends for any
+    reason, reading gives end-of-file. Without this, a worker of a killed build would
+    finish its document after the output folder's lock had been released.
+    """
+
+    def watch() -> None:
+        with contextlib.suppress(EOFError, OSError):
+            lifeline.recv_bytes()
+        os._exit(70)
+
+    threading.Thread(target=watch, name="lifeline", daemon=True).start()
+
+
+def _worker(conn: multiprocessing.connection.Connection, lifeline: multiprocessing.connection.Connection,
+            out: str, options: Options, work: Callable[[Source, Path, Options], Result],
+            env: dict[str, str | None]) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _end_with_build(lifeline)
+    for name, value in env.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+    target = Path(out)
     while True:
         try:
             task = conn.recv()
-        except EOFError:
+        except (EOFError, OSError):
             return
         if task is None:
             return
         try:
-            result = build_one(task, Path(out), options)
+            result = work(task, target, options)
         except Exception as exc:  # a bug or an environment problem: report it, keep the batch going
             import traceback
 
             result = Result(task, "error", message=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
-        conn.send(result)
+        try:
+            conn.send(result)
+        except OSError:
+            return
 
 
-class _Slot:
-    def __init__(self, ctx: Any, out: Path, options: Options) -> None:  # noqa: ANN401
-        self.conn, child = ctx.Pipe()
-        self.proc = ctx.Process(target=_worker, args=(child, str(out), options), daemon=True)
-        self.proc.start()
-        child.close()
+class _Worker:
+    """One long-lived worker process and the document it is working on."""
+
+    def __init__(self, ctx: Any, args: tuple[Any, ...]) -> None:  # noqa: ANN401
+        self.ctx, self.args = ctx, args
         self.task: Source | None = None
         self.started = 0.0
         self.done = 0
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker, args=(child, *args), daemon=True)
+        self.proc.start()
+        child.close()
 
     def give(self, task: Source) -> None:
         self.task, self.started = task, time.monotonic()
         self.conn.send(task)
 
-    def stop(self, kill: bool = False) -> None:
+    def stop(self, kill: bool = False) -> int | None:
+        """End the process (politely unless ``kill``) and return its exit code."""
         if kill:
-            self.proc.kill()
+            with contextlib.suppress(OSError):
+                self.proc.kill()
         else:
-            with contextlib.suppress(OSError, BrokenPipeError):
+            with contextlib.suppress(OSError):
                 self.conn.send(None)
         self.proc.join(timeout=5)
         if self.proc.is_alive():
             self.proc.kill()
             self.proc.join()
         self.conn.close()
+        return self.proc.exitcode
+
+
+def _crashed(code: int | None) -> str:
+    if code is not None and code < 0:
+        with contextlib.suppress(ValueError):
+            return f"작업 프로세스가 신호 {signal.Signals(-code).name}로 비정상 종료했습니다"
+    return f"작업 프로세스가 비정상 종료했습니다 (종료 코드 {code})"
 
 
 def run_pool(tasks: list[Source], out: Path, options: Options, jobs: int,
-             on_result: Callable[[Result], None], recycle: int = 200) -> None:
-    """Render ``tasks`` in ``jobs`` long-lived processes; a crash or hang fails one document only."""
+             on_result: Callable[[Result], None], recycle: int = RECYCLE,
+             work: Callable[[Source, Path, Options], Result] = build_one) -> None:
+    """Run ``work`` over ``tasks`` in ``jobs`` long-lived processes, in the order given.
+
+    ``work`` must be a module-level function (it is sent to the workers by name). A
+    document that crashes its worker or takes longer than ``options.timeout`` seconds
+    is reported as an ``error`` result; its worker is replaced and the batch goes on.
+    Each worker is also replaced after ``recycle`` documents, so memory stays flat.
+    """
+    if not tasks:
+        return
     ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    lifeline, keep = ctx.Pipe(duplex=False)
+    env = {name: os.environ.get(name) for name in WORKER_ENV}
+    args = (lifeline, str(out), options, work, env)
     pending = list(reversed(tasks))
-    slots = [_Slot(ctx, out, options) for _ in range(min(jobs, len(tasks)))]
+    workers: list[_Worker] = []
     try:
-        for slot in slots:
-            if pending:
-                slot.give(pending.pop())
-        while any(s.task is not None for s in slots):
-            busy = {s.conn: s for s in slots if s.task is not None}
-            now = time.monotonic()
-            wait = max(0.05, min(s.started + options.timeout - now for s in busy.values()))
-            ready = multiprocessing.connection.wait(list(busy), timeout=wait)
+        for _ in range(min(jobs, len(tasks))):
+            workers.append(_Worker(ctx, args))
+            workers[-1].give(pending.pop())
+        while workers:
+            busy = {w.conn: w for w in workers}
+            deadline = min(w.started for w in workers) + options.timeout
+            ready = multiprocessing.connection.wait(list(busy), timeout=max(0.0, deadline - time.monotonic()))
+            finished: list[tuple[_Worker, Result, bool]] = []
             for conn in ready:
-                slot = busy[conn]  # type: ignore[index]
-                task = slot.task
-                assert task is not None
+                w = busy[conn]  # type: ignore[index]
+                assert w.task is not None
                 try:
-                    result = conn.recv()  # type: ignore[union-attr]
+                    result = w.conn.recv()
                 except (EOFError, OSError):
-                    code = slot.proc.exitcode if not slot.proc.is_alive() else None
-                    slot.stop(kill=True)
-                    result = Result(task, "error", message=f"작업 프로세스가 비정상 종료했습니다 (종료 코드 {code})")
-                    slot.__init__(ctx, out, options)  # type: ignore[misc]
+                    w.proc.join(timeout=1)
+                    finished.append((w, Result(w.task, "error", message=_crashed(w.stop(kill=True))), False))
                 else:
-                    slot.done += 1
-                    if slot.done >= recycle:
-                        slot.stop()
-                        slot.__init__(ctx, out, options)  # type: ignore[misc]
-                slot.task = None
-                on_result(result)
-                if pending:
-                    slot.give(pending.pop())
+                    w.done += 1
+                    finished.append((w, result, True))
             now = time.monotonic()
-            for slot in slots:
-                if slot.task is not None and now - slot.started > options.timeout:
-                    task = slot.task
-                    slot.stop(kill=True)
-                    slot.__init__(ctx, out, options)  # type: ignore[misc]
-                    on_result(Result(task, "error", message=f"{options.timeout:g}초 안에 끝나지 않아 중단했습니다"))
-                    if pending:
-                        slot.give(pending.pop())
+            for w in workers:
+                if w.conn not in ready and now - w.started >= options.timeout:
+                    assert w.task is not None
+                    w.stop(kill=True)
+                    message = f"{options.timeout:g}초 안에 끝나지 않아 중단했습니다"
+                    finished.append((w, Result(w.task, "error", message=message), False))
+            for w, result, alive in finished:
+                w.task = None
+                if alive and (w.done >= recycle or not pending):
+                    w.stop()
+                    alive = False
+                workers.remove(w)
+                if pending:
+                    if not alive:
+                        w = _Worker(ctx, args)
+                    w.give(pending.pop())
+                    workers.append(w)
+                on_result(result)
     finally:
-        for slot in slots:
-            slot.stop(kill=slot.task is not None)
+        for w in workers:
+            w.stop(kill=w.task is not None)
+        keep.close()
+        lifeline.close()
 
 
 # --------------------------------------------------------------------------- manifest
 
 
 def environment_key(options: Options) -> str:
-    """Hash of everything besides the YAML that shapes the outputs."""
+    """Hash of everything besides the YAML that shapes the outputs (computed once per build)."""
     from importlib.metadata import PackageNotFoundError, version
 
     from .render import TEMPLATES, fonts_fingerprint
@@ -288,38 +367,44 @@ def environment_key(options: Options) -> str:
             digest.update(f"{package} {version(package)}".encode())
         except PackageNotFoundError:
             pass
-    digest.update(json.dumps([sorted(options.formats), options.variant, os.environ.get("SOURCE_DATE_EPOCH")]).encode())
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    digest.update(json.dumps([sorted(options.formats), options.variant, epoch]).encode())
     for path in sorted(TEMPLATES.rglob("*")):
         if path.is_file():
             digest.update(path.relative_to(TEMPLATES).as_posix().encode())
             digest.update(path.read_bytes())
-    package = Path(__file__).resolve().parent
-    for path in sorted(package.glob("*.py")):
-        digest.update(path.name.encode())
-        digest.update(path.read_bytes())
+    skip = NOT_OUTPUT if "hwpx" in options.formats else NOT_OUTPUT | {"hwpx.py"}
+    for path in sorted(Path(__file__).resolve().parent.glob("*.py")):
+        if path.name not in skip:
+            digest.update(path.name.encode())
+            digest.update(path.read_bytes())
     digest.update(fonts_fingerprint().encode())
     return digest.hexdigest()
 
 
 def read_manifest(out: Path) -> dict[str, Any]:
+    """The manifest of ``out``; an unreadable or foreign one counts as empty."""
     try:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {"documents": {}}
-    if not isinstance(data, dict) or not isinstance(data.get("documents"), dict):
-        return {"documents": {}}
+        return {"version": MANIFEST_VERSION, "documents": {}}
+    if (not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION
+            or not isinstance(data.get("documents"), dict)):
+        return {"version": MANIFEST_VERSION, "documents": {}}
+    data["documents"] = {rel: e for rel, e in data["documents"].items() if isinstance(e, dict)}
     return data
 
 
-def _fresh(entry: Any, key: str, out: Path, rel: str, formats: tuple[str, ...]) -> bool:  # noqa: ANN401
-    if not isinstance(entry, dict) or entry.get("key") != key:
+def _fresh(entry: dict[str, Any] | None, key: str, out: Path, rel: str, formats: tuple[str, ...]) -> bool:
+    """Whether the outputs on disk are the ones the manifest recorded for this key."""
+    if entry is None or entry.get("key") != key:
         return False
     outputs = entry.get("outputs")
     if not isinstance(outputs, dict) or set(outputs) != set(formats):
         return False
     for fmt in formats:
         try:
-            st = (out / f"{rel}.{fmt}").stat()
+            st = os.stat(out / f"{rel}.{fmt}")
         except OSError:
             return False
         if [st.st_size, st.st_mtime_ns] != outputs[fmt]:
@@ -347,10 +432,12 @@ def locked(out: Path, on_wait: Callable[[], None] | None = None) -> Iterator[Non
 def clean_leftovers(out: Path) -> int:
     """Remove temporary files that a killed build left behind."""
     removed = 0
-    for path in out.rglob(f"{TMP_PREFIX}*"):
-        with contextlib.suppress(OSError):
-            path.unlink()
-            removed += 1
+    for dirpath, _, filenames in os.walk(out):
+        for name in filenames:
+            if name.startswith(TMP_PREFIX):
+                with contextlib.suppress(OSError):
+                    os.unlink(os.path.join(dirpath, name))
+                    removed += 1
     return removed
 
 
@@ -376,7 +463,11 @@ def build(paths: list[str], out: Path, options: Options, jobs: int = 0, force: b
           on_result: Callable[[Result], None] | None = None,
           on_plan: Callable[[int, int], None] | None = None,
           on_wait: Callable[[], None] | None = None) -> Summary:
-    """Build every YAML under ``paths`` into ``out``; only what changed unless ``force``."""
+    """Build every YAML under ``paths`` into ``out``; only what changed unless ``force``.
+
+    The manifest is written only when something changed, so a build with nothing to do
+    writes no file at all.
+    """
     started = time.perf_counter()
     for fmt in options.formats:
         if fmt not in FORMATS:
@@ -388,59 +479,77 @@ def build(paths: list[str], out: Path, options: Options, jobs: int = 0, force: b
     with locked(out, on_wait):
         clean_leftovers(out)
         manifest = read_manifest(out)
-        documents: dict[str, Any] = manifest["documents"]
-        key_env = environment_key(options)
-        todo: list[Source] = []
+        documents: dict[str, dict[str, Any]] = manifest["documents"]
+        dirty = False
+        env_key = environment_key(options).encode() + b"\0"
+        todo: list[tuple[int, Source]] = []
         keys: dict[str, str] = {}
         for source in sources:
             try:
                 data = Path(source.path).read_bytes()
             except OSError:
                 data = b""
-            key = hashlib.sha256(key_env.encode() + b"\0" + data).hexdigest()
-            keys[source.rel] = key
+            keys[source.rel] = hashlib.sha256(env_key + data).hexdigest()
             entry = documents.get(source.rel)
-            if not force and _fresh(entry, key, out, source.rel, options.formats) and entry.get("path") == source.path:
+            if not force and _fresh(entry, keys[source.rel], out, source.rel, options.formats):
+                assert entry is not None
                 summary.skipped += 1
+                where = os.path.relpath(source.path, out)
+                if entry.get("source") != where:
+                    entry["source"] = where
+                    dirty = True
                 continue
-            todo.append(source)
-        summary.removed = _remove_deleted(out, documents, sources, paths)
+            todo.append((len(data), source))
+        summary.removed, gone = _remove_deleted(out, documents, {s.rel for s in sources}, paths)
+        dirty = dirty or gone
+        # Largest first, so that a long document does not finish the batch alone.
+        tasks = [source for _, source in sorted(todo, key=lambda t: (-t[0], t[1]))]
         if on_plan:
-            on_plan(len(todo), summary.skipped)
+            on_plan(len(tasks), summary.skipped)
         last_save = time.monotonic()
 
         def record(result: Result) -> None:
-            nonlocal last_save
+            nonlocal dirty, last_save
             summary.results.append(result)
             rel = result.source.rel
+            where = os.path.relpath(result.source.path, out)
             if result.status == "built":
                 summary.built += 1
-                documents[rel] = {"path": result.source.path, "key": keys[rel], "outputs": result.outputs}
+                documents[rel] = {"source": where, "key": keys[rel], "outputs": result.outputs}
             else:
-                documents.pop(rel, None)
+                # The previous outputs stay (and stay listed, so that they are removed
+                # with their data file), but never count as fresh.
+                if rel in documents:
+                    documents[rel]["key"] = None
                 if result.status == "drafted":
                     summary.drafted += 1
                 else:
                     summary.failed += 1
+            dirty = True
             if on_result:
                 on_result(result)
-            if time.monotonic() - last_save > 2:
+            if time.monotonic() - last_save > CHECKPOINT:
                 _save(out, manifest)
                 last_save = time.monotonic()
 
         try:
-            if len(todo) == 1 or (jobs == 1 and len(todo) <= 2):
-                for source in todo:
+            if len(tasks) == 1 or (jobs == 1 and len(tasks) <= 2):
+                for source in tasks:
                     record(_build_in_process(source, out, options))
-            elif todo:
-                run_pool(todo, out, options, jobs, record)
+            else:
+                run_pool(tasks, out, options, jobs, record)
         finally:
-            _save(out, manifest)
+            if dirty:
+                _save(out, manifest)
     summary.seconds = time.perf_counter() - started
     return summary
 
 
 def _build_in_process(source: Source, out: Path, options: Options) -> Result:
+    """One document without a worker process (a single changed file starts fastest so)."""
+    if threading.current_thread() is not threading.main_thread():
+        return build_one(source, out, options)
+
     def on_alarm(signum: int, frame: Any) -> None:  # noqa: ANN401
         raise TimeoutError
 
@@ -455,29 +564,31 @@ def _build_in_process(source: Source, out: Path, options: Options) -> Result:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _remove_deleted(out: Path, documents: dict[str, Any], sources: list[Source], roots: list[str]) -> int:
-    """Delete outputs whose YAML (under one of the built folders) no longer exists."""
-    present = {s.rel for s in sources}
-    folders = [os.path.normpath(r) for r in roots if Path(r).is_dir()]
-    removed = 0
+def _remove_deleted(out: Path, documents: dict[str, dict[str, Any]], present: set[str],
+                    roots: list[str]) -> tuple[int, bool]:
+    """Delete the outputs (and drafts) of data files under the built folders that no longer exist."""
+    folders = [os.path.abspath(r) for r in roots if os.path.isdir(r)]
+    removed, changed = 0, False
     for rel, entry in list(documents.items()):
-        path = entry.get("path", "") if isinstance(entry, dict) else ""
-        if rel in present or not isinstance(path, str) or Path(path).exists():
+        where = entry.get("source")
+        if rel in present or not isinstance(where, str):
             continue
-        if not any(os.path.normpath(path).startswith(folder + os.sep) for folder in folders):
+        path = os.path.normpath(os.path.join(out, where))
+        if os.path.exists(path) or not any(path.startswith(folder + os.sep) for folder in folders):
             continue
-        for fmt in FORMATS:
-            with contextlib.suppress(OSError, BuildError):
-                output_path(out, rel, fmt).unlink()
-                removed += 1
-        documents.pop(rel)
-    return removed
+        for base in (out, out / DRAFTS):
+            for fmt in FORMATS:
+                with contextlib.suppress(OSError, BuildError):
+                    output_path(base, rel, fmt).unlink()
+                    removed += 1
+        del documents[rel]
+        changed = True
+    return removed, changed
 
 
 def _save(out: Path, manifest: dict[str, Any]) -> None:
-    manifest["version"] = 1
-    manifest["documents"] = dict(sorted(manifest["documents"].items()))
-    write_atomic(out / MANIFEST, json.dumps(manifest, ensure_ascii=False, indent=1))
+    data = {**manifest, "version": MANIFEST_VERSION, "documents": dict(sorted(manifest["documents"].items()))}
+    write_atomic(out / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1))
 
 
 def result_dict(result: Result) -> dict[str, Any]:

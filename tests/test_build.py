@@ -1,0 +1,352 @@
+"""Batch builds: incremental, reproducible and safe, with real WeasyPrint and real files.
+
+The documents are the reference project under different titles. One small batch is
+built once per module (``batch``); tests that change it work on a copy (``copy``),
+which keeps the outputs' modification times and so stays fresh for the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import REFERENCE_YAML, ROOT
+
+from budgetdoc import build as B
+
+TITLES = {"2023/가": "가로수 정비", "2023/나": "나눔 장터 운영", "2024/다": "다함께 돌봄",
+          "2024/라": "라디오 홍보", "2024/마": "마을 정원 조성", "2024/바": "바람길 숲 조성"}
+REFERENCE = REFERENCE_YAML.read_text(encoding="utf-8")
+
+
+def project(title: str, extra: str = "") -> str:
+    text = REFERENCE.replace("title: 지역균형발전 추진", f"title: {title}")
+    return text.replace("  expected:\n", f"  expected:\n    - {extra}\n" if extra else "  expected:\n")
+
+
+def write_data(root: Path, names: dict[str, str] = TITLES) -> Path:
+    for rel, title in names.items():
+        path = root / f"{rel}.yaml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(project(title), encoding="utf-8")
+    return root
+
+
+def files(out: Path) -> dict[str, tuple[int, int, int]]:
+    """Every file under ``out`` → (inode, size, mtime_ns): a rewrite changes at least one."""
+    found = {}
+    for path in out.rglob("*"):
+        if path.is_file():
+            st = path.stat()
+            found[path.relative_to(out).as_posix()] = (st.st_ino, st.st_size, st.st_mtime_ns)
+    return found
+
+
+def outputs(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.suffix in (".html", ".pdf") and not p.name.startswith(".")}
+
+
+def run_build(data: Path, out: Path, jobs: int = 2, **kwargs: object) -> B.Summary:
+    return B.build([str(data)], out, B.Options(), jobs=jobs, **kwargs)  # type: ignore[arg-type]
+
+
+def whole_pdf(data: bytes) -> bool:
+    return data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+
+
+@pytest.fixture(scope="module")
+def batch(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("batch")
+    summary = run_build(write_data(root / "data"), root / "out")
+    assert (summary.built, summary.failed) == (len(TITLES), 0)
+    return root
+
+
+@pytest.fixture
+def copy(batch: Path, tmp_path: Path) -> Path:
+    shutil.copytree(batch, tmp_path / "b", symlinks=True)
+    return tmp_path / "b"
+
+
+# --------------------------------------------------------------------------- incremental
+
+
+def test_first_build_mirrors_the_data_tree(batch: Path) -> None:
+    assert sorted(outputs(batch / "out")) == sorted(f"{rel}.{fmt}" for rel in TITLES for fmt in ("html", "pdf"))
+    manifest = json.loads((batch / "out" / B.MANIFEST).read_text(encoding="utf-8"))
+    assert sorted(manifest["documents"]) == sorted(TITLES)
+    assert manifest["documents"]["2023/가"]["source"] == "../data/2023/가.yaml"
+    assert all(whole_pdf(data) for name, data in outputs(batch / "out").items() if name.endswith(".pdf"))
+
+
+def test_noop_rebuild_rewrites_no_file(copy: Path) -> None:
+    before = files(copy / "out")
+    summary = run_build(copy / "data", copy / "out")
+    assert (summary.built, summary.skipped, summary.failed, summary.removed) == (0, len(TITLES), 0, 0)
+    assert files(copy / "out") == before
+
+
+def test_changing_one_yaml_rewrites_exactly_its_outputs(copy: Path) -> None:
+    before = files(copy / "out")
+    (copy / "data" / "2024" / "라.yaml").write_text(project("라디오 홍보", "청취자 의견 반영"), encoding="utf-8")
+    summary = run_build(copy / "data", copy / "out")
+    assert (summary.built, summary.skipped) == (1, len(TITLES) - 1)
+    after = files(copy / "out")
+    assert sorted(k for k in after if after[k] != before.get(k)) == [B.MANIFEST, "2024/라.html", "2024/라.pdf"]
+    assert "청취자" in (copy / "out" / "2024" / "라.html").read_text(encoding="utf-8")
+
+
+def test_output_deleted_by_hand_is_rebuilt(copy: Path) -> None:
+    (copy / "out" / "2023" / "나.pdf").unlink()
+    (copy / "out" / "2024" / "다.html").write_text("고친 파일", encoding="utf-8")
+    summary = run_build(copy / "data", copy / "out")
+    assert (summary.built, summary.skipped) == (2, len(TITLES) - 2)
+    assert sorted(r.source.rel for r in summary.results) == ["2023/나", "2024/다"]
+
+
+@pytest.mark.parametrize("damage", ["missing", "not json", "wrong shape", "old version"])
+def test_damaged_manifest_means_rebuilding_not_crashing(copy: Path, batch: Path, damage: str) -> None:
+    manifest = copy / "out" / B.MANIFEST
+    if damage == "missing":
+        manifest.unlink()
+    elif damage == "not json":
+        manifest.write_bytes(manifest.read_bytes()[:100])
+    elif damage == "wrong shape":
+        manifest.write_text('{"version": 2, "documents": {"2023/가": "x", "2024/다": {"key": 5}}}', encoding="utf-8")
+    else:
+        manifest.write_text(manifest.read_text(encoding="utf-8").replace('"version": 2', '"version": 1'),
+                            encoding="utf-8")
+    summary = run_build(copy / "data", copy / "out")
+    assert (summary.built, summary.skipped, summary.failed) == (len(TITLES), 0, 0)
+    assert outputs(copy / "out") == outputs(batch / "out")
+    assert run_build(copy / "data", copy / "out").skipped == len(TITLES)
+
+
+def test_force_rebuilds_everything(copy: Path) -> None:
+    summary = run_build(copy / "data", copy / "out", force=True)
+    assert (summary.built, summary.skipped) == (len(TITLES), 0)
+
+
+def test_outputs_of_deleted_data_files_are_removed_only_for_folders_being_built(tmp_path: Path) -> None:
+    first = write_data(tmp_path / "first", {"a": "가로수 정비", "b": "나눔 장터 운영"})
+    second = write_data(tmp_path / "second", {"c": "다함께 돌봄"})
+    out = tmp_path / "out"
+    assert B.build([str(first), str(second)], out, B.Options(), jobs=2).built == 3
+    (first / "b.yaml").unlink()
+    (second / "c.yaml").unlink()
+    summary = B.build([str(first)], out, B.Options(), jobs=2)
+    assert (summary.built, summary.skipped, summary.removed) == (0, 1, 2)
+    assert sorted(outputs(out)) == ["a.html", "a.pdf", "c.html", "c.pdf"]
+    assert sorted(json.loads((out / B.MANIFEST).read_text(encoding="utf-8"))["documents"]) == ["a", "c"]
+
+
+def test_failing_document_keeps_its_outputs_until_its_data_file_goes(copy: Path) -> None:
+    yaml = copy / "data" / "2024" / "마.yaml"
+    yaml.write_text(project("마을 정원 조성").replace("amount: 5100", "amount: 5200"), encoding="utf-8")
+    before = (copy / "out" / "2024" / "마.pdf").read_bytes()
+    summary = run_build(copy / "data", copy / "out")
+    assert (summary.built, summary.failed) == (0, 1)
+    assert (copy / "out" / "2024" / "마.pdf").read_bytes() == before
+    assert run_build(copy / "data", copy / "out").failed == 1  # never reported fresh
+    yaml.unlink()
+    assert run_build(copy / "data", copy / "out").removed == 2
+    assert not (copy / "out" / "2024" / "마.pdf").exists()
+
+
+def test_a_draft_goes_away_once_the_document_is_fixed(tmp_path: Path) -> None:
+    data = write_data(tmp_path / "data", {"a": "가로수 정비"})
+    good = (data / "a.yaml").read_text(encoding="utf-8")
+    (data / "a.yaml").write_text(good.replace("amount: 5100", "amount: 5200"), encoding="utf-8")
+    out = tmp_path / "out"
+    assert B.build([str(data)], out, B.Options(draft=True)).drafted == 1
+    assert sorted(outputs(out)) == ["_drafts/a.html", "_drafts/a.pdf"]
+    (data / "a.yaml").write_text(good, encoding="utf-8")
+    assert B.build([str(data)], out, B.Options(draft=True)).built == 1
+    assert sorted(outputs(out)) == ["a.html", "a.pdf"]
+
+
+def test_leftover_temporary_files_are_cleaned(copy: Path) -> None:
+    (copy / "out" / "2024" / f"{B.TMP_PREFIX}x1.pdf").write_bytes(b"%PDF-1.7 half")
+    run_build(copy / "data", copy / "out")
+    assert not list((copy / "out").rglob(f"{B.TMP_PREFIX}*"))
+
+
+def test_output_paths_cannot_leave_the_output_folder(tmp_path: Path) -> None:
+    with pytest.raises(B.BuildError):
+        B.output_path(tmp_path, "../escape", "pdf")
+
+
+# --------------------------------------------------------------------------- reproducible
+
+
+def test_job_count_and_input_order_do_not_change_a_byte(batch: Path, tmp_path: Path) -> None:
+    data = batch / "data"
+    singles = sorted(str(p) for p in data.rglob("*.yaml"))[:3]
+    one = B.build(list(reversed(singles)), tmp_path / "one", B.Options(), jobs=1)  # one worker, one after another
+    two = B.build(singles, tmp_path / "two", B.Options(), jobs=2)
+    alone = B.build(singles[1:2], tmp_path / "alone", B.Options(), jobs=2)  # in the build process itself
+    assert (one.built, two.built, alone.built) == (3, 3, 1)
+    assert outputs(tmp_path / "one") == outputs(tmp_path / "two")
+    assert outputs(tmp_path / "alone").items() <= outputs(tmp_path / "one").items()
+    by_name = {Path(k).name: v for k, v in outputs(batch / "out").items()}
+    assert outputs(tmp_path / "two") == {name: by_name[name] for name in outputs(tmp_path / "two")}
+
+
+# --------------------------------------------------------------------------- workers
+
+
+def flaky(source: B.Source, out: Path, options: B.Options) -> B.Result:
+    """A task function for :func:`~budgetdoc.build.run_pool` that hangs or dies on request."""
+    name = source.rel.rsplit("/", 1)[-1]
+    if name == "hang":
+        time.sleep(600)
+    if name == "exit":
+        os._exit(3)
+    if name == "segfault":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if name == "pid":
+        return B.Result(source, "built", message=str(os.getpid()))
+    return B.build_one(source, out, options)
+
+
+def test_a_hanging_or_crashing_document_fails_alone(batch: Path, tmp_path: Path) -> None:
+    names = ["hang", "exit", "segfault", "2023/가", "2024/다"]
+    tasks = [B.Source(n, str(batch / "data" / f"{n}.yaml")) for n in names]
+    results: dict[str, B.Result] = {}
+    started = time.monotonic()
+    B.run_pool(tasks, tmp_path, B.Options(timeout=3), 2, lambda r: results.setdefault(r.source.rel, r), work=flaky)
+    assert time.monotonic() - started < 20
+    assert {n: r.status for n, r in results.items()} == {
+        "hang": "error", "exit": "error", "segfault": "error", "2023/가": "built", "2024/다": "built"}
+    assert results["hang"].message == "3초 안에 끝나지 않아 중단했습니다"
+    assert results["exit"].message == "작업 프로세스가 비정상 종료했습니다 (종료 코드 3)"
+    assert results["segfault"].message == "작업 프로세스가 신호 SIGSEGV로 비정상 종료했습니다"
+    assert whole_pdf((tmp_path / "2024" / "다.pdf").read_bytes())
+
+
+def test_workers_are_long_lived_and_recycled(tmp_path: Path) -> None:
+    tasks = [B.Source(f"{i}/pid", "") for i in range(6)]
+    for recycle, processes in ((100, 1), (2, 3)):
+        results: list[B.Result] = []
+        B.run_pool(tasks, tmp_path, B.Options(), 1, results.append, recycle=recycle, work=flaky)
+        assert len(results) == 6 and len({r.message for r in results}) == processes
+
+
+def test_the_build_key_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    key = B.environment_key(B.Options())
+    assert B.environment_key(B.Options()) == key
+    assert B.environment_key(B.Options(formats=("pdf",))) != key
+    assert B.environment_key(B.Options(variant="pdf/a-3b")) != key
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert B.environment_key(B.Options()) != key
+
+
+# --------------------------------------------------------------------------- processes
+
+
+def cli(*args: str | Path) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, str(ROOT / "generate.py"), "build", *map(str, args), "--no-progress"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def parent(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except OSError:
+        return 0
+
+
+def running(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_sigkill_mid_batch_leaves_no_truncated_pdf_and_the_next_build_completes(batch: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    proc = cli(batch / "data", "-o", out, "-j", "2")
+    deadline = time.monotonic() + 60
+    while not list(out.rglob("*.pdf")) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    workers = descendants(proc.pid)
+    proc.send_signal(signal.SIGKILL)
+    proc.communicate()
+    assert len(list(out.rglob("*.pdf"))) < len(TITLES), "the build finished before it could be killed"
+    deadline = time.monotonic() + 10
+    while any(running(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(running(pid) for pid in workers), "workers outlived the killed build"
+    assert all(whole_pdf(p.read_bytes()) for p in out.rglob("*.pdf"))
+    summary = run_build(batch / "data", out)
+    assert (summary.failed, summary.built + summary.skipped) == (0, len(TITLES))
+    assert summary.built >= 1
+    assert not list(out.rglob(f"{B.TMP_PREFIX}*"))
+    assert outputs(out) == outputs(batch / "out")
+
+
+def test_a_second_build_on_the_same_folder_waits_for_the_first(copy: Path) -> None:
+    import fcntl
+
+    out = copy / "out"
+    (copy / "data" / "2023" / "가.yaml").write_text(project("가로수 정비", "가을 낙엽 수거"), encoding="utf-8")
+    first = cli(copy / "data", "-o", out)
+    deadline = time.monotonic() + 30
+    with open(out / B.LOCK, "a+") as fh:  # wait until the first build holds the lock
+        while time.monotonic() < deadline and first.poll() is None:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                break
+            fcntl.flock(fh, fcntl.LOCK_UN)
+            time.sleep(0.005)
+    second = cli(copy / "data", "-o", out)
+    (_, err1), (_, err2) = first.communicate(), second.communicate()
+    assert (first.returncode, second.returncode) == (0, 0)
+    assert err1.splitlines()[-1].startswith(f"만듦 1, 건너뜀 {len(TITLES) - 1}, 실패 0")
+    assert "기다립니다" in err2
+    assert err2.splitlines()[-1].startswith(f"만듦 0, 건너뜀 {len(TITLES)}, 실패 0")
+    assert not list(out.rglob(f"{B.TMP_PREFIX}*"))
+    assert json.loads((out / B.MANIFEST).read_text(encoding="utf-8"))["documents"].keys() == TITLES.keys()
+
+
+def test_interrupting_a_library_build_stops_its_workers(batch: Path, tmp_path: Path) -> None:
+    seen: list[B.Result] = []
+    workers: set[int] = set()
+
+    def on_result(result: B.Result) -> None:
+        seen.append(result)
+        mine = descendants(os.getpid())
+        workers.update(mine - {pid for pid in mine if parent(pid) == os.getpid()})  # not the fork server
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_build(batch / "data", tmp_path / "out", on_result=on_result)
+    assert len(seen) == 1 and workers
+    assert not [pid for pid in workers if running(pid)]
+    manifest = json.loads((tmp_path / "out" / B.MANIFEST).read_text(encoding="utf-8"))
+    assert list(manifest["documents"]) == [seen[0].source.rel]

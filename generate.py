@@ -93,6 +93,16 @@ def check(paths: tuple[str, ...], fmt: str) -> None:
     sys.exit(EXIT_PROBLEMS if n_err else EXIT_OK)
 
 
+def _write(path: Path, text: str) -> None:
+    """Write an output file the user named; a path that cannot be written is a usage error."""
+    from budgetdoc.build import write_atomic
+
+    try:
+        write_atomic(path, text)
+    except OSError as exc:
+        raise Unusable(f"{path}에 쓸 수 없습니다: {exc.strerror or exc}") from None
+
+
 def _formats(value: str) -> tuple[str, ...]:
     from budgetdoc.build import FORMATS
 
@@ -187,6 +197,10 @@ def build(paths: tuple[str, ...], out: str, jobs: int, force: bool, fmt: str, pd
     if summary.removed:
         parts.append(f"삭제 {summary.removed}")
     click.echo(f"{', '.join(parts)} ({summary.seconds:.1f}초)", err=True)
+    from budgetdoc.load import UNREADABLE
+
+    if any(p.rule in UNREADABLE for p in problems):
+        sys.exit(EXIT_USAGE)
     sys.exit(EXIT_OK if summary.ok else EXIT_PROBLEMS)
 
 
@@ -202,9 +216,7 @@ def schema(out: str | None) -> None:
 
     text = schema_json()
     if out:
-        from budgetdoc.build import write_atomic
-
-        write_atomic(Path(out), text)
+        _write(Path(out), text)
     else:
         click.echo(text, nl=False)
 
@@ -219,7 +231,6 @@ def import_(source: str, out: str | None) -> None:
     SOURCE가 폴더이면 그 안의 모든 .txt를 -o 폴더에 하나씩 YAML로 씁니다. 형식이
     잘못된 입력은 '파일:행: 메시지'로 알리고 아무것도 쓰지 않습니다.
     """
-    from budgetdoc.build import write_atomic
     from budgetdoc.legacy import LegacyError, import_file
 
     src = Path(source)
@@ -251,10 +262,10 @@ def import_(source: str, out: str | None) -> None:
     if src.is_dir():
         assert out is not None
         for file, text in results:
-            write_atomic(Path(out) / file.relative_to(src).with_suffix(".yaml"), text)
+            _write(Path(out) / file.relative_to(src).with_suffix(".yaml"), text)
         click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
     elif out:
-        write_atomic(Path(out), results[0][1])
+        _write(Path(out), results[0][1])
     else:
         click.echo(results[0][1], nl=False)
 

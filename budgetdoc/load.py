@@ -1,17 +1,24 @@
 """YAML → :class:`~budgetdoc.model.Project`, keeping the line and column of every value.
 
 The only module that sees raw YAML. Loading is strict: no anchors, aliases, merge
-keys or tags, no duplicate keys, bounded size and depth, and every scalar is kept as
-the text that was typed (YAML 1.1's ``no`` → False, ``010`` → 8 or ``1:20`` → 80 never
-happen): the model's field types decide what a value means.
+keys or tags, no duplicate keys, bounded size, depth and number of values, and every
+scalar is kept as the text that was typed (YAML 1.1's ``no`` → False, ``010`` → 8 or
+``1:20`` → 80 never happen): the model's field types decide what a value means.
+
+Every way a file can be wrong ends in :class:`LoadError`, whose problems say where
+and what in Korean; nothing else escapes.
 """
 
 from __future__ import annotations
 
 import difflib
+import errno
+import itertools
 import os
+import re
+import stat
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, get_args
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -20,16 +27,22 @@ from .model import Document, Path, Problem, Project, SourceMap, path_str
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
+MAX_NODES = 50_000
+MAX_PROBLEMS = 100
+MAX_SHOWN = 40
 SCHEMA_COMMENT = "# yaml-language-server: $schema="
+
+#: Rules that mean the file could not be read at all (exit code 2 rather than 1).
+UNREADABLE = frozenset({"unreadable", "encoding", "file-size"})
 
 
 class LoadError(Exception):
     """A file that could not be turned into a project; ``problems`` says why, all at once."""
 
-    def __init__(self, problems: list[Problem], unreadable: bool = False) -> None:
+    def __init__(self, problems: list[Problem], unreadable: bool | None = None) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
-        self.unreadable = unreadable
+        self.unreadable = any(p.rule in UNREADABLE for p in problems) if unreadable is None else unreadable
 
 
 @dataclass
@@ -39,9 +52,64 @@ class _Raw:
     keys: dict[Path, tuple[int, int]]
 
 
-class _TooDeep(Exception):
-    def __init__(self, mark: yaml.Mark) -> None:
-        self.mark = mark
+def _shown(text: str) -> str:
+    """``text`` on one line and cut short, for a message."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    return text if len(text) <= MAX_SHOWN else text[:MAX_SHOWN] + "…"
+
+
+# --------------------------------------------------------------------------- characters
+
+# Outside YAML's printable set, plus NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR, which
+# YAML counts as line breaks but editors do not (so every line number after them would
+# be wrong), and lone surrogates, which cannot be written out as UTF-8 again.
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+_BREAK = re.compile(r"\r\n|\r|\n")
+_CHAR_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x85: "NEL", 0x2028: "LINE SEPARATOR",
+               0x2029: "PARAGRAPH SEPARATOR"}
+
+
+def _char(c: str) -> str:
+    code = ord(c)
+    name = _CHAR_NAMES.get(code)
+    return f"U+{code:04X}" + (f"({name})" if name else "")
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0] + [m.end() for m in _BREAK.finditer(text)]
+
+
+def _position(starts: list[int], index: int) -> tuple[int, int]:
+    """1-based line and column of character ``index``; CRLF, CR and LF each end a line."""
+    lo, hi = 0, len(starts) - 1
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if starts[mid] <= index:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo + 1, index - starts[lo] + 1
+
+
+def _bad_characters(text: str, file: str) -> list[Problem]:
+    if not _BAD_CHAR.search(text):
+        return []
+    starts = _line_starts(text)
+    problems = []
+    for m in itertools.islice(_BAD_CHAR.finditer(text), MAX_PROBLEMS + 1):
+        line, col = _position(starts, m.start())
+        problems.append(Problem(file, line, col, "yaml-character", f"쓸 수 없는 문자 {_char(m.group())}이(가) 있습니다"))
+    return _limited(problems, len(_BAD_CHAR.findall(text)) if len(problems) > MAX_PROBLEMS else None)
+
+
+# --------------------------------------------------------------------------- composing
+
+
+class _Stop(Exception):
+    """Composing stops at once: too deep or too many values."""
+
+    def __init__(self, mark: yaml.Mark, rule: str, message: str) -> None:
+        self.mark, self.rule, self.message = mark, rule, message
 
 
 def _parser(text: str) -> Any:  # noqa: ANN401
@@ -57,12 +125,14 @@ class _Composer:
     """Builds nodes from parser events, refusing what a data file must not use.
 
     Anchors, aliases and tags are recorded as problems; nesting deeper than
-    ``MAX_DEPTH`` stops at once (libyaml's own composer would overflow the C stack).
+    ``MAX_DEPTH`` or more than ``MAX_NODES`` values stop at once (libyaml's own
+    composer would overflow the C stack, and a huge flow list would take seconds).
     """
 
     def __init__(self, text: str) -> None:
         self.parser = _parser(text)
         self.found: list[tuple[yaml.Mark, str, str]] = []
+        self.count = 0
 
     def single(self) -> yaml.Node | None:
         p = self.parser
@@ -80,15 +150,19 @@ class _Composer:
     def node(self, depth: int) -> yaml.Node:
         p = self.parser
         event = p.get_event()
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _Stop(event.start_mark, "file-size", f"값이 너무 많습니다 (최대 {MAX_NODES:,}개)")
         if isinstance(event, yaml.AliasEvent):
-            self.found.append((event.start_mark, "yaml-alias", f"별칭(*{event.anchor})은 쓸 수 없습니다"))
+            self.found.append((event.start_mark, "yaml-alias", f"별칭(*{_shown(event.anchor)})은 쓸 수 없습니다"))
             return yaml.ScalarNode("", "", event.start_mark, event.end_mark)
         if depth > MAX_DEPTH:
-            raise _TooDeep(event.start_mark)
+            raise _Stop(event.start_mark, "yaml-depth", f"중첩이 너무 깊습니다 (최대 {MAX_DEPTH}단계)")
         if event.anchor is not None:
-            self.found.append((event.start_mark, "yaml-anchor", f"앵커(&{event.anchor})는 쓸 수 없습니다"))
+            self.found.append((event.start_mark, "yaml-anchor", f"앵커(&{_shown(event.anchor)})는 쓸 수 없습니다"))
         if event.tag is not None and event.tag != "!":
-            self.found.append((event.start_mark, "yaml-tag", f"태그 {event.tag}은(는) 쓸 수 없습니다"))
+            tag = _shown(event.tag.replace("tag:yaml.org,2002:", "!!", 1))
+            self.found.append((event.start_mark, "yaml-tag", f"태그 {tag}은(는) 쓸 수 없습니다"))
         if isinstance(event, yaml.ScalarEvent):
             return yaml.ScalarNode("", event.value, event.start_mark, event.end_mark, style=event.style or None)
         if isinstance(event, yaml.SequenceStartEvent):
@@ -109,22 +183,26 @@ def _pos(mark: yaml.Mark) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
+_NODE_KINDS = {yaml.ScalarNode: "글", yaml.SequenceNode: "목록", yaml.MappingNode: "매핑"}
+
+
 def _convert(node: yaml.Node, path: Path, raw: _Raw, file: str) -> Any:  # noqa: ANN401
     raw.values[path] = _pos(node.start_mark)
     if isinstance(node, yaml.ScalarNode):
         if node.style is None and node.value in ("", "~", "null", "Null", "NULL"):
             return None
+        _check_escapes(node, raw, file, path)
         return node.value
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, i), raw, file) for i, item in enumerate(node.value)]
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
+        line, col = _pos(key_node.start_mark)
         if not isinstance(key_node, yaml.ScalarNode):
-            line, col = _pos(key_node.start_mark)
-            raw.problems.append(Problem(file, line, col, "yaml-key", "키는 글이어야 합니다", path_str(path)))
+            raw.problems.append(Problem(file, line, col, "yaml-key",
+                                        f"키는 글이어야 하는데 {_NODE_KINDS[type(key_node)]}이(가) 있습니다", path_str(path)))
             continue
         key = key_node.value
-        line, col = _pos(key_node.start_mark)
         if key == "<<" and key_node.style is None:
             raw.problems.append(Problem(file, line, col, "yaml-merge", "병합 키(<<)는 쓸 수 없습니다", path_str(path)))
             continue
@@ -132,71 +210,140 @@ def _convert(node: yaml.Node, path: Path, raw: _Raw, file: str) -> Any:  # noqa:
             first = raw.keys[(*path, key)]
             raw.problems.append(
                 Problem(file, line, col, "yaml-duplicate-key",
-                        f"키 '{key}'가 두 번 있습니다 (처음은 {first[0]}행)", path_str((*path, key)))
+                        f"키 '{_shown(key)}'가 두 번 있습니다 (처음은 {first[0]}행)", path_str((*path, key)))
             )
             continue
+        _check_escapes(key_node, raw, file, (*path, key))
         raw.keys[(*path, key)] = (line, col)
         result[key] = _convert(value_node, (*path, key), raw, file)
     return result
 
 
+def _check_escapes(node: yaml.ScalarNode, raw: _Raw, file: str, path: Path) -> None:
+    """Characters written as escapes (``"\\x07"``, ``"\\0"``) are refused like typed ones."""
+    m = _BAD_CHAR.search(node.value)
+    if m:
+        line, col = _pos(node.start_mark)
+        raw.problems.append(Problem(file, line, col, "yaml-character",
+                                    f"값에 쓸 수 없는 문자 {_char(m.group())}이(가) 있습니다", path_str(path)))
+
+
+# --------------------------------------------------------------------------- syntax messages
+
+_TAB = "들여쓰기나 키 앞에는 탭 문자를 쓸 수 없습니다 — 공백으로 바꾸세요"
+_QUOTE = "따옴표가 닫히지 않았습니다"
+_SYNTAX: list[tuple[str, str, str]] = [
+    # (pattern on "context | problem" as libyaml or PyYAML words it, rule, Korean message)
+    (r"tab character|character '\\t'", "yaml-syntax", _TAB),
+    (r"mapping values are not allowed", "yaml-syntax",
+     "여기에는 ':'로 키와 값을 나눌 수 없습니다 — 들여쓰기를 확인하고, 값에 ': '가 들어 있으면 값을 따옴표로 감싸세요"),
+    (r"sequence entries are not allowed", "yaml-syntax",
+     "여기에는 목록 항목 '- '를 쓸 수 없습니다 — 들여쓰기를 확인하고, 값이 '-'로 시작하면 따옴표로 감싸세요"),
+    (r"mapping keys are not allowed", "yaml-syntax", "여기에는 '? '를 쓸 수 없습니다 — 값이면 따옴표로 감싸세요"),
+    (r"',' or '\]'", "yaml-syntax", "{opened}목록 '['이 닫히지 않았거나 항목 사이에 쉼표가 없습니다"),
+    (r"',' or '\}'", "yaml-syntax", "{opened}매핑 '{{'이 닫히지 않았거나 항목 사이에 쉼표가 없습니다"),
+    (r"could not find expected ':'", "yaml-syntax", "키 뒤에 ':'가 없습니다 — 줄이 이어지는 값이면 들여쓰기를 확인하세요"),
+    (r"expected key|block mapping \| expected <block end>", "yaml-syntax",
+     "키가 있어야 할 자리입니다 — 들여쓰기를 확인하고, 따옴표로 감싼 값 뒤에 글이 더 있으면 값 전체를 따옴표로 감싸세요"),
+    (r"expected '-' indicator|block collection \| expected <block end>", "yaml-syntax",
+     "목록 항목 '- '가 있어야 할 자리입니다 — 들여쓰기를 확인하세요"),
+    (r"node content", "yaml-syntax", "값이 있어야 할 자리입니다 — 쉼표가 겹쳤거나 괄호의 짝이 맞지 않습니다"),
+    (r"unexpected end of stream|unexpected document (indicator|separator)", "yaml-syntax", _QUOTE),
+    (r"unknown escape character", "yaml-syntax",
+     "큰따옴표 안에 알 수 없는 역슬래시 이스케이프가 있습니다 — 역슬래시(\\)를 그대로 쓰려면 작은따옴표로 감싸세요"),
+    (r"invalid Unicode character escape", "yaml-character", "큰따옴표 안의 \\u 이스케이프가 쓸 수 없는 문자를 가리킵니다"),
+    (r"hexa?decimal number", "yaml-syntax", "큰따옴표 안의 \\x, \\u, \\U 뒤에는 16진수가 와야 합니다"),
+    (r"alphabetic or numeric character", "yaml-syntax", "'&'나 '*'로 시작하는 값은 따옴표로 감싸세요"),
+    (r"tag handle|tag URI|expected URI|expected '>'", "yaml-tag", "태그(!)는 쓸 수 없습니다 — '!'로 시작하는 값은 따옴표로 감싸세요"),
+    (r"document start", "yaml-documents", "파일에는 YAML 문서가 하나만 있어야 합니다 — 문서 끝('...') 뒤에 내용이 있습니다"),
+    (r"maximum nesting depth", "yaml-depth", f"중첩이 너무 깊습니다 (최대 {MAX_DEPTH}단계)"),
+    (r"indentation indicator", "yaml-syntax", "블록 글('|', '>')의 들여쓰기 숫자는 1~9여야 합니다"),
+    (r"YAML directive|incompatible YAML", "yaml-syntax", "%YAML 지시어가 잘못되었습니다 — 지우세요"),
+]
+_SYNTAX_RE = [(re.compile(pattern), rule, message) for pattern, rule, message in _SYNTAX]
+
+
+def _line(text: str, number: int) -> str:
+    """Line ``number`` (1-based) of ``text``, counted as libyaml counts them."""
+    lines = _BREAK.split(text, maxsplit=number)
+    return lines[number - 1] if number <= len(lines) else ""
+
+
+def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
+    """libyaml's (or PyYAML's) English syntax error as one Korean problem."""
+    problem, context = exc.problem or "", exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    line, col = _pos(mark) if mark else (1, 1)
+    before = _line(text, line)[: col - 1].strip()
+    if re.search("mapping values|expected ':'", problem) and len(before) > 1024 and ": " not in before:
+        return Problem(file, line, col, "yaml-syntax", "키가 너무 깁니다 (최대 1,024자)")
+    for pattern, rule, message in _SYNTAX_RE:
+        if pattern.search(f"{context} | {problem}"):
+            if message == _QUOTE and exc.context_mark is not None:
+                line, col = _pos(exc.context_mark)  # where the quote opens
+            if "{opened}" in message:
+                opened = "{}행 {}열에서 연 ".format(*_pos(exc.context_mark)) if exc.context_mark else ""
+                message = message.format(opened=opened)
+            return Problem(file, line, col, rule, message)
+    if "cannot start any token" in problem:
+        c = _line(text, line)[col - 1: col]
+        if c == "\t":
+            return Problem(file, line, col, "yaml-syntax", _TAB)
+        if c:
+            return Problem(file, line, col, "yaml-syntax", f"'{c}'(으)로 시작하는 값은 따옴표로 감싸세요")
+    original = f"{context}: {problem}" if context else problem
+    return Problem(file, line, col, "yaml-syntax", f"YAML 문법 오류 ({original or exc})")
+
+
 def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
-    """Compose ``text`` strictly into plain dicts/lists/str with positions."""
-    composer: _Composer | None = None
+    """Compose ``text`` strictly into plain dicts/lists/str with positions.
+
+    Raises :class:`LoadError` when the text cannot be composed at all.
+    """
+    bad = _bad_characters(text, file)
+    if bad:
+        raise LoadError(bad)
+    composer = _Composer(text)
     try:
-        try:
-            composer = _Composer(text)
-            node = composer.single()
-        except _TooDeep as exc:
-            line, col = _pos(exc.mark)
-            raise LoadError([Problem(file, line, col, "yaml-depth", f"중첩이 너무 깊습니다 (최대 {MAX_DEPTH}단계)")]) from None
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, col = _pos(mark) if mark else (1, 1)
-            what = exc.problem or exc.context or "YAML 문법 오류"
-            raise LoadError([Problem(file, line, col, "yaml-syntax", f"YAML 문법 오류: {what}")]) from None
-        except yaml.reader.ReaderError as exc:
-            line, col = _line_col(text, exc.position)
-            raise LoadError(
-                [Problem(file, line, col, "yaml-character", f"쓸 수 없는 문자 U+{exc.character:04X}")]
-            ) from None
-        except yaml.YAMLError as exc:
-            raise LoadError([Problem(file, 1, 1, "yaml-syntax", f"YAML 문법 오류: {exc}")]) from None
+        node = composer.single()
+    except _Stop as exc:
+        line, col = _pos(exc.mark)
+        raise LoadError([Problem(file, line, col, exc.rule, exc.message)]) from None
+    except yaml.MarkedYAMLError as exc:
+        raise LoadError([_syntax_problem(exc, text, file)]) from None
+    except yaml.YAMLError as exc:  # a reader error: characters are checked above, so hardly ever
+        raise LoadError([Problem(file, 1, 1, "yaml-syntax", f"YAML 문법 오류 ({exc})")]) from None
     finally:
-        if composer is not None:
-            del composer.parser
+        del composer.parser
     raw = _Raw([], {}, {})
     for mark, rule, message in composer.found:
         line, col = _pos(mark)
         raw.problems.append(Problem(file, line, col, rule, message))
-    if node is None:
+    data = None if node is None else _convert(node, (), raw, file)
+    if data is None:
         raw.problems.append(Problem(file, 1, 1, "yaml-empty", "빈 파일입니다"))
         return None, SourceMap(file), raw.problems
-    data = _convert(node, (), raw, file)
     return data, SourceMap(file, raw.values, raw.keys), raw.problems
 
 
-def _line_col(text: str, index: int) -> tuple[int, int]:
-    before = text[:index]
-    return before.count("\n") + 1, index - (before.rfind("\n") + 1) + 1
-
-
 def decode(data: bytes, file: str) -> str:
+    """UTF-8 (with or without a BOM) → text; anything else is unreadable."""
     if len(data) > MAX_BYTES:
         raise LoadError(
-            [Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 ({len(data):,}바이트, 최대 {MAX_BYTES:,}바이트)")],
-            unreadable=True,
+            [Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")]
         )
+    head = data[:256]
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head.count(0) * 4 > len(head):
+        raise LoadError([Problem(file, 1, 1, "encoding",
+                                 "UTF-16이나 UTF-32로 저장된 파일 또는 이진 파일입니다 — UTF-8로 저장하세요")])
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         col = len(data[: exc.start].rsplit(b"\n", 1)[-1].decode("utf-8", "replace")) + 1
         raise LoadError(
-            [Problem(file, line, col, "encoding", f"UTF-8이 아닌 바이트 0x{data[exc.start]:02X}가 있습니다")],
-            unreadable=True,
+            [Problem(file, line, col, "encoding", f"UTF-8이 아닌 바이트 0x{data[exc.start]:02X}가 있습니다")]
         ) from None
-    return text
 
 
 # --------------------------------------------------------------------------- shape
@@ -208,109 +355,145 @@ def _kind(value: object) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
-def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
-    """Field names of the record that ``loc`` points into (for suggestions)."""
-    from typing import get_args, get_origin
-
-    current: Any = model
-    for part in loc:
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            info = current.model_fields.get(str(part))
-            if info is None:
-                return []
-            current = info.annotation
-        else:
-            args = [a for a in get_args(current) if a is not type(None)]
-            origin = get_origin(current)
-            if origin in (list, dict) and args:
-                current = args[-1]
-            elif args:
-                current = args[0]
-            else:
-                return []
-            # unwrap Optional[...] / Annotated
-            while get_origin(current) is not None and not (
-                isinstance(current, type) and issubclass(current, BaseModel)
-            ) and get_origin(current) not in (list, dict):
-                inner = [a for a in get_args(current) if a is not type(None)]
-                if not inner:
-                    break
-                current = inner[0]
-    while not (isinstance(current, type) and issubclass(current, BaseModel)):
-        args = [a for a in __import__("typing").get_args(current) if a is not type(None)]
-        if not args:
-            return []
-        current = args[-1] if __import__("typing").get_origin(current) in (list, dict) else args[0]
-    return list(current.model_fields)
+def _record(annotation: Any) -> type[BaseModel] | None:  # noqa: ANN401
+    """The record type inside ``annotation``, through ``X | None``, ``list[X]``, ``dict[K, X]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in get_args(annotation):
+        found = _record(arg)
+        if found is not None:
+            return found
+    return None
 
 
-def _shape_problems(exc: ValidationError, data: Any, source: SourceMap) -> list[Problem]:
-    problems: list[Problem] = []
-    for err in exc.errors(include_url=False):
-        loc = tuple(p for p in err["loc"] if p != "[key]")
-        path: Path = tuple(int(p) if isinstance(p, int) else str(p) for p in loc)
-        kind = err["type"]
-        line, col = source.where(path)
-        field = path_str(path)
-        if kind == "extra_forbidden":
-            key = str(path[-1])
-            line, col = source.keys.get(path, (line, col))
-            near = difflib.get_close_matches(key, _fields_at(Project, path[:-1]), n=1, cutoff=0.6)
-            hint = f" — '{near[0]}'을(를) 뜻했나요?" if near else ""
-            problems.append(Problem(source.file, line, col, "unknown-key", f"알 수 없는 키 '{key}'{hint}", field))
-        elif kind == "missing":
-            parent = path[:-1]
-            line, col = source.where(parent)
-            where = f"'{path_str(parent)}'에" if parent else "최상위에"
-            problems.append(Problem(source.file, line, col, "missing-field",
-                                    f"필수 항목 '{path[-1]}'이(가) {where} 없습니다", field))
-        elif kind in ("model_type", "dict_type", "model_attributes_type"):
-            problems.append(Problem(source.file, line, col, "wrong-type",
-                                    f"'{field}'은(는) 매핑이어야 하는데 {_kind(err.get('input'))}이(가) 있습니다", field))
-        elif kind == "list_type":
-            problems.append(Problem(source.file, line, col, "wrong-type",
-                                    f"'{field}'은(는) 목록이어야 하는데 {_kind(err.get('input'))}이(가) 있습니다", field))
-        elif kind == "literal_error":
-            expected = err.get("ctx", {}).get("expected", "")
-            problems.append(Problem(source.file, line, col, "invalid-value",
-                                    f"'{field}'에 '{err.get('input')}'은(는) 쓸 수 없습니다 (가능한 값: {expected})", field))
-        elif kind == "too_short":
-            problems.append(Problem(source.file, line, col, "missing-field",
-                                    f"'{field}'이(가) 비어 있습니다", field))
-        elif kind in ("greater_than_equal", "less_than_equal"):
-            problems.append(Problem(source.file, line, col, "invalid-value",
-                                    f"'{field}' 값 {err.get('input')}이(가) 범위를 벗어났습니다", field))
-        else:
-            problems.append(Problem(source.file, line, col, "invalid-value", f"'{field}': {err['msg']}", field))
-    return problems
+def _fields_at(path: Path) -> list[str]:
+    """Field names of the record that ``path`` points into (for suggestions)."""
+    record: type[BaseModel] | None = Project
+    for part in path:
+        if isinstance(part, int):
+            continue  # an item of a list: same record
+        info = record.model_fields.get(part) if record else None
+        record = _record(info.annotation) if info else None
+    return list(record.model_fields) if record else []
+
+
+def _shown_path(path: Path) -> str:
+    return path_str(tuple(_shown(p) if isinstance(p, str) else p for p in path))
+
+
+def _shape_problem(err: Any, source: SourceMap) -> Problem:  # noqa: ANN401
+    """One pydantic error as a problem at the line of the value (or key) it is about."""
+    is_key = "[key]" in err["loc"]
+    path: Path = tuple(p for p in err["loc"] if p != "[key]")
+    kind = err["type"]
+    value = err.get("input")
+    field = _shown_path(path)  # as printed; keys typed in the file are cut short
+    line, col = source.keys[path] if is_key and path in source.keys else source.where(path)
+
+    def problem(rule: str, message: str) -> Problem:
+        return Problem(source.file, line, col, rule, message, path_str(path))
+
+    if kind == "extra_forbidden":
+        key = str(path[-1])
+        line, col = source.keys.get(path, (line, col))
+        near = difflib.get_close_matches(key, _fields_at(path[:-1]), n=1, cutoff=0.6)
+        hint = f" — '{near[0]}'을(를) 뜻했나요?" if near else ""
+        return problem("unknown-key", f"알 수 없는 키 '{_shown(key)}'{hint}")
+    if kind == "missing":
+        parent = path[:-1]
+        line, col = source.keys.get(parent) or source.where(parent)
+        where = f"'{_shown_path(parent)}'에" if parent else "최상위에"
+        return problem("missing-field", f"필수 항목 '{path[-1]}'이(가) {where} 없습니다")
+    if value is None:
+        return problem("missing-field", f"'{field}' 값이 비어 있습니다")
+    if kind in ("model_type", "model_attributes_type", "dict_type"):
+        return problem("wrong-type", f"'{field}'은(는) 매핑이어야 하는데 {_kind(value)}이(가) 있습니다")
+    if kind == "list_type":
+        return problem("wrong-type", f"'{field}'은(는) 목록이어야 하는데 {_kind(value)}이(가) 있습니다")
+    if isinstance(value, (dict, list)) and kind in ("amount", "rate", "integer", "text"):
+        return problem("wrong-type", f"'{field}': {err['msg']}")  # numbers.parse_*_field names both kinds
+    if isinstance(value, (dict, list)) and kind != "too_short":
+        return problem("wrong-type", f"'{field}'은(는) 글이어야 하는데 {_kind(value)}이(가) 있습니다")
+    if kind == "literal_error":
+        expected = str(err.get("ctx", {}).get("expected", "")).replace(" or ", ", ")
+        return problem("invalid-value", f"'{field}'에 '{_shown(str(value))}'은(는) 쓸 수 없습니다 (가능한 값: {expected})")
+    if kind in ("too_short", "string_too_short"):
+        return problem("missing-field", f"'{field}'이(가) 비어 있습니다")
+    if kind in ("greater_than_equal", "less_than_equal"):
+        ctx = err.get("ctx", {})
+        bound = f"{ctx['ge']} 이상이어야" if "ge" in ctx else f"{ctx.get('le')} 이하여야"
+        return problem("invalid-value", f"'{field}' 값 {_shown(str(value))}은(는) {bound} 합니다")
+    if kind in ("amount", "rate", "integer", "text"):  # our own messages (numbers.parse_*_field)
+        return problem("invalid-value", f"'{field}': {err['msg']}")
+    return problem("invalid-value", f"'{field}' 값이 올바르지 않습니다 ({err['msg']})")
+
+
+def _shape_problems(exc: ValidationError, source: SourceMap) -> list[Problem]:
+    return [_shape_problem(err, source) for err in exc.errors(include_url=False)]
+
+
+def _limited(problems: list[Problem], total: int | None = None) -> list[Problem]:
+    """In file order, at most ``MAX_PROBLEMS``, then one line saying how many there are in all."""
+    problems = sorted(problems, key=lambda p: (p.line, p.column))
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    rest = problems[MAX_PROBLEMS]
+    return problems[:MAX_PROBLEMS] + [
+        Problem(rest.file, rest.line, rest.column, "too-many-problems",
+                f"문제가 너무 많아 처음 {MAX_PROBLEMS}개만 보였습니다 (모두 {total or len(problems):,}개)")
+    ]
 
 
 def load_text(text: str, file: str) -> Document:
+    """Load one document from its text; raises :class:`LoadError` with every problem found."""
     data, source, problems = parse_yaml(text, file)
     if data is not None and not isinstance(data, dict):
         problems.append(Problem(file, 1, 1, "wrong-type", f"파일의 최상위는 매핑이어야 하는데 {_kind(data)}이(가) 있습니다"))
+    if isinstance(data, dict):
+        try:
+            project = Project.model_validate(data)
+        except ValidationError as exc:
+            # A refused alias or tag already explains the value at its position.
+            refused = {(p.line, p.column) for p in problems}
+            problems.extend(p for p in _shape_problems(exc, source) if (p.line, p.column) not in refused)
     if problems:
-        # Shape errors are still worth reporting alongside YAML-level ones.
-        if isinstance(data, dict):
-            try:
-                Project.model_validate(data)
-            except ValidationError as exc:
-                problems.extend(_shape_problems(exc, data, source))
-        raise LoadError(sorted(problems, key=lambda p: (p.line, p.column)))
-    try:
-        project = Project.model_validate(data)
-    except ValidationError as exc:
-        raise LoadError(sorted(_shape_problems(exc, data, source), key=lambda p: (p.line, p.column))) from None
+        raise LoadError(_limited(problems))
     return Document(project, source)
+
+
+def _display(path: str) -> str:
+    """A file name as printed: bytes that are not UTF-8 become ``\\xff`` escapes."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+
+
+_OS_MESSAGES = {
+    errno.ENOENT: "파일이 없습니다",
+    errno.EACCES: "파일을 읽을 권한이 없습니다",
+    errno.EPERM: "파일을 읽을 권한이 없습니다",
+    errno.ELOOP: "심볼릭 링크가 순환합니다",
+    errno.EISDIR: "파일이 아니라 폴더입니다",
+}
+
+
+def _os_message(exc: OSError) -> str:
+    return _OS_MESSAGES.get(exc.errno or 0) or f"파일을 읽을 수 없습니다 ({exc.strerror or exc})"
 
 
 def load(path: str | os.PathLike[str], display: str | None = None) -> Document:
     """Load one YAML file; raises :class:`LoadError` with every problem found."""
-    file = display or os.fspath(path)
+    file = _display(display or os.fspath(path))
     try:
-        with open(path, "rb") as fh:
+        # Non-blocking, so that a FIFO named like a data file cannot hang the tool.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise LoadError([Problem(file, 1, 1, "unreadable", _os_message(exc))]) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise LoadError([Problem(file, 1, 1, "unreadable", "일반 파일이 아닙니다")])
+        with os.fdopen(fd, "rb", closefd=False) as fh:
             data = fh.read(MAX_BYTES + 1)
     except OSError as exc:
-        raise LoadError([Problem(file, 1, 1, "unreadable", f"파일을 읽을 수 없습니다: {exc.strerror}")],
-                        unreadable=True) from None
+        raise LoadError([Problem(file, 1, 1, "unreadable", _os_message(exc))]) from None
+    finally:
+        os.close(fd)
     return load_text(decode(data, file), file)

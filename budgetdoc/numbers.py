@@ -46,12 +46,26 @@ def parse_rate(text: str) -> Decimal:
     return sign * Decimal(whole.replace(",", "") + (("." + frac) if dot else ""))
 
 
+MAX_DIGITS = 15  # amounts and the whole part of rates: up to 999조 천원, far beyond any budget
+MAX_DECIMALS = 10
+
+
+def _shown(text: str) -> str:
+    """``text`` on one line and cut short, for a message."""
+    text = text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
+    return text if len(text) <= 40 else text[:40] + "…"
+
+
 def _describe(value: object) -> str:
     if isinstance(value, dict):
         return "매핑"
     if isinstance(value, list):
         return "목록"
-    return repr(value)
+    return repr(_shown(value) if isinstance(value, str) else value)
+
+
+def _too_long(kind: str, value: object) -> PydanticCustomError:
+    return PydanticCustomError(kind, "수가 너무 큽니다: {v} (최대 {n}자리)", {"v": _describe(value), "n": MAX_DIGITS})
 
 
 def parse_amount_field(value: object) -> object:
@@ -61,8 +75,12 @@ def parse_amount_field(value: object) -> object:
     if isinstance(value, bool):
         raise PydanticCustomError("amount", "금액은 정수(천원)여야 합니다: {v}", {"v": repr(value)})
     if isinstance(value, int):
+        if abs(value) >= 10**MAX_DIGITS:
+            raise _too_long("amount", value)
         return value
     if isinstance(value, str):
+        if sum(c.isdigit() for c in value) > MAX_DIGITS:
+            raise _too_long("amount", value)
         try:
             return parse_amount(value)
         except ValueError:
@@ -73,7 +91,7 @@ def parse_amount_field(value: object) -> object:
         elif re.match(r"^0[0-9]+$", value.strip()):
             hint = " (0으로 시작하는 수는 쓸 수 없습니다)"
         raise PydanticCustomError(
-            "amount", "금액은 정수(천원)여야 하는데 '{v}'이(가) 적혀 있습니다{hint}", {"v": value, "hint": hint}
+            "amount", "금액은 정수(천원)여야 하는데 '{v}'이(가) 적혀 있습니다{hint}", {"v": _shown(value), "hint": hint}
         )
     raise PydanticCustomError("amount", "금액은 정수(천원)여야 하는데 {v}이(가) 있습니다", {"v": _describe(value)})
 
@@ -87,9 +105,14 @@ def parse_rate_field(value: object) -> object:
         return value
     if isinstance(value, str):
         try:
-            return parse_rate(value)
+            rate = parse_rate(value)
         except ValueError:
             pass
+        else:
+            sign, digits, exponent = rate.as_tuple()
+            if len(digits) + min(int(exponent), 0) > MAX_DIGITS or -int(exponent) > MAX_DECIMALS:
+                raise PydanticCustomError("rate", "증감률의 자릿수가 너무 많습니다: {v}", {"v": _describe(value)})
+            return rate
     raise PydanticCustomError("rate", "증감률은 수여야 하는데 {v}이(가) 적혀 있습니다", {"v": _describe(value)})
 
 
@@ -97,6 +120,8 @@ def parse_year_field(value: object) -> object:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and _PLAIN.match(value.strip()):
+        if len(value.strip()) > MAX_DIGITS:
+            raise _too_long("integer", value)
         return int(value)
     raise PydanticCustomError("integer", "정수여야 하는데 {v}이(가) 적혀 있습니다", {"v": _describe(value)})
 

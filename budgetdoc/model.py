@@ -230,7 +230,8 @@ class Problem:
 
     def __str__(self) -> str:
         sev = "" if self.severity == "error" else "경고: "
-        return f"{self.file}:{self.line}:{self.column}: {self.rule}: {sev}{self.message}"
+        message = self.message.replace("\r", "\\r").replace("\n", "\\n")
+        return f"{self.file}:{self.line}:{self.column}: {self.rule}: {sev}{message}"
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from pydantic_core import PydanticCustomError
 
@@ -181,8 +181,14 @@ def won_to_thousand(won_amount: int, rounding: str = "exact") -> int | None:
     """원 → 천원. ``exact`` returns None when the amount is not a whole 천원."""
     if rounding == "exact":
         return won_amount // 1000 if won_amount % 1000 == 0 else None
-    mode = {"floor": ROUND_FLOOR, "ceil": ROUND_CEILING, "half-up": ROUND_HALF_UP}[rounding]
-    return int((Decimal(won_amount) / 1000).quantize(Decimal(1), rounding=mode))
+    if rounding == "floor":
+        return won_amount // 1000
+    if rounding == "ceil":
+        return -(-won_amount // 1000)
+    if rounding == "half-up":
+        sign = -1 if won_amount < 0 else 1
+        return sign * ((abs(won_amount) + 500) // 1000)
+    raise ValueError(f"unknown rounding: {rounding}")
 
 
 # --------------------------------------------------------------------------- formulas

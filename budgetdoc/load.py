@@ -30,7 +30,6 @@ MAX_DEPTH = 40
 MAX_NODES = 50_000
 MAX_PROBLEMS = 100
 MAX_SHOWN = 40
-SCHEMA_COMMENT = "# yaml-language-server: $schema="
 
 #: Rules that mean the file could not be read at all (exit code 2 rather than 1).
 UNREADABLE = frozenset({"unreadable", "encoding", "file-size"})
@@ -63,7 +62,10 @@ def _shown(text: str) -> str:
 # Outside YAML's printable set, plus NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR, which
 # YAML counts as line breaks but editors do not (so every line number after them would
 # be wrong), and lone surrogates, which cannot be written out as UTF-8 again.
-_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff\ufffe\uffff]")
+# Control characters, YAML's extra line breaks, lone surrogates, non-characters, and the
+# bidirectional overrides that can make printed text read differently from the data.
+_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
+                       "\ud800-\udfff\ufffe\uffff]")
 _BREAK = re.compile(r"\r\n|\r|\n")
 _CHAR_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x85: "NEL", 0x2028: "LINE SEPARATOR",
                0x2029: "PARAGRAPH SEPARATOR"}

@@ -205,6 +205,71 @@ def build(paths: tuple[str, ...], out: str, jobs: int, force: bool, fmt: str, pd
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("-o", "--out", type=click.Path(dir_okay=False), default="output/book.pdf", show_default=True,
+              help="만들 합본 PDF.")
+@click.option("--title", default=None, help="표지 제목 (기본: '{회계연도}년도 예산 사업설명서').")
+@click.option("--org", default="", help="표지에 넣을 기관 이름 (예: 서울특별시).")
+@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="동시에 렌더링할 프로세스 수 (기본: 코어 수).")
+@click.option("--pdf-variant", type=click.Choice(["pdf/a-2b", "pdf/a-3b", "pdf/ua-1"]), default=None,
+              help="보존용 PDF/A 또는 접근성 PDF/UA(태그)로 만듭니다.")
+@click.option("--draft", is_flag=True,
+              help="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 책에 넣습니다.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
+              help="문서 하나에 허용하는 최대 시간(초).")
+def book(paths: tuple[str, ...], out: str, title: str | None, org: str, jobs: int, pdf_variant: str | None,
+         draft: bool, timeout: float) -> None:
+    """모든 사업설명서를 의회 제출용 합본 PDF 한 권으로 만듭니다 (기본: data/).
+
+    \b
+    순서: 표지(제목·기관) → 목차(실·국 > 부서 > 사업, 시작 쪽) → 총괄표(실·국·부서별
+    사업 수, 전년도·당해연도 예산액, 증감) → 사업설명서마다 새 쪽에서 시작.
+    실·국과 부서는 데이터 파일 순서(경로 이름순)에서 처음 나온 차례대로 묶습니다.
+    쪽 번호는 표지·목차·총괄표가 i, ii, …, 본문이 1부터 끊김 없이 이어지고, PDF 책갈피는
+    실·국 > 부서 > 사업으로 중첩됩니다.
+
+    검증에 실패한 문서가 하나라도 있으면 책을 만들지 않고 문제를 모두 보여 준 뒤 종료
+    코드 1로 끝납니다 (--draft이면 표시해서 넣고, 역시 종료 코드 1).
+    문서마다 렌더링한 결과는 출력 파일 옆 .budgetdoc-book/ 에 내용 해시로 보관해, 다음에는
+    바뀐 문서만 다시 렌더링합니다.
+    """
+    from budgetdoc.book import BookError, make_book
+    from budgetdoc.build import BuildError
+    from budgetdoc.load import UNREADABLE
+    from budgetdoc.render import RenderError, check_fonts
+
+    try:
+        check_fonts()
+    except RenderError as exc:
+        raise Unusable(str(exc)) from None
+
+    def on_plan(todo: int, cached: int) -> None:
+        if todo:
+            click.echo(f"문서 {todo}개를 렌더링합니다 (캐시에 있는 {cached}개는 그대로 씀).", err=True)
+
+    try:
+        result = make_book(_paths(paths), Path(out), title=title, org=org, variant=pdf_variant, draft=draft,
+                           jobs=jobs, timeout=timeout, on_plan=on_plan)
+    except BuildError as exc:
+        raise click.UsageError(str(exc)) from None
+    except (BookError, RenderError) as exc:
+        raise Unusable(str(exc)) from None
+    _echo_problems(result.problems, "text")
+    for failure in result.failures:
+        click.echo(f"{failure.source.path}: 렌더링 오류: {failure.message}", err=True)
+    if not result.written:
+        n_err = sum(p.severity == "error" for p in result.problems)
+        click.echo(f"책을 만들지 않았습니다: 오류 {n_err}개, 렌더링 실패 {len(result.failures)}개", err=True)
+        if any(p.rule in UNREADABLE for p in result.problems):
+            sys.exit(EXIT_USAGE)
+        sys.exit(EXIT_PROBLEMS)
+    drafted = f", 초안 {result.drafted}개" if result.drafted else ""
+    click.echo(f"{out}: 사업 {result.projects}개, {result.pages}쪽{drafted} "
+               f"(새로 렌더링 {result.rendered}개, {result.seconds:.1f}초)", err=True)
+    sys.exit(EXIT_PROBLEMS if result.drafted else EXIT_OK)
+
+
+@cli.command()
 @click.option("-o", "--out", type=click.Path(dir_okay=False), default=None, help="스키마를 쓸 파일 (기본: 표준 출력).")
 def schema(out: str | None) -> None:
     """YAML 데이터 형식의 JSON Schema를 출력합니다 (편집기 자동 완성·검사용).

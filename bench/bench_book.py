@@ -3,10 +3,10 @@
 
     .venv/bin/python bench/bench_book.py [--n 1000] [--jobs 0] [--keep DIR]
 
-It writes N synthetic projects (the reference project with other titles, 12 실·국 of 4
-부서 each, and between 0 and 40 extra bullets, so that documents run from 3 to about 6
-pages; every number is the reference's, so all pass ``check``) and measures, with the
-command line (``generate.py book``) in a child process:
+It writes N synthetic projects (the reference project with other titles, in 12 실·국 of up
+to 4 부서 each: half cut down to one 과목 and two pages, a third as they are, three pages,
+the rest with 10–40 more bullets, four to six pages; all pass ``check``) and measures,
+with the command line (``generate.py book``) in a child process:
 
 * the cold book (empty cache): time, pages, size;
 * peak memory of the whole process tree, sampled from /proc (sum of RSS and of PSS,
@@ -44,7 +44,20 @@ ACTIONS = ["활성화", "지원", "기반 조성", "추진", "운영", "환경 �
 SENTENCE = "관계 부서와 자치구가 함께 참여하는 협력 체계를 구축하고 분야별 추진실적을 점검하여 성과 지표를 관리"
 
 
+def _short(project: dict[str, Any]) -> None:
+    """Only the 사무관리비 과목, fewer bullets: two pages. Totals are left for the tool to compute."""
+    items = [i for i in project["budget"]["items"] if i["name"] == "사무관리비"]
+    project["budget"] = {"items": items}
+    project["overview"].pop("total", None)
+    project["overview"]["funding"]["city"] = items[0]["current"]
+    project["schedule"].pop("total", None)
+    project["schedule"]["rows"][0]["amount"] = items[0]["current"]
+    project["description"]["history"] = project["description"]["history"][:2]
+    project["effects"]["achievements"] = {y: v[:1] for y, v in project["effects"]["achievements"].items()}
+
+
 def write_projects(n: int, data: Path, seed: int = 6) -> list[Path]:
+    """Half short (2 pages), a third as the reference (3), the rest longer (4–6): about 2.8 pages each."""
     rng = random.Random(seed)
     reference = yaml.safe_load(REFERENCE.read_text(encoding="utf-8"))
     files = []
@@ -54,8 +67,12 @@ def write_projects(n: int, data: Path, seed: int = 6) -> list[Path]:
         project["title"] = f"{rng.choice(SUBJECTS)} {rng.choice(ACTIONS)} {i + 1:04d}"
         project["contacts"]["office"] = office
         project["contacts"]["department"] = f"{office} 제{rng.randint(1, 4)}과"
-        extra = rng.choice([0, 0, 0, 5, 10, 20, 30, 40])
-        project["description"]["content"] += [f"{SENTENCE} ({k + 1})" for k in range(extra)]
+        kind = rng.random()
+        if kind < 0.5:
+            _short(project)
+        elif kind > 0.83:
+            extra = rng.choice([10, 20, 30, 40])
+            project["description"]["content"] += [f"{SENTENCE} ({k + 1})" for k in range(extra)]
         path = data / f"{i // 100:02d}" / f"{i:04d}.yaml"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(yaml.safe_dump(project, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")

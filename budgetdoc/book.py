@@ -463,6 +463,14 @@ def _pool(tasks: list[Task], cache: Path, options: Options, jobs: int, on_result
         run_pool(list(tasks), cache, options, jobs, on_result, work=_work)  # type: ignore[arg-type]
 
 
+def _sheets(env: str, prefix: str, cache: Path, pages: int) -> tuple[list[str], list[Task]]:
+    """The cache keys of the number sheets for ``pages`` pages, and the tasks for those not cached."""
+    keys = [prefix + _digest(f"{env}\0numbers\0{i * SHEET + 1}\0{SHEET}".encode()) for i in range(-(-pages // SHEET))]
+    missing = [Task(f"numbers/{i}", "", key, kind="numbers", first=i * SHEET + 1, count=SHEET)
+               for i, key in enumerate(keys) if not (cache / f"{key}.pdf").is_file()]
+    return keys, missing
+
+
 def _year_problems(parts: list[Part]) -> tuple[int, list[Problem]]:
     years: dict[int, int] = {}
     for p in parts:
@@ -517,11 +525,12 @@ def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str
             on_plan(len(todo), len(parts))
 
         def record(res: Result) -> None:
-            if on_result:
-                on_result(res)
             if res.status == "error":
                 result.failures.append(res)
+            if res.status == "error" or getattr(res.source, "kind", "") == "numbers":
                 return
+            if on_result:
+                on_result(res)
             key = keys[res.source.rel][0]
             part = _read_part(res.source, key, cache, draft)
             if part is None:
@@ -529,7 +538,9 @@ def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str
             else:
                 parts[res.source.rel] = part
 
-        _pool(todo, cache, options, jobs, record)
+        # The number sheets the book will probably need go in the same run, after the parts.
+        guess = sum(p.pages for p in parts.values()) + 3 * len(todo)
+        _pool(todo + _sheets(env, prefix, cache, guess)[1], cache, options, jobs, record)
         result.rendered = len(todo) - len(result.failures)
         ordered_sources = [s for s in sources if s.rel in parts]
         all_parts = [parts[s.rel] for s in ordered_sources]
@@ -537,9 +548,9 @@ def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str
             result.problems.extend(part.problems)
         if result.failures:
             return _finish(result, started)
-        placed = [p for p in all_parts if p.status != "failed"]
-        if any(p.status == "failed" for p in all_parts):
+        if any(p.status == "failed" or (p.status == "draft" and not draft) for p in all_parts):
             return _finish(result, started)
+        placed = all_parts
         year, mixed = _year_problems(placed)
         if mixed:
             result.problems.extend(mixed)
@@ -548,11 +559,8 @@ def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str
 
         ordered, groups = arrange(placed)
         body_pages = sum(p.pages for p in ordered)
-        sheet_keys = [prefix + _digest(f"{env}\0numbers\0{i * SHEET + 1}".encode())
-                      for i in range(-(-body_pages // SHEET))]
-        missing = [Task(f"numbers/{i}", "", key, kind="numbers", first=i * SHEET + 1, count=SHEET)
-                   for i, key in enumerate(sheet_keys) if not (cache / f"{key}.pdf").is_file()]
-        _pool(missing, cache, options, jobs, lambda r: result.failures.append(r) if r.status == "error" else None)
+        sheet_keys, missing = _sheets(env, prefix, cache, body_pages)
+        _pool(missing, cache, options, jobs, record)
         if result.failures:
             return _finish(result, started)
 
@@ -565,7 +573,7 @@ def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str
         write_atomic(out, pdf)
         result.written = True
         result.projects = len(ordered)
-        result.pages = _page_count(pdf)
+        result.pages = body_pages + _page_count(front)
         _prune(cache, prefix, {p.key for p in all_parts} | set(sheet_keys))
     return _finish(result, started)
 

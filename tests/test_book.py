@@ -108,6 +108,10 @@ def check_book(pdf: Path, n: int) -> dict[str, int]:
     assert [t for t, _ in projects] == list(toc)
     assert [p - n_front + 1 for _, p in projects] == list(toc.values())
     assert [t for d, t, _ in marks if d == 0][:2] == ["목차", "총괄표"]
+    # A 실·국 or 부서 bookmark points at the first page of its first project.
+    for k, (depth, _, page) in enumerate(marks):
+        if depth in (0, 1) and k + 1 < len(marks) and marks[k + 1][0] == depth + 1:
+            assert page == marks[k + 1][2]
     # The viewer's page labels show the printed numbers.
     labels = pypdf.PdfReader(pdf).page_labels
     assert labels[0] == "i" and labels[n_front] == "1" and labels[-1] == str(len(body))
@@ -209,6 +213,9 @@ def test_a_failing_document_refuses_the_book_unless_draft(tmp_path: Path) -> Non
     texts = page_texts(out)
     assert "초안" in texts[0]
     assert any("검증 오류" in t and "사업 02" in t for t in texts)
+    # The draft part stays in the cache, but a book without --draft is still refused.
+    again = B.make_book([str(data)], tmp_path / "again.pdf", jobs=1)
+    assert not again.written and again.rendered == 0 and not (tmp_path / "again.pdf").exists()
 
 
 def test_projects_of_different_years_are_refused() -> None:

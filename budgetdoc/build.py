@@ -136,7 +136,7 @@ class Result:
     source: Source
     status: str  # built | drafted | failed | error
     problems: list[Problem] = field(default_factory=list)
-    outputs: dict[str, list[int]] = field(default_factory=dict)  # fmt → [size, mtime_ns]
+    outputs: dict[str, list[int | str]] = field(default_factory=dict)  # fmt → [size, mtime_ns, sha256]
     message: str = ""
     seconds: float = 0.0
 
@@ -185,12 +185,12 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
         for fmt, data in rendered.items():
             write_atomic(output_path(out / DRAFTS, source.rel, fmt), data)
         return Result(source, "drafted", problems, seconds=time.perf_counter() - started)
-    outputs = {}
+    outputs: dict[str, list[int | str]] = {}
     for fmt, data in rendered.items():
         path = output_path(out, source.rel, fmt)
         write_atomic(path, data)
         st = path.stat()
-        outputs[fmt] = [st.st_size, st.st_mtime_ns]
+        outputs[fmt] = [st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest()]
     for fmt in FORMATS:  # a draft of an earlier, wrong version is stale now
         with contextlib.suppress(OSError):
             output_path(out / DRAFTS, source.rel, fmt).unlink()
@@ -395,21 +395,38 @@ def read_manifest(out: Path) -> dict[str, Any]:
     return data
 
 
-def _fresh(entry: dict[str, Any] | None, key: str, out: Path, rel: str, formats: tuple[str, ...]) -> bool:
-    """Whether the outputs on disk are the ones the manifest recorded for this key."""
+def _fresh(entry: dict[str, Any] | None, key: str, out: Path, rel: str, formats: tuple[str, ...]) -> bool | None:
+    """Whether the outputs on disk are the ones the manifest recorded for this key.
+
+    Size and modification time decide; when only the time differs (a cache restored by
+    a CI runner, a copy), the content hash does, and the entry takes the new time:
+    then the answer is ``None`` ("fresh, but the manifest changed").
+    """
     if entry is None or entry.get("key") != key:
         return False
     outputs = entry.get("outputs")
     if not isinstance(outputs, dict) or set(outputs) != set(formats):
         return False
+    touched = False
     for fmt in formats:
+        recorded = outputs[fmt]
+        path = out / f"{rel}.{fmt}"
         try:
-            st = os.stat(out / f"{rel}.{fmt}")
+            st = os.stat(path)
         except OSError:
             return False
-        if [st.st_size, st.st_mtime_ns] != outputs[fmt]:
+        if not isinstance(recorded, list) or len(recorded) != 3 or recorded[0] != st.st_size:
             return False
-    return True
+        if recorded[1] != st.st_mtime_ns:
+            try:
+                digest = hashlib.sha256(path.read_bytes()).hexdigest()
+            except OSError:
+                return False
+            if digest != recorded[2]:
+                return False
+            recorded[1] = st.st_mtime_ns
+            touched = True
+    return None if touched else True
 
 
 @contextlib.contextmanager
@@ -491,9 +508,11 @@ def build(paths: list[str], out: Path, options: Options, jobs: int = 0, force: b
                 data = b""
             keys[source.rel] = hashlib.sha256(env_key + data).hexdigest()
             entry = documents.get(source.rel)
-            if not force and _fresh(entry, keys[source.rel], out, source.rel, options.formats):
+            fresh = False if force else _fresh(entry, keys[source.rel], out, source.rel, options.formats)
+            if fresh is not False:
                 assert entry is not None
                 summary.skipped += 1
+                dirty = dirty or fresh is None
                 where = os.path.relpath(source.path, out)
                 if entry.get("source") != where:
                     entry["source"] = where

@@ -112,22 +112,50 @@ def test_output_deleted_by_hand_is_rebuilt(copy: Path) -> None:
     assert sorted(r.source.rel for r in summary.results) == ["2023/나", "2024/다"]
 
 
-@pytest.mark.parametrize("damage", ["missing", "not json", "wrong shape", "old version"])
+def test_outputs_restored_with_other_times_are_still_fresh(copy: Path) -> None:
+    """A CI cache or a copy may keep the bytes and lose the times: the content decides then."""
+    for path in (copy / "out").rglob("*.*"):
+        os.utime(path, ns=(1_600_000_000_000_000_000, 1_600_000_000_000_000_000))
+    pdf = copy / "out" / "2024" / "바.pdf"
+    pdf.write_bytes(pdf.read_bytes().replace(b"%%EOF", b"%%EOX"))  # same size, other bytes
+    summary = run_build(copy / "data", copy / "out")
+    assert (summary.built, summary.skipped) == (1, len(TITLES) - 1)
+    assert [r.source.rel for r in summary.results] == ["2024/바"]
+    before = files(copy / "out")
+    assert run_build(copy / "data", copy / "out").skipped == len(TITLES)
+    assert files(copy / "out") == before
+
+
+@pytest.mark.parametrize("damage", ["missing", "not json"])
 def test_damaged_manifest_means_rebuilding_not_crashing(copy: Path, batch: Path, damage: str) -> None:
     manifest = copy / "out" / B.MANIFEST
     if damage == "missing":
         manifest.unlink()
-    elif damage == "not json":
-        manifest.write_bytes(manifest.read_bytes()[:100])
-    elif damage == "wrong shape":
-        manifest.write_text('{"version": 2, "documents": {"2023/가": "x", "2024/다": {"key": 5}}}', encoding="utf-8")
     else:
-        manifest.write_text(manifest.read_text(encoding="utf-8").replace('"version": 2', '"version": 1'),
-                            encoding="utf-8")
+        manifest.write_bytes(manifest.read_bytes()[:100])
     summary = run_build(copy / "data", copy / "out")
     assert (summary.built, summary.skipped, summary.failed) == (len(TITLES), 0, 0)
     assert outputs(copy / "out") == outputs(batch / "out")
     assert run_build(copy / "data", copy / "out").skipped == len(TITLES)
+
+
+@pytest.mark.parametrize("text", [
+    "[]", '{"documents": []}', '{"version": 1, "documents": {"a": {}}}', '{"version": 2}', "\x00\xff",
+])
+def test_a_manifest_of_another_shape_or_version_counts_as_empty(tmp_path: Path, text: str) -> None:
+    (tmp_path / B.MANIFEST).write_text(text, encoding="utf-8")
+    assert B.read_manifest(tmp_path)["documents"] == {}
+
+
+def test_manifest_entries_of_the_wrong_shape_are_rebuilt(copy: Path) -> None:
+    manifest = copy / "out" / B.MANIFEST
+    data = json.loads(manifest.read_text(encoding="utf-8"))
+    data["documents"]["2023/가"] = "x"
+    data["documents"]["2023/나"]["outputs"]["pdf"] = [1, 2]
+    data["documents"]["2024/다"]["outputs"] = None
+    manifest.write_text(json.dumps(data), encoding="utf-8")
+    summary = run_build(copy / "data", copy / "out")
+    assert sorted(r.source.rel for r in summary.results) == ["2023/가", "2023/나", "2024/다"]
 
 
 def test_force_rebuilds_everything(copy: Path) -> None:

@@ -98,6 +98,12 @@ def _tree(root: int) -> list[int]:
     return found
 
 
+def _cpu(pid: int) -> float:
+    """User + system CPU seconds of one process so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _memory(pids: list[int]) -> tuple[int, int]:
     rss = pss = 0
     for pid in pids:
@@ -117,11 +123,18 @@ def run(args: list[str]) -> dict[str, Any]:
     started = time.perf_counter()
     proc = subprocess.Popen(args, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0, 0]
+    cpu: dict[int, float] = {}
 
     def sample() -> None:
         while proc.poll() is None:
-            rss, pss = _memory(_tree(proc.pid))
+            pids = _tree(proc.pid)
+            rss, pss = _memory(pids)
             peak[0], peak[1] = max(peak[0], rss), max(peak[1], pss)
+            for pid in pids:
+                try:
+                    cpu[pid] = _cpu(pid)
+                except (OSError, IndexError):
+                    pass
             time.sleep(0.2)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -131,7 +144,7 @@ def run(args: list[str]) -> dict[str, Any]:
     sampler.join()
     if proc.returncode != 0:
         sys.exit(f"{' '.join(args)} → {proc.returncode}\n{err}")
-    return {"seconds": seconds, "rss": peak[0], "pss": peak[1], "stderr": err.strip()}
+    return {"seconds": seconds, "rss": peak[0], "pss": peak[1], "cpu": sum(cpu.values()), "stderr": err.strip()}
 
 
 def pages(pdf: Path) -> int:
@@ -171,7 +184,8 @@ def main() -> None:
     n_pages = pages(book)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
     print(f"cold book: {cold['seconds']:.1f} s, {n_pages} pages ({n_pages / cold['seconds']:.1f} pages/s), "
-          f"{book.stat().st_size / 2**20:.1f} MiB")
+          f"{book.stat().st_size / 2**20:.1f} MiB; CPU {cold['cpu']:.0f} s "
+          f"({cold['cpu'] / cold['seconds']:.2f} of {os.cpu_count()} cores busy with it on average)")
     print(f"peak memory (process tree, sampled): RSS {cold['rss'] / 2**20:.0f} MiB, PSS {cold['pss'] / 2**20:.0f} MiB; "
           f"ru_maxrss of the largest finished descendant {children / 2**20:.0f} MiB")
 

@@ -560,22 +560,20 @@ def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str
         guess = sum(p.pages for p in parts.values()) + 3 * len(todo)
         _pool(todo + _sheets(env, prefix, cache, guess)[1], cache, options, jobs, record)
         result.rendered = len(todo) - len(result.failures)
-        ordered_sources = [s for s in sources if s.rel in parts]
-        all_parts = [parts[s.rel] for s in ordered_sources]
+        all_parts = [parts[s.rel] for s in sources if s.rel in parts]
         for part in all_parts:
             result.problems.extend(part.problems)
         if result.failures:
             return _finish(result, started)
         if any(p.status == "failed" or (p.status == "draft" and not draft) for p in all_parts):
             return _finish(result, started)
-        placed = all_parts
-        year, mixed = _year_problems(placed)
+        year, mixed = _year_problems(all_parts)
         if mixed:
             result.problems.extend(mixed)
             return _finish(result, started)
-        result.drafted = sum(p.status == "draft" for p in placed)
+        result.drafted = sum(p.status == "draft" for p in all_parts)
 
-        ordered, groups = arrange(placed)
+        ordered, groups = arrange(all_parts)
         body_pages = sum(p.pages for p in ordered)
         sheet_keys, missing = _sheets(env, prefix, cache, body_pages)
         _pool(missing, cache, options, jobs, record)

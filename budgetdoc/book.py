@@ -521,7 +521,8 @@ def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str
     options = Options(formats=("pdf",), variant=variant, draft=draft, timeout=timeout)
     result = BookResult(False)
     with locked(cache):
-        env = environment_key(options) + f"\0book {FORMAT} {SHEET}"
+        own = _digest(Path(__file__).read_bytes())  # this module shapes the parts too
+        env = environment_key(options) + f"\0book {FORMAT} {SHEET} {own}"
         prefix = _prefix(variant)
         keys: dict[str, tuple[str, str]] = {}
         parts: dict[str, Part] = {}

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import hashlib
 import json
 import multiprocessing
@@ -227,6 +228,7 @@ def _worker(conn: multiprocessing.connection.Connection, lifeline: multiprocessi
         else:
             os.environ[name] = value
     target = Path(out)
+    settled = False
     while True:
         try:
             task = conn.recv()
@@ -244,6 +246,13 @@ def _worker(conn: multiprocessing.connection.Connection, lifeline: multiprocessi
             conn.send(result)
         except OSError:
             return
+        if not settled:
+            # What the first document loaded (modules, fonts, the renderer) stays for the
+            # worker's life: keep it out of the collector's full passes, which then scan
+            # only the current document (measured: about 5 % faster per document).
+            gc.collect()
+            gc.freeze()
+            settled = True
 
 
 class _Worker:
@@ -491,7 +500,7 @@ def build(paths: list[str], out: Path, options: Options, jobs: int = 0, force: b
             raise BuildError(f"알 수 없는 형식: {fmt} (가능: {', '.join(FORMATS)})")
     sources = discover(paths)
     out = out.resolve()
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or available_cpus()
     summary = Summary()
     with locked(out, on_wait):
         clean_leftovers(out)
@@ -560,8 +569,18 @@ def build(paths: list[str], out: Path, options: Options, jobs: int = 0, force: b
         finally:
             if dirty:
                 _save(out, manifest)
+            if any(r.status == "error" for r in summary.results):
+                clean_leftovers(out)  # what a crashed or stopped worker was writing
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (a container or CI runner may allow fewer than the machine has)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
 
 
 def _build_in_process(source: Source, out: Path, options: Options) -> Result:

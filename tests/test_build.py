@@ -94,6 +94,18 @@ def test_noop_rebuild_rewrites_no_file(copy: Path) -> None:
     assert files(copy / "out") == before
 
 
+def test_a_noop_build_reads_no_yaml_and_never_imports_weasyprint(batch: Path) -> None:
+    code = (
+        "import json, sys; from pathlib import Path; from budgetdoc import build as B\n"
+        f"s = B.build([{str(batch / 'data')!r}], Path({str(batch / 'out')!r}), B.Options(), jobs=2)\n"
+        "assert (s.built, s.skipped) == (0, %d), s\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'yaml', 'budgetdoc'))))\n"
+    ) % len(TITLES)
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    loaded = set(json.loads(done.stdout))
+    assert not {"weasyprint", "yaml", "budgetdoc.load", "budgetdoc.checks"} & loaded
+
+
 def test_changing_one_yaml_rewrites_exactly_its_outputs(copy: Path) -> None:
     before = files(copy / "out")
     (copy / "data" / "2024" / "라.yaml").write_text(project("라디오 홍보", "청취자 의견 반영"), encoding="utf-8")

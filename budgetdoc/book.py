@@ -37,7 +37,18 @@ from typing import Any
 
 from markupsafe import Markup
 
-from .build import Options, Result, Source, discover, environment_key, locked, run_pool, write_atomic
+from . import build as _build
+from .build import (
+    Options,
+    Result,
+    Source,
+    _renderer,  # the worker's one Renderer, shared with single-document builds
+    discover,
+    environment_key,
+    locked,
+    run_pool,
+    write_atomic,
+)
 from .checks import check, errors
 from .load import LoadError, load
 from .model import Problem
@@ -83,18 +94,6 @@ class Part:
     previous: int = 0
     current: int = 0
     pages: int = 0
-
-
-_RENDERER: Any = None
-
-
-def _renderer() -> Any:  # noqa: ANN401
-    global _RENDERER
-    if _RENDERER is None:
-        from .render import Renderer
-
-        _RENDERER = Renderer()
-    return _RENDERER
 
 
 def _book_css(name: str) -> Markup:
@@ -195,7 +194,7 @@ def _settle() -> None:
 def _work(task: Task, cache: Path, options: Options) -> Result:
     """What a worker does with one task (see :func:`budgetdoc.build.run_pool`)."""
     started = time.perf_counter()
-    if _SETTLED is False and _RENDERER is not None:
+    if _SETTLED is False and _build._RENDERER is not None:  # after the worker's first document
         _settle()
     if task.kind == "numbers":
         write_atomic(cache / f"{task.key}.pdf", numbers_pdf(task.first, task.count, options.variant))

@@ -132,40 +132,11 @@ def render_part(source: Source, digest: str, variant: str | None, draft: bool) -
     renderer = _renderer()
     html = renderer.html(project, figures, marked=frozenset(p.field for p in bad), draft=bool(bad))
     html = html.replace("</head>", f"<style>\n{_book_css('part.css')}</style>\n</head>", 1)
-    pdf = part_pdf(html, variant)
+    pdf = renderer.pdf(html, variant)
     meta.update(title=project.title, office=project.contacts.office, department=project.contacts.department,
                 year=project.fiscal_year, previous=figures.total.previous, current=figures.total.current,
                 pages=_page_count(pdf))
     return meta, pdf
-
-
-_PRINT_SHEET: Any = None
-
-
-def part_pdf(html: str, variant: str | None) -> bytes:
-    """The same bytes as ``Renderer.pdf(html, variant)``, with print.css parsed once per process.
-
-    Every document inlines the stylesheet; a part's copy is cut out of the HTML and given to
-    WeasyPrint already parsed (as a user stylesheet: print.css has no ``!important``, so the
-    cascade is the same). Measured: 5–10 % less time per part.
-    """
-    renderer = _renderer()
-    css = str(renderer.print_css)
-    if css not in html:
-        return renderer.pdf(html, variant)
-    weasyprint, fonts, fetcher, cache = renderer._weasyprint()
-    base = renderer.templates.as_uri() + "/"
-    global _PRINT_SHEET
-    if _PRINT_SHEET is None:
-        _PRINT_SHEET = weasyprint.CSS(string=css, base_url=base, url_fetcher=fetcher, font_config=fonts)
-    document = weasyprint.HTML(string=html.replace(css, "", 1), base_url=base, url_fetcher=fetcher)
-    options: dict[str, Any] = {"pdf_identifier": hashlib.sha256(html.encode()).hexdigest()[:32].encode(),
-                               "cache": cache, "font_config": fonts, "stylesheets": [_PRINT_SHEET]}
-    if variant:
-        options["pdf_variant"] = variant
-        if variant == "pdf/ua-1":
-            options["pdf_tags"] = True
-    return document.write_pdf(**options)
 
 
 def numbers_pdf(first: int, count: int, variant: str | None) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import mimetypes
 import os
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -44,13 +45,25 @@ class RenderError(Exception):
 
 
 def keep_words(text: object) -> Markup:
-    """Escape ``text`` and wrap each word so that Korean words never break inside.
+    """Escape ``text`` and mark it as words that never break inside (Korean keep-all).
 
-    WeasyPrint ignores ``word-break: keep-all``; an unbreakable span per word gives
-    the same result (lines break only at spaces).
+    Browsers read ``word-break: keep-all`` (screen.css). WeasyPrint does not, so
+    :meth:`Renderer.pdf` joins the characters of each word in marked text with WORD
+    JOINERs (U+2060): lines then break only at spaces. The joiners are invisible, have no
+    width and are not in the PDF's text; the HTML file never contains them.
     """
-    words = str(text).split(" ")
-    return Markup(" ").join(Markup('<span class="w">{}</span>').format(w) if w else Markup("") for w in words)
+    return Markup('<span class="kw">{}</span>').format(text)
+
+
+_INSIDE_WORD = re.compile(r"(?<=\S)(?=\S)")
+WORD_JOINER = "\u2060"
+
+
+def join_words(root: Any) -> None:  # noqa: ANN401
+    """Put WORD JOINERs inside every word of the ``class="kw"`` elements of a parsed document."""
+    for element in root.iter():
+        if element.get("class") == "kw" and element.text:
+            element.text = _INSIDE_WORD.sub(WORD_JOINER, element.text)
 
 
 def won_filter(value: int | None) -> str:
@@ -249,18 +262,30 @@ class Renderer:
 
             fonts = FontConfiguration()
             fetcher = make_url_fetcher(self.templates)
-            self._weasy = (weasyprint, fonts, fetcher, {})
+            base = self.templates.as_uri() + "/"
+            sheet = weasyprint.CSS(string=str(self.print_css), base_url=base, url_fetcher=fetcher, font_config=fonts)
+            self._weasy = (weasyprint, fonts, fetcher, {}, sheet)
         return self._weasy
 
     def pdf(self, html: str, variant: str | None = None, identifier: str | None = None) -> bytes:
-        """HTML string → PDF bytes, reproducibly (no wall-clock dates; a fixed file identifier)."""
-        weasyprint, fonts, fetcher, cache = self._weasyprint()
-        document = weasyprint.HTML(string=html, base_url=self.templates.as_uri() + "/", url_fetcher=fetcher)
+        """HTML string → PDF bytes, reproducibly (no wall-clock dates; a fixed file identifier).
+
+        The print stylesheet every document inlines is parsed once per renderer: its copy
+        is cut out of the HTML and given to WeasyPrint parsed, as a user stylesheet (print.css
+        has no ``!important``, so the cascade is the same).
+        """
+        weasyprint, fonts, fetcher, cache, sheet = self._weasyprint()
+        if variant and variant not in PDF_VARIANTS:
+            raise RenderError(f"알 수 없는 PDF 형식: {variant} (가능: {', '.join(PDF_VARIANTS)})")
+        css = str(self.print_css)
+        stylesheets = [sheet] if css in html else []
+        source = html.replace(css, "", 1) if stylesheets else html
+        document = weasyprint.HTML(string=source, base_url=self.templates.as_uri() + "/", url_fetcher=fetcher)
+        join_words(document.etree_element)
         ident = (identifier or hashlib.sha256(html.encode()).hexdigest()[:32]).encode()
-        options: dict[str, Any] = {"pdf_identifier": ident, "cache": cache, "font_config": fonts}
+        options: dict[str, Any] = {"pdf_identifier": ident, "cache": cache, "font_config": fonts,
+                                   "stylesheets": stylesheets}
         if variant:
-            if variant not in PDF_VARIANTS:
-                raise RenderError(f"알 수 없는 PDF 형식: {variant} (가능: {', '.join(PDF_VARIANTS)})")
             options["pdf_variant"] = variant
             if variant == "pdf/ua-1":
                 options["pdf_tags"] = True

@@ -351,10 +351,3 @@ def test_cli_book_help_names_the_options() -> None:
     assert cli.returncode == 0
     for option in ("--title", "--org", "--pdf-variant", "--draft", "-o"):
         assert option in cli.stdout
-
-
-@SRGB_LEAK
-@pytest.mark.parametrize("variant", [None, "pdf/a-2b", "pdf/ua-1"])
-def test_parts_are_rendered_exactly_as_the_renderer_would(renderer, reference_doc, variant: str | None) -> None:  # noqa: ANN001
-    html = renderer.html(reference_doc.project, draft=variant is None)
-    assert B.part_pdf(html, variant) == renderer.pdf(html, variant)

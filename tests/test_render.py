@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -112,6 +113,15 @@ def test_two_renders_are_byte_identical(renderer, reference_html: str, reference
     assert renderer.pdf(reference_html) == reference_pdf
 
 
+def test_preparsed_print_stylesheet_gives_the_same_pdf(renderer, reference_html: str, reference_pdf: bytes) -> None:  # noqa: ANN001
+    """The inlined print.css is parsed once per renderer; a copy WeasyPrint parses itself gives the same bytes."""
+    css = str(renderer.print_css)
+    inline = reference_html.replace(css, css.replace("/* ", "/*  ", 1), 1)
+    assert css not in inline
+    identifier = hashlib.sha256(reference_html.encode()).hexdigest()[:32]
+    assert renderer.pdf(inline, identifier=identifier) == reference_pdf
+
+
 def test_pdf_metadata_has_no_wall_clock_date(reference_pdf: bytes) -> None:
     from io import BytesIO
 
@@ -122,10 +132,33 @@ def test_pdf_metadata_has_no_wall_clock_date(reference_pdf: bytes) -> None:
     assert info["/Title"] == "지역균형발전 추진 — 2024년도 사업설명서"
 
 
-def test_korean_words_never_break_inside() -> None:
-    assert keep_words("서울시 균형발전위원회 <운영>") == (
-        '<span class="w">서울시</span> <span class="w">균형발전위원회</span> <span class="w">&lt;운영&gt;</span>'
-    )
+def test_keep_words_marks_text_and_escapes_it() -> None:
+    assert keep_words("서울시 균형발전위원회 <운영>") == '<span class="kw">서울시 균형발전위원회 &lt;운영&gt;</span>'
+
+
+WORDS = ["지역균형발전위원회의", "심의를", "거쳐", "자치구별", "생활기반시설", "확충계획을", "수립하고", "시행한다"]
+
+
+def test_korean_words_never_break_inside_in_the_pdf(renderer, reference_doc) -> None:  # noqa: ANN001
+    """Lines of 사업내용 break only at spaces, and no joiner reaches the HTML or the PDF's text."""
+    import weasyprint
+
+    p = reference_doc.project
+    sentence = " ".join(WORDS * 6)
+    html = renderer.html(p.model_copy(update={"overview": p.overview.model_copy(update={"summary": [sentence]})}))
+    assert "\u2060" not in html
+
+    def lines(pdf: bytes) -> list[str]:
+        text = pdftotext(pdf)
+        start = text.index(WORDS[0])
+        return text[start:text.index("사업비", start)].split()
+
+    tokens = lines(renderer.pdf(html))
+    assert tokens == WORDS * 6
+    assert "\u2060" not in "".join(tokens)
+    # The same HTML through bare WeasyPrint breaks inside words: what the joiners prevent.
+    bare = lines(weasyprint.HTML(string=html, base_url=str(renderer.templates) + "/").write_pdf())
+    assert set(bare) - set(WORDS)
 
 
 def test_long_document_repeats_table_headers(renderer, reference_doc) -> None:  # noqa: ANN001

@@ -14,7 +14,7 @@ into a temporary folder and measures, in this order:
 * no-op rebuild, one-changed-file rebuild and a cold single-document build (CLI process);
 * the same comparison with ``--jobs 1`` and 1 process (over every ``N/jobs1-n``-th project);
 * peak memory (resident set of the build's processes, from /proc);
-* the cost of the per-word ``<span class="w">`` wrapping (the same HTML without them).
+* the cost of keeping Korean words whole (the same HTML with and without WORD JOINERs).
 
 Every long measurement also says how much CPU other processes took meanwhile: on a
 shared machine that, not the tool, may explain a slow figure. The tool runs from a copy
@@ -369,24 +369,29 @@ def bare_loop(html_files: list[Path], processes: int, templates: Path) -> tuple[
     return time.perf_counter() - started, watch.stop()
 
 
-def word_span_cost(html_files: list[Path], templates: Path) -> tuple[float, float]:
-    """Seconds per document with and without the per-word ``<span class="w">``, alternating, one process."""
-    _bare_init(templates.as_uri() + "/")
-    span = re.compile(r'<span class="w">(.*?)</span>')
-    with_spans = without = 0.0
+def joiner_cost(html_files: list[Path], tool: Path) -> tuple[float, float]:
+    """Seconds per document with and without the keep-all WORD JOINERs, alternating, one process."""
+    sys.path.insert(0, str(tool))
+    from budgetdoc.render import join_words
+
+    _bare_init((tool / "templates").as_uri() + "/")
+    weasyprint = _BARE["weasyprint"]
+    joined = plain = 0.0
     _bare_one(str(html_files[0]))  # fonts loaded
     for path in html_files:
         html = path.read_text(encoding="utf-8")
-        plain = span.sub(r"\1", html)
-        for text, which in ((html, 0), (plain, 1)):
+        for join in (True, False):
             started = time.perf_counter()
-            _BARE["weasyprint"].HTML(string=text, base_url=_BARE["base_url"]).write_pdf(font_config=_BARE["fonts"])
+            document = weasyprint.HTML(string=html, base_url=_BARE["base_url"])
+            if join:
+                join_words(document.etree_element)
+            document.write_pdf(font_config=_BARE["fonts"])
             took = time.perf_counter() - started
-            if which:
-                without += took
+            if join:
+                joined += took
             else:
-                with_spans += took
-    return with_spans / len(html_files), without / len(html_files)
+                plain += took
+    return joined / len(html_files), plain / len(html_files)
 
 
 def snapshot(into: Path) -> Path:
@@ -512,9 +517,9 @@ def main() -> None:
     report("bare WeasyPrint 2 processes speed-up over 1 (docs/s)", f"{(n / floor2) / (subset_n / floor1):.2f}×")
 
     sample = sorted(out1.rglob("*.html"))[:50]
-    spans, plain = word_span_cost(sample, tool / "templates")
-    report(f"word spans, {len(sample)} documents",
-           f"{spans:.3f} s/doc with, {plain:.3f} s/doc without (+{(spans / plain - 1) * 100:.0f}%)")
+    joined, plain = joiner_cost(sample, tool)
+    report(f"keep-all word joiners, {len(sample)} documents",
+           f"{joined:.3f} s/doc with, {plain:.3f} s/doc without ({(joined / plain - 1) * 100:+.0f}%)")
 
     report("load average at end", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print("\n| 측정 | 결과 |\n|---|---|")

@@ -13,11 +13,15 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from budgetdoc import __version__
+from budgetdoc import PDF_VARIANTS, __version__
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 BUG_REPORT = "도구 자체의 오류입니다. 위 내용을 붙여 예산 사업설명서 생성기 저장소에 이슈로 알려 주세요."
@@ -70,7 +74,7 @@ def check(paths: tuple[str, ...], fmt: str) -> None:
     """
     from budgetdoc.build import BuildError, discover
     from budgetdoc.checks import check as check_document
-    from budgetdoc.load import LoadError, load
+    from budgetdoc.load import LoadError
 
     try:
         sources = discover(_paths(paths))
@@ -80,7 +84,7 @@ def check(paths: tuple[str, ...], fmt: str) -> None:
     unreadable = False
     for source in sources:
         try:
-            problems.extend(check_document(load(source.path)))
+            problems.extend(check_document(source.load()))
         except LoadError as exc:
             problems.extend(exc.problems)
             unreadable = unreadable or exc.unreadable
@@ -91,6 +95,25 @@ def check(paths: tuple[str, ...], fmt: str) -> None:
     if unreadable:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_PROBLEMS if n_err else EXIT_OK)
+
+
+def rendering_options(draft: str) -> Callable[[F], F]:
+    """The options ``build`` and ``book`` share: workers, PDF standard, drafts, time limit."""
+
+    def decorate(command: F) -> F:
+        for option in reversed([
+            click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
+                         help="동시에 렌더링할 프로세스 수 (기본: 코어 수)."),
+            click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), default=None,
+                         help="보존용 PDF/A 또는 접근성 PDF/UA(태그)로 만듭니다."),
+            click.option("--draft", is_flag=True, help=draft),
+            click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
+                         help="문서 하나에 허용하는 최대 시간(초)."),
+        ]):
+            command = option(command)
+        return command
+
+    return decorate
 
 
 def _write(path: Path, text: str) -> None:
@@ -117,16 +140,10 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option("-o", "--out", type=click.Path(file_okay=False), default="output", show_default=True,
               help="출력 폴더. 데이터 폴더의 구조를 그대로 따릅니다.")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="동시에 렌더링할 프로세스 수 (기본: 코어 수).")
 @click.option("--force", is_flag=True, help="바뀌지 않은 문서도 모두 다시 만듭니다.")
 @click.option("--format", "fmt", default="html,pdf", show_default=True,
               help="만들 형식, 쉼표로 구분: html, pdf, hwpx.")
-@click.option("--pdf-variant", type=click.Choice(["pdf/a-2b", "pdf/a-3b", "pdf/ua-1"]), default=None,
-              help="보존용 PDF/A 또는 접근성 PDF/UA로 만듭니다.")
-@click.option("--draft", is_flag=True,
-              help="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 OUT/_drafts/에 만듭니다.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
-              help="문서 하나에 허용하는 최대 시간(초).")
+@rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 OUT/_drafts/에 만듭니다.")
 @click.option("--progress/--no-progress", default=None, help="진행 막대 (기본: 터미널이면 막대, 아니면 문서마다 한 줄).")
 def build(paths: tuple[str, ...], out: str, jobs: int, force: bool, fmt: str, pdf_variant: str | None,
           draft: bool, timeout: float, progress: bool | None) -> None:
@@ -210,13 +227,7 @@ def build(paths: tuple[str, ...], out: str, jobs: int, force: bool, fmt: str, pd
               help="만들 합본 PDF.")
 @click.option("--title", default=None, help="표지 제목 (기본: '{회계연도}년도 예산 사업설명서').")
 @click.option("--org", default="", help="표지에 넣을 기관 이름 (예: 서울특별시).")
-@click.option("-j", "--jobs", type=click.IntRange(min=0), default=0, help="동시에 렌더링할 프로세스 수 (기본: 코어 수).")
-@click.option("--pdf-variant", type=click.Choice(["pdf/a-2b", "pdf/a-3b", "pdf/ua-1"]), default=None,
-              help="보존용 PDF/A 또는 접근성 PDF/UA(태그)로 만듭니다.")
-@click.option("--draft", is_flag=True,
-              help="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 책에 넣습니다.")
-@click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
-              help="문서 하나에 허용하는 최대 시간(초).")
+@rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 책에 넣습니다.")
 def book(paths: tuple[str, ...], out: str, title: str | None, org: str, jobs: int, pdf_variant: str | None,
          draft: bool, timeout: float) -> None:
     """모든 사업설명서를 의회 제출용 합본 PDF 한 권으로 만듭니다 (기본: data/).

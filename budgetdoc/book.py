@@ -37,20 +37,21 @@ from typing import Any
 
 from markupsafe import Markup
 
+from . import PDF_VARIANTS
 from . import build as _build
 from .build import (
     Options,
     Result,
     Source,
-    _renderer,  # the worker's one Renderer, shared with single-document builds
     discover,
     environment_key,
     locked,
     run_pool,
+    worker_renderer,
     write_atomic,
 )
 from .checks import check, errors
-from .load import LoadError, load
+from .load import LoadError
 from .model import Problem
 
 CACHE = ".budgetdoc-book"
@@ -58,7 +59,7 @@ KEEP_DAYS = 7  # cached parts no book has used for this long are removed
 SHEET = 250  # page numbers per cached number sheet
 FORMAT = 1  # bump when the cache's meta files change shape
 STAMP_NAME = "/BudgetdocPageNo"
-PDFA_VARIANTS = ("pdf/a-2b", "pdf/a-3b")
+PDFA_VARIANTS = tuple(v for v in PDF_VARIANTS if v.startswith("pdf/a-"))
 
 
 class BookError(Exception):
@@ -97,7 +98,7 @@ class Part:
 
 
 def _book_css(name: str) -> Markup:
-    return Markup((_renderer().templates / "book" / name).read_text(encoding="utf-8"))
+    return Markup((worker_renderer().templates / "book" / name).read_text(encoding="utf-8"))
 
 
 def _page_count(pdf: bytes) -> int:
@@ -110,7 +111,7 @@ def _page_count(pdf: bytes) -> int:
 def render_part(source: Source, digest: str, variant: str | None, draft: bool) -> tuple[dict[str, Any], bytes | None]:
     """Load, check and render one project for the book: (meta, PDF or None when it failed)."""
     try:
-        doc = load(source.path)
+        doc = source.load()
     except LoadError as exc:
         return {"status": "failed", "problems": [asdict(p) for p in exc.problems]}, None
     try:
@@ -129,7 +130,7 @@ def render_part(source: Source, digest: str, variant: str | None, draft: bool) -
 
     project = doc.project
     figures = compute(project)
-    renderer = _renderer()
+    renderer = worker_renderer()
     html = renderer.html(project, figures, marked=frozenset(p.field for p in bad), draft=bool(bad))
     html = html.replace("</head>", f"<style>\n{_book_css('part.css')}</style>\n</head>", 1)
     pdf = renderer.pdf(html, variant)
@@ -141,7 +142,7 @@ def render_part(source: Source, digest: str, variant: str | None, draft: bool) -
 
 def numbers_pdf(first: int, count: int, variant: str | None) -> bytes:
     """A sheet of ``count`` blank pages whose footers read ``- first -``, ``- first+1 -``, …"""
-    renderer = _renderer()
+    renderer = worker_renderer()
     html = renderer.env.get_template("book/numbers.html.j2").render(
         numbers=range(first, first + count), print_css=renderer.print_css, numbers_css=_book_css("numbers.css"))
     # Untagged even for PDF/UA: the stamp goes in as a pagination artifact.
@@ -283,7 +284,7 @@ class Cover:
 
 
 def front_html(cover: Cover, groups: list[Group]) -> str:
-    renderer = _renderer()
+    renderer = worker_renderer()
     return renderer.env.get_template("book/front.html.j2").render(
         book=cover, offices=groups, summary=summary_rows(groups), print_css=renderer.print_css,
         book_css=_book_css("book.css"))
@@ -483,7 +484,7 @@ def _pool(tasks: list[Task], cache: Path, options: Options, jobs: int, on_result
 def _sheets(env: str, prefix: str, cache: Path, pages: int) -> tuple[list[str], list[Task]]:
     """The cache keys of the number sheets for ``pages`` pages, and the tasks for those not cached."""
     keys = [prefix + _digest(f"{env}\0numbers\0{i * SHEET + 1}\0{SHEET}".encode()) for i in range(-(-pages // SHEET))]
-    missing = [Task(f"numbers/{i}", "", key, kind="numbers", first=i * SHEET + 1, count=SHEET)
+    missing = [Task(f"numbers/{i}", "", key=key, kind="numbers", first=i * SHEET + 1, count=SHEET)
                for i, key in enumerate(keys) if not (cache / f"{key}.pdf").is_file()]
     return keys, missing
 
@@ -506,8 +507,6 @@ def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str
 
     Refuses (``written`` False) when a document fails its checks, unless ``draft``.
     """
-    from .render import PDF_VARIANTS
-
     started = time.perf_counter()
     if variant is not None and variant not in PDF_VARIANTS:
         raise BookError(f"알 수 없는 PDF 형식: {variant} (가능: {', '.join(PDF_VARIANTS)})")
@@ -536,7 +535,7 @@ def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str
             keys[source.rel] = (key, digest)
             part = _read_part(source, key, cache, draft)
             if part is None:
-                todo.append(Task(source.rel, source.path, key, digest))
+                todo.append(Task(source.rel, source.path, source.root, key=key, digest=digest))
             else:
                 parts[source.rel] = part
         if on_plan:
@@ -582,7 +581,7 @@ def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str
 
         cover = Cover(title or f"{year}년도 예산 사업설명서", org, year, len(ordered),
                       sum(p.current for p in ordered), draft=result.drafted > 0)
-        front = _renderer().pdf(front_html(cover, groups), variant)
+        front = worker_renderer().pdf(front_html(cover, groups), variant)
         pdf = assemble(front, [((cache / f"{p.key}.pdf").read_bytes(), p.pages) for p in ordered],
                        [(cache / f"{k}.pdf").read_bytes() for k in sheet_keys], groups, [p.title for p in ordered],
                        tagged=variant == "pdf/ua-1")

@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 from . import __version__
 
 if TYPE_CHECKING:
-    from .model import Problem
+    from .model import Document, Problem
 
 MANIFEST = ".budgetdoc-manifest.json"
 MANIFEST_VERSION = 2
@@ -90,10 +90,21 @@ class Source:
 
     rel: str  # e.g. "2024/지역균형발전_추진" (no suffix)
     path: str  # the YAML file as given (for messages)
+    root: str = ""  # the folder it was found in; a link out of it is not read ("" for a file given by name)
+
+    def load(self) -> Document:
+        """The loaded document; raises :class:`~budgetdoc.load.LoadError`."""
+        from .load import load
+
+        return load(self.path, within=self.root or None)
 
 
 def discover(paths: list[str]) -> list[Source]:
-    """YAML files under ``paths`` (files or folders), sorted, mirroring each folder's tree."""
+    """YAML files under ``paths`` (files or folders), sorted, mirroring each folder's tree.
+
+    Links to folders are not followed; a file that is a link is read only if it points
+    inside the folder it was found in (see :meth:`Source.load`).
+    """
     found: dict[str, Source] = {}
     for given in paths:
         root = Path(given)
@@ -104,7 +115,7 @@ def discover(paths: list[str]) -> list[Source]:
                     if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
                         file = Path(dirpath) / name
                         rel = file.relative_to(root).with_suffix("").as_posix()
-                        found.setdefault(rel, Source(rel, os.path.normpath(file)))
+                        found.setdefault(rel, Source(rel, os.path.normpath(file), os.path.normpath(root)))
         elif root.is_file():
             rel = root.with_suffix("").name
             found.setdefault(rel, Source(rel, os.path.normpath(root)))
@@ -145,7 +156,8 @@ class Result:
 _RENDERER: Any = None
 
 
-def _renderer() -> Any:  # noqa: ANN401
+def worker_renderer() -> Any:  # noqa: ANN401
+    """This process's one :class:`~budgetdoc.render.Renderer` (a worker's, shared by builds and books)."""
     global _RENDERER
     if _RENDERER is None:
         from .render import Renderer
@@ -158,18 +170,18 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
     """Load, check and render one document; write its outputs atomically."""
     from .checks import check, errors
     from .figures import compute
-    from .load import LoadError, load
+    from .load import LoadError
 
     started = time.perf_counter()
     try:
-        doc = load(source.path)
+        doc = source.load()
     except LoadError as exc:
         return Result(source, "failed", exc.problems, seconds=time.perf_counter() - started)
     problems = check(doc)
     bad = errors(problems)
     if bad and not options.draft:
         return Result(source, "failed", problems, seconds=time.perf_counter() - started)
-    renderer = _renderer()
+    renderer = worker_renderer()
     figures = compute(doc.project)
     marked = frozenset(p.field for p in bad)
     rendered: dict[str, bytes] = {}

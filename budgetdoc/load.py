@@ -481,9 +481,18 @@ def _os_message(exc: OSError) -> str:
     return _OS_MESSAGES.get(exc.errno or 0) or f"파일을 읽을 수 없습니다 ({exc.strerror or exc})"
 
 
-def load(path: str | os.PathLike[str], display: str | None = None) -> Document:
-    """Load one YAML file; raises :class:`LoadError` with every problem found."""
+def load(path: str | os.PathLike[str], display: str | None = None, within: str | None = None) -> Document:
+    """Load one YAML file; raises :class:`LoadError` with every problem found.
+
+    With ``within`` (a folder), a file that resolves to somewhere outside it is not read:
+    a link in a data folder must not pull in files from elsewhere on disk.
+    """
     file = _display(display or os.fspath(path))
+    if within is not None:
+        target = os.path.realpath(path)
+        if os.path.commonpath([target, os.path.realpath(within)]) != os.path.realpath(within):
+            raise LoadError([Problem(file, 1, 1, "unreadable",
+                                     f"데이터 폴더 밖을 가리키는 링크라 읽지 않습니다 (→ {_display(target)})")])
     try:
         # Non-blocking, so that a FIFO named like a data file cannot hang the tool.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)

@@ -23,18 +23,27 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import numbers
+from . import PDF_VARIANTS, numbers
 from .figures import Figures, compute
 from .model import Project
 
-TEMPLATES = Path(os.environ.get("BUDGETDOC_TEMPLATES") or Path(__file__).resolve().parent.parent / "templates")
+
+def _templates() -> Path:
+    """$BUDGETDOC_TEMPLATES, else the installed copy (budgetdoc/templates in a wheel), else the checkout's."""
+    if os.environ.get("BUDGETDOC_TEMPLATES"):
+        return Path(os.environ["BUDGETDOC_TEMPLATES"])
+    here = Path(__file__).resolve().parent
+    installed = here / "templates"
+    return installed if (installed / "project.html.j2").is_file() else here.parent / "templates"
+
+
+TEMPLATES = _templates()
 FONTS = {
     "NanumGothic": "fonts-nanum",
     "NanumGothic:style=Bold": "fonts-nanum",
     "DejaVu Sans": "fonts-dejavu-core",
 }
 PERIOD_KINDS = ("계속", "한시", "연례반복")
-PDF_VARIANTS = ("pdf/a-2b", "pdf/a-3b", "pdf/ua-1")
 
 
 class RenderError(Exception):

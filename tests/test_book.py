@@ -216,6 +216,10 @@ def test_a_failing_document_refuses_the_book_unless_draft(tmp_path: Path) -> Non
     # The draft part stays in the cache, but a book without --draft is still refused.
     again = B.make_book([str(data)], tmp_path / "again.pdf", jobs=1)
     assert not again.written and again.rendered == 0 and not (tmp_path / "again.pdf").exists()
+    # A refused book leaves the book already at its path as it was.
+    previous = out.read_bytes()
+    assert not B.make_book([str(data)], out, jobs=1).written
+    assert out.read_bytes() == previous
 
 
 def test_projects_of_different_years_are_refused() -> None:

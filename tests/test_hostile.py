@@ -213,10 +213,20 @@ def test_a_fifo_named_like_data_does_not_hang(tmp_path: Path) -> None:
     assert seconds < 1.0
 
 
-def test_a_link_to_a_device_is_not_read(tmp_path: Path) -> None:
-    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
-    code, out, _ = check_file(tmp_path)
-    assert (code, out) == (2, f"{tmp_path / 'zero.yaml'}:1:1: unreadable: 일반 파일이 아닙니다\n")
+def test_a_link_out_of_the_data_folder_is_not_read(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (tmp_path / "secret.yaml").write_text("password: hunter2 [\n", encoding="utf-8")
+    (data / "good.yaml").write_text(MINIMAL, encoding="utf-8")
+    (data / "alias.yaml").symlink_to("good.yaml")  # inside: read
+    (data / "secret.yaml").symlink_to(tmp_path / "secret.yaml")
+    (data / "zero.yaml").symlink_to("/dev/zero")
+    code, out, _ = check_file(data)
+    assert (code, out) == (2, (
+        f"{data / 'secret.yaml'}:1:1: unreadable: 데이터 폴더 밖을 가리키는 링크라 읽지 않습니다 (→ {tmp_path / 'secret.yaml'})\n"
+        f"{data / 'zero.yaml'}:1:1: unreadable: 데이터 폴더 밖을 가리키는 링크라 읽지 않습니다 (→ /dev/zero)\n"
+    ))
+    assert "hunter2" not in out
 
 
 def test_a_link_to_itself_is_unreadable(tmp_path: Path) -> None:

@@ -161,6 +161,17 @@ def test_korean_words_never_break_inside_in_the_pdf(renderer, reference_doc) -> 
     assert set(bare) - set(WORDS)
 
 
+def test_bookmarks_are_the_titles_as_written(reference_pdf: bytes) -> None:
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    outline = PdfReader(BytesIO(reference_pdf)).outline
+    assert outline[0].title == "지역균형발전 추진"
+    assert [item.title for item in outline[1] if not isinstance(item, list)] == [
+        "1 기본 현황", "2 예산 설명", "3 사업설명", "4 사업효과", "5 최근 3년 결산 현황"]
+
+
 def test_long_document_repeats_table_headers(renderer, reference_doc) -> None:  # noqa: ANN001
     from budgetdoc.model import BasisLine
 

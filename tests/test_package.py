@@ -1,0 +1,42 @@
+"""The package as a wheel: it carries the templates and renders without the checkout."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from conftest import REFERENCE_YAML, ROOT, pdftotext
+
+
+def test_wheel_carries_the_templates_and_renders_from_them(tmp_path: Path) -> None:
+    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+                            "-w", str(tmp_path / "dist"), str(ROOT)], capture_output=True, text=True)
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("budgetdoc-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    templates = {p.relative_to(ROOT).as_posix() for p in (ROOT / "templates").rglob("*") if p.is_file()}
+    assert {f"budgetdoc/{name}" for name in templates} <= names
+    assert "generate.py" in names
+
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    script = (
+        "import sys; from pathlib import Path\n"
+        "from budgetdoc.render import TEMPLATES, Renderer\n"
+        "from budgetdoc.load import load\n"
+        "print(TEMPLATES)\n"
+        "sys.stdout.flush()\n"
+        "Path(sys.argv[2]).write_bytes(Renderer().pdf(Renderer().html(load(sys.argv[1]).project)))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "BUDGETDOC_TEMPLATES"}
+    env["PYTHONPATH"] = str(site)
+    pdf = tmp_path / "out.pdf"
+    # Run from elsewhere, with the unpacked wheel first on the path: the checkout is not used.
+    ran = subprocess.run([sys.executable, "-P", "-c", script, str(REFERENCE_YAML), str(pdf)], capture_output=True,
+                         text=True, env=env, cwd=tmp_path)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip() == str(site / "budgetdoc" / "templates")
+    assert "지역균형발전 추진" in pdftotext(pdf.read_bytes())

@@ -14,6 +14,7 @@ import os
 import re
 import shutil
 import subprocess
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
@@ -64,15 +65,36 @@ def keep_words(text: object) -> Markup:
     return Markup('<span class="kw">{}</span>').format(text)
 
 
-_INSIDE_WORD = re.compile(r"(?<=\S)(?=\S)")
 WORD_JOINER = "\u2060"
+_BETWEEN = re.compile(r"(?<=(\S))(?=(\S))")  # every point between two non-space characters
+_ZWJ = "\u200d"
+
+
+def _continues_cluster(before: str, after: str) -> bool:
+    """Whether ``after`` belongs to the same user-perceived character as ``before``.
+
+    Combining marks and variation selectors, the vowels and finals of decomposed (NFD)
+    Hangul, emoji joined by ZWJ and modifiers, and flag pairs: a joiner between them would
+    take them apart.
+    """
+    if before == _ZWJ or after == _ZWJ or unicodedata.category(after) in ("Mn", "Mc", "Me"):
+        return True
+    code = ord(after)
+    if 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF or 0x1F3FB <= code <= 0x1F3FF:
+        return True
+    return 0x1F1E6 <= code <= 0x1F1FF and 0x1F1E6 <= ord(before) <= 0x1F1FF
+
+
+def keep_all(text: str) -> str:
+    """``text`` with a WORD JOINER between every two characters of a word (but not inside one character)."""
+    return _BETWEEN.sub(lambda m: "" if _continues_cluster(m[1], m[2]) else WORD_JOINER, text)
 
 
 def join_words(root: Any) -> None:  # noqa: ANN401
     """Put WORD JOINERs inside every word of the ``class="kw"`` elements of a parsed document."""
     for element in root.iter():
         if element.get("class") == "kw" and element.text:
-            element.text = _INSIDE_WORD.sub(WORD_JOINER, element.text)
+            element.text = keep_all(element.text)
 
 
 def won_filter(value: int | None) -> str:

@@ -136,6 +136,22 @@ def test_keep_words_marks_text_and_escapes_it() -> None:
     assert keep_words("서울시 균형발전위원회 <운영>") == '<span class="kw">서울시 균형발전위원회 &lt;운영&gt;</span>'
 
 
+@pytest.mark.parametrize("text,joined", [
+    ("서울시 균형발전", "서\u2060울\u2060시 균\u2060형\u2060발\u2060전"),
+    ("가(나)/다", "가\u2060(\u2060나\u2060)\u2060/\u2060다"),
+    # Decomposed Hangul (as macOS writes it), combining accents, emoji sequences, flags: one character each.
+    ("\u1112\u1161\u11ab\u1100\u1173\u11af", "\u1112\u1161\u11ab\u2060\u1100\u1173\u11af"),
+    ("cafe\u0301s", "c\u2060a\u2060f\u2060e\u0301\u2060s"),
+    ("\U0001f469\u200d\U0001f4bb\U0001f44d\U0001f3fd", "\U0001f469\u200d\U0001f4bb\u2060\U0001f44d\U0001f3fd"),
+    ("\U0001f1f0\U0001f1f7", "\U0001f1f0\U0001f1f7"),
+    ("  a  ", "  a  "),
+])
+def test_keep_all_joins_characters_not_their_parts(text: str, joined: str) -> None:
+    from budgetdoc.render import keep_all
+
+    assert keep_all(text) == joined
+
+
 WORDS = ["지역균형발전위원회의", "심의를", "거쳐", "자치구별", "생활기반시설", "확충계획을", "수립하고", "시행한다"]
 
 

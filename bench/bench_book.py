@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Benchmark of the council book: prints the figures the README shows, with the machine.
 
-    .venv/bin/python bench/bench_book.py [--n 1000] [--jobs 0] [--keep DIR]
+    .venv/bin/python bench/bench_book.py [--n 1000] [--jobs 0] [--keep DIR] [--pdf-variant pdf/a-2b]
 
 It writes N synthetic projects (the reference project with other titles, in 12 실·국 of up
 to 4 부서 each: half cut down to one 과목 and two pages, a third as they are, three pages,
@@ -169,6 +169,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1000, help="number of projects (default 1000)")
     parser.add_argument("--jobs", type=int, default=0, help="worker processes (default: cores)")
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
+    parser.add_argument("--pdf-variant", default=None, help="make the book as pdf/a-2b, pdf/a-3b or pdf/ua-1")
     opts = parser.parse_args()
     work = opts.keep or Path(tempfile.mkdtemp(prefix="bench-book-"))
     shutil.rmtree(work / "data", ignore_errors=True)
@@ -177,7 +178,10 @@ def main() -> None:
     book = work / "out" / "book.pdf"
     cli = [sys.executable, str(ROOT / "generate.py"), "book", str(work / "data"), "-o", str(book),
            "--jobs", str(opts.jobs), "--org", "서울특별시"]
+    if opts.pdf_variant:
+        cli += ["--pdf-variant", opts.pdf_variant]
     print(f"machine: {machine()}")
+    print(f"PDF: {opts.pdf_variant or 'plain'}")
     print(f"projects: {opts.n} in {work / 'data'}")
 
     cold = run(cli)

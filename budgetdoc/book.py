@@ -308,17 +308,16 @@ def assemble(front: bytes, parts: list[tuple[bytes, int]], sheets: list[bytes], 
     n_front = len(book.pages)
     front_marks = _outline_targets(book)
     struct = _Structure(book) if tagged else None
-    opened = []
     starts: list[int] = []
     for data, pages in parts:
-        part = pikepdf.open(io.BytesIO(data))
-        opened.append(part)
-        if len(part.pages) != pages:
-            raise BookError("캐시의 조각 PDF가 손상되었습니다. 캐시 폴더를 지우고 다시 실행하세요.")
-        starts.append(len(book.pages))
-        book.pages.extend(part.pages)
-        if struct is not None:
-            struct.add(part, starts[-1], pages)
+        with pikepdf.open(io.BytesIO(data)) as part:
+            if len(part.pages) != pages:
+                raise BookError("캐시의 조각 PDF가 손상되었습니다. 캐시 폴더를 지우고 다시 실행하세요.")
+            _own_stream_data(part)
+            starts.append(len(book.pages))
+            book.pages.extend(part.pages)
+            if struct is not None:
+                struct.add(part, starts[-1], pages)
     if struct is not None:
         struct.finish()
 
@@ -359,9 +358,24 @@ def assemble(front: bytes, parts: list[tuple[bytes, int]], sheets: list[bytes], 
             outline.root.append(o_item)
     out = io.BytesIO()
     book.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    for doc in (*opened, *sheet_docs, book):
+    for doc in (*sheet_docs, book):
         doc.close()
     return out.getvalue()
+
+
+def _own_stream_data(pdf: Any) -> None:  # noqa: ANN401
+    """Hold every stream's data in memory, encoded as it is, so copies of it outlive ``pdf``.
+
+    A copied stream otherwise reads its data from the source file when the book is saved,
+    and every part would have to stay open, parsed, until then: with tagged parts, the
+    largest share of the book's memory.
+    """
+    import pikepdf
+
+    for obj in pdf.objects:
+        if isinstance(obj, pikepdf.Stream):
+            encoded: dict[str, Any] = {"filter": obj.get("/Filter"), "decode_parms": obj.get("/DecodeParms")}
+            obj.write(obj.read_raw_bytes(), type_check=False, **encoded)
 
 
 def _outline_targets(pdf: Any) -> list[tuple[str, int]]:  # noqa: ANN401

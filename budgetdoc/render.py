@@ -91,10 +91,23 @@ def keep_all(text: str) -> str:
 
 
 def join_words(root: Any) -> None:  # noqa: ANN401
-    """Put WORD JOINERs inside every word of the ``class="kw"`` elements of a parsed document."""
-    for element in root.iter():
-        if element.get("class") == "kw" and element.text:
-            element.text = keep_all(element.text)
+    """Replace every ``<span class="kw">`` of a parsed document by its text, with WORD JOINERs.
+
+    The span only marks the text; left in, it would be one more inline box to lay out and
+    one more structure element in a tagged PDF.
+    """
+    for parent in list(root.iter()):
+        previous = None
+        for child in list(parent):
+            if child.get("class") == "kw" and len(child) == 0:
+                text = keep_all(child.text or "") + (child.tail or "")
+                if previous is None:
+                    parent.text = (parent.text or "") + text
+                else:
+                    previous.tail = (previous.tail or "") + text
+                parent.remove(child)
+            else:
+                previous = child
 
 
 def won_filter(value: int | None) -> str:

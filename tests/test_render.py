@@ -152,6 +152,18 @@ def test_keep_all_joins_characters_not_their_parts(text: str, joined: str) -> No
     assert keep_all(text) == joined
 
 
+def test_join_words_replaces_the_marking_spans_by_their_text() -> None:
+    from xml.etree import ElementTree
+
+    from budgetdoc.render import join_words
+
+    root = ElementTree.fromstring(
+        '<div><p><span class="kw">가나 다</span>!</p><p><span class="mark">○</span> <span class="kw">라마</span> 끝</p></div>')
+    join_words(root)
+    assert ElementTree.tostring(root, encoding="unicode") == (
+        "<div><p>가\u2060나 다!</p><p><span class=\"mark\">○</span> 라\u2060마 끝</p></div>")
+
+
 WORDS = ["지역균형발전위원회의", "심의를", "거쳐", "자치구별", "생활기반시설", "확충계획을", "수립하고", "시행한다"]
 
 

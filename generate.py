@@ -109,11 +109,44 @@ def rendering_options(draft: str) -> Callable[[F], F]:
             click.option("--draft", is_flag=True, help=draft),
             click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
                          help="문서 하나에 허용하는 최대 시간(초)."),
+            click.option("--progress/--no-progress", default=None,
+                         help="진행 막대 (기본: 터미널이면 막대, 아니면 문서마다 한 줄)."),
         ]):
             command = option(command)
         return command
 
     return decorate
+
+
+class Progress:
+    """Rendering progress on stderr: a bar on a terminal, otherwise one line per document."""
+
+    LABELS = {"built": "완료", "drafted": "초안", "failed": "실패", "error": "오류"}
+
+    def __init__(self, setting: bool | None, plan: Callable[[int, int], str]) -> None:
+        self.interactive = sys.stderr.isatty() if setting is None else setting
+        self.describe = plan
+        self.bar: Any = None
+
+    def plan(self, todo: int, other: int) -> None:
+        if not todo:
+            return
+        click.echo(self.describe(todo, other), err=True)
+        if self.interactive:
+            self.bar = click.progressbar(length=todo, label="렌더링", file=sys.stderr, show_pos=True, show_eta=True)
+            self.bar.__enter__()
+
+    def result(self, result: Any) -> None:  # noqa: ANN401
+        if self.bar is not None:
+            self.bar.update(1)
+        else:
+            click.echo(f"{self.LABELS.get(result.status, result.status)} {result.source.path} "
+                       f"({result.seconds:.2f}초)", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 def _write(path: Path, text: str) -> None:
@@ -144,7 +177,6 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.option("--format", "fmt", default="html,pdf", show_default=True,
               help="만들 형식, 쉼표로 구분: html, pdf, hwpx.")
 @rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 OUT/_drafts/에 만듭니다.")
-@click.option("--progress/--no-progress", default=None, help="진행 막대 (기본: 터미널이면 막대, 아니면 문서마다 한 줄).")
 def build(paths: tuple[str, ...], out: str, jobs: int, force: bool, fmt: str, pdf_variant: str | None,
           draft: bool, timeout: float, progress: bool | None) -> None:
     """검증을 통과한 문서를 HTML·PDF로 만듭니다 (기본: data/ → output/).
@@ -169,27 +201,12 @@ def build(paths: tuple[str, ...], out: str, jobs: int, force: bool, fmt: str, pd
         except ImportError:
             raise Unusable("HWPX 출력에는 python-hwpx가 필요합니다: pip install python-hwpx") from None
     options = Options(formats=formats, variant=pdf_variant, draft=draft, timeout=timeout)
-    interactive = sys.stderr.isatty() if progress is None else progress
-    bar = None
+    shown = Progress(progress, lambda todo, skipped: f"문서 {todo}개를 만듭니다 (바뀌지 않은 {skipped}개는 건너뜀).")
     problems: list = []  # type: ignore[type-arg]
-    labels = {"built": "완료", "drafted": "초안", "failed": "실패", "error": "오류"}
-
-    def on_plan(todo: int, skipped: int) -> None:
-        nonlocal bar
-        if not todo:
-            return
-        click.echo(f"문서 {todo}개를 만듭니다 (바뀌지 않은 {skipped}개는 건너뜀).", err=True)
-        if interactive:
-            bar = click.progressbar(length=todo, label="렌더링", file=sys.stderr, show_pos=True, show_eta=True)
-            bar.__enter__()
 
     def on_result(result: Result) -> None:
         problems.extend(result.problems)
-        if bar is not None:
-            bar.update(1)
-        else:
-            click.echo(f"{labels.get(result.status, result.status)} {result.source.path} ({result.seconds:.2f}초)",
-                       err=True)
+        shown.result(result)
         if result.status == "error":
             click.echo(f"{result.source.path}: 렌더링 오류: {result.message}", err=True)
 
@@ -198,14 +215,13 @@ def build(paths: tuple[str, ...], out: str, jobs: int, force: bool, fmt: str, pd
 
     try:
         summary = run_build(_paths(paths), Path(out), options, jobs=jobs, force=force,
-                            on_result=on_result, on_plan=on_plan, on_wait=on_wait)
+                            on_result=on_result, on_plan=shown.plan, on_wait=on_wait)
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
     except RenderError as exc:
         raise Unusable(str(exc)) from None
     finally:
-        if bar is not None:
-            bar.__exit__(None, None, None)
+        shown.close()
     problems.sort(key=lambda p: (p.file, p.line, p.column))
     _echo_problems(problems, "text")
     parts = [f"만듦 {summary.built}", f"건너뜀 {summary.skipped}", f"실패 {summary.failed}"]
@@ -229,7 +245,7 @@ def build(paths: tuple[str, ...], out: str, jobs: int, force: bool, fmt: str, pd
 @click.option("--org", default="", help="표지에 넣을 기관 이름 (예: 서울특별시).")
 @rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 책에 넣습니다.")
 def book(paths: tuple[str, ...], out: str, title: str | None, org: str, jobs: int, pdf_variant: str | None,
-         draft: bool, timeout: float) -> None:
+         draft: bool, timeout: float, progress: bool | None) -> None:
     """모든 사업설명서를 의회 제출용 합본 PDF 한 권으로 만듭니다 (기본: data/).
 
     \b
@@ -254,17 +270,16 @@ def book(paths: tuple[str, ...], out: str, title: str | None, org: str, jobs: in
     except RenderError as exc:
         raise Unusable(str(exc)) from None
 
-    def on_plan(todo: int, cached: int) -> None:
-        if todo:
-            click.echo(f"문서 {todo}개를 렌더링합니다 (캐시에 있는 {cached}개는 그대로 씀).", err=True)
-
+    shown = Progress(progress, lambda todo, cached: f"문서 {todo}개를 렌더링합니다 (캐시에 있는 {cached}개는 그대로 씀).")
     try:
         result = make_book(_paths(paths), Path(out), title=title, org=org, variant=pdf_variant, draft=draft,
-                           jobs=jobs, timeout=timeout, on_plan=on_plan)
+                           jobs=jobs, timeout=timeout, on_plan=shown.plan, on_result=shown.result)
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
     except (BookError, RenderError) as exc:
         raise Unusable(str(exc)) from None
+    finally:
+        shown.close()
     _echo_problems(result.problems, "text")
     for failure in result.failures:
         click.echo(f"{failure.source.path}: 렌더링 오류: {failure.message}", err=True)

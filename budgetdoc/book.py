@@ -556,12 +556,12 @@ def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str
             on_plan(len(todo), len(parts))
 
         def record(res: Result) -> None:
+            if on_result and getattr(res.source, "kind", "") != "numbers":
+                on_result(res)
             if res.status == "error":
                 result.failures.append(res)
             if res.status == "error" or getattr(res.source, "kind", "") == "numbers":
                 return
-            if on_result:
-                on_result(res)
             key = keys[res.source.rel][0]
             part = _read_part(res.source, key, cache, draft)
             if part is None:

@@ -355,3 +355,18 @@ def test_cli_book_help_names_the_options() -> None:
     assert cli.returncode == 0
     for option in ("--title", "--org", "--pdf-variant", "--draft", "-o"):
         assert option in cli.stdout
+
+
+def test_cli_book_reports_each_document_and_the_book(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    good, bad = write_copies(data, n=2, offices=1, departments=1)
+    bad.write_text(bad.read_text(encoding="utf-8").replace("amount: 5100", "amount: 5200"), encoding="utf-8")
+    out = tmp_path / "book.pdf"
+    command = [sys.executable, str(ROOT / "generate.py"), "book", str(data), "-o", str(out), "--no-progress", "-j", "1"]
+    cli = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
+    assert cli.returncode == 1
+    lines = re.sub(r"\(\d+[.]\d+초\)", "(…초)", cli.stderr).splitlines()
+    assert lines == ["문서 2개를 렌더링합니다 (캐시에 있는 0개는 그대로 씀).",
+                     f"완료 {good} (…초)", f"실패 {bad} (…초)",
+                     "책을 만들지 않았습니다: 오류 1개, 렌더링 실패 0개"]

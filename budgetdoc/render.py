@@ -66,6 +66,7 @@ def keep_words(text: object) -> Markup:
 
 
 WORD_JOINER = "\u2060"
+LONG_WORD = 10  # characters; a longer word may be broken where it does not fit
 _BETWEEN = re.compile(r"(?<=(\S))(?=(\S))")  # every point between two non-space characters
 _ZWJ = "\u200d"
 
@@ -100,6 +101,9 @@ def join_words(root: Any) -> None:  # noqa: ANN401
         previous = None
         for child in list(parent):
             if child.get("class") == "kw" and len(child) == 0:
+                if any(len(word) > LONG_WORD for word in (child.text or "").split()):
+                    # Rather broken than run off the page (or push a table off it) when too wide.
+                    parent.set("style", "overflow-wrap: anywhere")
                 text = keep_all(child.text or "") + (child.tail or "")
                 if previous is None:
                     parent.text = (parent.text or "") + text

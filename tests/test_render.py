@@ -200,6 +200,21 @@ def test_bookmarks_are_the_titles_as_written(reference_pdf: bytes) -> None:
         "1 기본 현황", "2 예산 설명", "3 사업설명", "4 사업효과", "5 최근 3년 결산 현황"]
 
 
+OFFICE = "아주긴이름을가진실국으로서머리글에서줄바꿈을확인하기위한행정조직명칭본부"
+
+
+def test_a_word_too_wide_for_its_cell_is_broken_not_run_off_the_page(renderer, reference_doc) -> None:  # noqa: ANN001
+    p = reference_doc.project
+    contacts = p.contacts.model_copy(update={"office": OFFICE, "department": "총괄조정담당관실정책기획평가예산조정팀"})
+    pdf = renderer.pdf(renderer.html(p.model_copy(update={"contacts": contacts})))
+    words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+                       pdftotext(pdf, "-bbox", "-f", "1", "-l", "1"))
+    right_margin = 595.28 - 17 / 25.4 * 72
+    assert max(float(x_max) for _, x_max, _ in words) <= right_margin + 0.5
+    assert "주무관" in [w for _, _, w in words] and "2133-8625" in [w for _, _, w in words]
+    assert OFFICE in "".join(pdftotext(pdf, "-f", "1", "-l", "1").split())
+
+
 def test_long_document_repeats_table_headers(renderer, reference_doc) -> None:  # noqa: ANN001
     from budgetdoc.model import BasisLine
 

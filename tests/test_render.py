@@ -206,9 +206,14 @@ OFFICE = "아주긴이름을가진실국으로서머리글에서줄바꿈을확�
 def test_a_word_too_wide_for_its_cell_is_broken_not_run_off_the_page(renderer, reference_doc) -> None:  # noqa: ANN001
     p = reference_doc.project
     contacts = p.contacts.model_copy(update={"office": OFFICE, "department": "총괄조정담당관실정책기획평가예산조정팀"})
-    pdf = renderer.pdf(renderer.html(p.model_copy(update={"contacts": contacts})))
+    # A 산출근거 formula as long as a line: it is broken too, and the table keeps its width.
+    items = list(p.budget.items)
+    line = items[0].basis[0]
+    items[0] = items[0].model_copy(update={"basis": [line.model_copy(update={"formula": "55,275,000원" + "*1회" * 24})]})
+    budget = p.budget.model_copy(update={"items": items})
+    pdf = renderer.pdf(renderer.html(p.model_copy(update={"contacts": contacts, "budget": budget})))
     words = re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
-                       pdftotext(pdf, "-bbox", "-f", "1", "-l", "1"))
+                       pdftotext(pdf, "-bbox", "-f", "1", "-l", "2"))
     right_margin = 595.28 - 17 / 25.4 * 72
     assert max(float(x_max) for _, x_max, _ in words) <= right_margin + 0.5
     assert "주무관" in [w for _, _, w in words] and "2133-8625" in [w for _, _, w in words]

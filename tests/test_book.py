@@ -191,11 +191,17 @@ def test_rebuild_from_the_cache_is_byte_identical(twelve: tuple[Path, Path, B.Bo
     assert again.read_bytes() == out.read_bytes()
 
 
-def test_a_failing_document_refuses_the_book_unless_draft(tmp_path: Path) -> None:
+def good_and_bad(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A data folder of two projects; the second has a 산출근거 line that does not add up."""
     data = tmp_path / "data"
     data.mkdir()
     good, bad = write_copies(data, n=2, offices=1, departments=1)
     bad.write_text(bad.read_text(encoding="utf-8").replace("amount: 5100", "amount: 5200"), encoding="utf-8")
+    return data, good, bad
+
+
+def test_a_failing_document_refuses_the_book_unless_draft(tmp_path: Path) -> None:
+    data, good, bad = good_and_bad(tmp_path)
     out = tmp_path / "book.pdf"
     result = B.make_book([str(data)], out, jobs=1)
     assert not result.written and not out.exists()
@@ -358,10 +364,7 @@ def test_cli_book_help_names_the_options() -> None:
 
 
 def test_cli_book_reports_each_document_and_the_book(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    data.mkdir()
-    good, bad = write_copies(data, n=2, offices=1, departments=1)
-    bad.write_text(bad.read_text(encoding="utf-8").replace("amount: 5100", "amount: 5200"), encoding="utf-8")
+    data, good, bad = good_and_bad(tmp_path)
     out = tmp_path / "book.pdf"
     command = [sys.executable, str(ROOT / "generate.py"), "book", str(data), "-o", str(out), "--no-progress", "-j", "1"]
     cli = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)

@@ -123,9 +123,9 @@ class Progress:
 
     LABELS = {"built": "완료", "drafted": "초안", "failed": "실패", "error": "오류"}
 
-    def __init__(self, setting: bool | None, plan: Callable[[int, int], str]) -> None:
+    def __init__(self, setting: bool | None, describe: Callable[[int, int], str]) -> None:
         self.interactive = sys.stderr.isatty() if setting is None else setting
-        self.describe = plan
+        self.describe = describe  # (to render, the others) → the line announcing the run
         self.bar: Any = None
 
     def plan(self, todo: int, other: int) -> None:

@@ -489,8 +489,8 @@ def load(path: str | os.PathLike[str], display: str | None = None, within: str |
     """
     file = _display(display or os.fspath(path))
     if within is not None:
-        target = os.path.realpath(path)
-        if os.path.commonpath([target, os.path.realpath(within)]) != os.path.realpath(within):
+        target, folder = os.path.realpath(path), os.path.realpath(within)
+        if os.path.commonpath([target, folder]) != folder:
             raise LoadError([Problem(file, 1, 1, "unreadable",
                                      f"데이터 폴더 밖을 가리키는 링크라 읽지 않습니다 (→ {_display(target)})")])
     try:

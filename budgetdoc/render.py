@@ -59,8 +59,9 @@ def keep_words(text: object) -> Markup:
 
     Browsers read ``word-break: keep-all`` (screen.css). WeasyPrint does not, so
     :meth:`Renderer.pdf` joins the characters of each word in marked text with WORD
-    JOINERs (U+2060): lines then break only at spaces. The joiners are invisible, have no
-    width and are not in the PDF's text; the HTML file never contains them.
+    JOINERs (U+2060): lines then break only at spaces, except inside a word of more than
+    ``LONG_WORD`` characters that does not fit. The joiners are invisible, have no width
+    and are not in the PDF's text; the HTML file never contains them.
     """
     return Markup('<span class="kw">{}</span>').format(text)
 
@@ -95,14 +96,15 @@ def join_words(root: Any) -> None:  # noqa: ANN401
     """Replace every ``<span class="kw">`` of a parsed document by its text, with WORD JOINERs.
 
     The span only marks the text; left in, it would be one more inline box to lay out and
-    one more structure element in a tagged PDF.
+    one more structure element in a tagged PDF. An element holding a word longer than
+    ``LONG_WORD`` gets ``overflow-wrap: anywhere`` (its only inline style), so that such a
+    word breaks where it does not fit instead of pushing its table off the page.
     """
     for parent in list(root.iter()):
         previous = None
         for child in list(parent):
             if child.get("class") == "kw" and len(child) == 0:
                 if any(len(word) > LONG_WORD for word in (child.text or "").split()):
-                    # Rather broken than run off the page (or push a table off it) when too wide.
                     parent.set("style", "overflow-wrap: anywhere")
                 text = keep_all(child.text or "") + (child.tail or "")
                 if previous is None:

@@ -26,6 +26,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 BUG_REPORT = "도구 자체의 오류입니다. 위 내용을 붙여 예산 사업설명서 생성기 저장소에 이슈로 알려 주세요."
 
+
 class Unusable(click.ClickException):
     """Input or environment the command cannot work with (exit 2)."""
 
@@ -64,8 +65,14 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
-              help="문제 출력 형식: text (파일:행:열: 규칙: 메시지), json, github (워크플로 주석).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="문제 출력 형식: text (파일:행:열: 규칙: 메시지), json, github (워크플로 주석).",
+)
 def check(paths: tuple[str, ...], fmt: str) -> None:
     """YAML 파일(또는 폴더 아래 모든 YAML)의 숫자를 빠짐없이 검증합니다.
 
@@ -101,17 +108,36 @@ def rendering_options(draft: str) -> Callable[[F], F]:
     """The options ``build`` and ``book`` share: workers, PDF standard, drafts, time limit."""
 
     def decorate(command: F) -> F:
-        for option in reversed([
-            click.option("-j", "--jobs", type=click.IntRange(min=0), default=0,
-                         help="동시에 렌더링할 프로세스 수 (기본: 코어 수)."),
-            click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), default=None,
-                         help="보존용 PDF/A 또는 접근성 PDF/UA(태그)로 만듭니다."),
-            click.option("--draft", is_flag=True, help=draft),
-            click.option("--timeout", type=click.FloatRange(min=1), default=120, show_default=True,
-                         help="문서 하나에 허용하는 최대 시간(초)."),
-            click.option("--progress/--no-progress", default=None,
-                         help="진행 막대 (기본: 터미널이면 막대, 아니면 문서마다 한 줄)."),
-        ]):
+        for option in reversed(
+            [
+                click.option(
+                    "-j",
+                    "--jobs",
+                    type=click.IntRange(min=0),
+                    default=0,
+                    help="동시에 렌더링할 프로세스 수 (기본: 코어 수).",
+                ),
+                click.option(
+                    "--pdf-variant",
+                    type=click.Choice(PDF_VARIANTS),
+                    default=None,
+                    help="보존용 PDF/A 또는 접근성 PDF/UA(태그)로 만듭니다.",
+                ),
+                click.option("--draft", is_flag=True, help=draft),
+                click.option(
+                    "--timeout",
+                    type=click.FloatRange(min=1),
+                    default=120,
+                    show_default=True,
+                    help="문서 하나에 허용하는 최대 시간(초).",
+                ),
+                click.option(
+                    "--progress/--no-progress",
+                    default=None,
+                    help="진행 막대 (기본: 터미널이면 막대, 아니면 문서마다 한 줄).",
+                ),
+            ]
+        ):
             command = option(command)
         return command
 
@@ -140,8 +166,10 @@ class Progress:
         if self.bar is not None:
             self.bar.update(1)
         else:
-            click.echo(f"{self.LABELS.get(result.status, result.status)} {result.source.path} "
-                       f"({result.seconds:.2f}초)", err=True)
+            click.echo(
+                f"{self.LABELS.get(result.status, result.status)} {result.source.path} ({result.seconds:.2f}초)",
+                err=True,
+            )
 
     def close(self) -> None:
         if self.bar is not None:
@@ -171,14 +199,28 @@ def _formats(value: str) -> tuple[str, ...]:
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-o", "--out", type=click.Path(file_okay=False), default="output", show_default=True,
-              help="출력 폴더. 데이터 폴더의 구조를 그대로 따릅니다.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    default="output",
+    show_default=True,
+    help="출력 폴더. 데이터 폴더의 구조를 그대로 따릅니다.",
+)
 @click.option("--force", is_flag=True, help="바뀌지 않은 문서도 모두 다시 만듭니다.")
-@click.option("--format", "fmt", default="html,pdf", show_default=True,
-              help="만들 형식, 쉼표로 구분: html, pdf, hwpx.")
+@click.option("--format", "fmt", default="html,pdf", show_default=True, help="만들 형식, 쉼표로 구분: html, pdf, hwpx.")
 @rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 OUT/_drafts/에 만듭니다.")
-def build(paths: tuple[str, ...], out: str, jobs: int, force: bool, fmt: str, pdf_variant: str | None,
-          draft: bool, timeout: float, progress: bool | None) -> None:
+def build(
+    paths: tuple[str, ...],
+    out: str,
+    jobs: int,
+    force: bool,
+    fmt: str,
+    pdf_variant: str | None,
+    draft: bool,
+    timeout: float,
+    progress: bool | None,
+) -> None:
     """검증을 통과한 문서를 HTML·PDF로 만듭니다 (기본: data/ → output/).
 
     바뀐 문서만 다시 만들고(--force로 전부), 삭제된 데이터의 출력은 지웁니다.
@@ -214,8 +256,16 @@ def build(paths: tuple[str, ...], out: str, jobs: int, force: bool, fmt: str, pd
         click.echo(f"다른 빌드가 {out}을(를) 쓰고 있어 끝나기를 기다립니다…", err=True)
 
     try:
-        summary = run_build(_paths(paths), Path(out), options, jobs=jobs, force=force,
-                            on_result=on_result, on_plan=shown.plan, on_wait=on_wait)
+        summary = run_build(
+            _paths(paths),
+            Path(out),
+            options,
+            jobs=jobs,
+            force=force,
+            on_result=on_result,
+            on_plan=shown.plan,
+            on_wait=on_wait,
+        )
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
     except RenderError as exc:
@@ -239,13 +289,23 @@ def build(paths: tuple[str, ...], out: str, jobs: int, force: bool, fmt: str, pd
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
-@click.option("-o", "--out", type=click.Path(dir_okay=False), default="output/book.pdf", show_default=True,
-              help="만들 합본 PDF.")
+@click.option(
+    "-o", "--out", type=click.Path(dir_okay=False), default="output/book.pdf", show_default=True, help="만들 합본 PDF."
+)
 @click.option("--title", default=None, help="표지 제목 (기본: '{회계연도}년도 예산 사업설명서').")
 @click.option("--org", default="", help="표지에 넣을 기관 이름 (예: 서울특별시).")
 @rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 책에 넣습니다.")
-def book(paths: tuple[str, ...], out: str, title: str | None, org: str, jobs: int, pdf_variant: str | None,
-         draft: bool, timeout: float, progress: bool | None) -> None:
+def book(
+    paths: tuple[str, ...],
+    out: str,
+    title: str | None,
+    org: str,
+    jobs: int,
+    pdf_variant: str | None,
+    draft: bool,
+    timeout: float,
+    progress: bool | None,
+) -> None:
     """모든 사업설명서를 의회 제출용 합본 PDF 한 권으로 만듭니다 (기본: data/).
 
     \b
@@ -270,10 +330,22 @@ def book(paths: tuple[str, ...], out: str, title: str | None, org: str, jobs: in
     except RenderError as exc:
         raise Unusable(str(exc)) from None
 
-    shown = Progress(progress, lambda todo, cached: f"문서 {todo}개를 렌더링합니다 (캐시에 있는 {cached}개는 그대로 씀).")
+    shown = Progress(
+        progress, lambda todo, cached: f"문서 {todo}개를 렌더링합니다 (캐시에 있는 {cached}개는 그대로 씀)."
+    )
     try:
-        result = make_book(_paths(paths), Path(out), title=title, org=org, variant=pdf_variant, draft=draft,
-                           jobs=jobs, timeout=timeout, on_plan=shown.plan, on_result=shown.result)
+        result = make_book(
+            _paths(paths),
+            Path(out),
+            title=title,
+            org=org,
+            variant=pdf_variant,
+            draft=draft,
+            jobs=jobs,
+            timeout=timeout,
+            on_plan=shown.plan,
+            on_result=shown.result,
+        )
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
     except (BookError, RenderError) as exc:
@@ -290,8 +362,11 @@ def book(paths: tuple[str, ...], out: str, title: str | None, org: str, jobs: in
             sys.exit(EXIT_USAGE)
         sys.exit(EXIT_PROBLEMS)
     drafted = f", 초안 {result.drafted}개" if result.drafted else ""
-    click.echo(f"{out}: 사업 {result.projects}개, {result.pages}쪽{drafted} "
-               f"(새로 렌더링 {result.rendered}개, {result.seconds:.1f}초)", err=True)
+    click.echo(
+        f"{out}: 사업 {result.projects}개, {result.pages}쪽{drafted} "
+        f"(새로 렌더링 {result.rendered}개, {result.seconds:.1f}초)",
+        err=True,
+    )
     sys.exit(EXIT_PROBLEMS if result.drafted else EXIT_OK)
 
 
@@ -314,8 +389,13 @@ def schema(out: str | None) -> None:
 
 @cli.command("import")
 @click.argument("source", type=click.Path(exists=True))
-@click.option("-o", "--out", type=click.Path(), default=None,
-              help="쓸 YAML 파일 (폴더를 변환할 때는 출력 폴더). 없으면 표준 출력.")
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(),
+    default=None,
+    help="쓸 YAML 파일 (폴더를 변환할 때는 출력 폴더). 없으면 표준 출력.",
+)
 def import_(source: str, out: str | None) -> None:
     """게시된 사업설명서 텍스트(.txt)를 YAML로 변환합니다.
 

@@ -37,8 +37,20 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "data" / "2024" / "지역균형발전_추진.yaml"
-OFFICES = ["기획조정실", "재무국", "균형발전본부", "기후환경본부", "복지정책실", "도시교통실", "문화본부",
-           "경제정책실", "행정국", "주택정책실", "안전총괄실", "시민건강국"]
+OFFICES = [
+    "기획조정실",
+    "재무국",
+    "균형발전본부",
+    "기후환경본부",
+    "복지정책실",
+    "도시교통실",
+    "문화본부",
+    "경제정책실",
+    "행정국",
+    "주택정책실",
+    "안전총괄실",
+    "시민건강국",
+]
 SUBJECTS = ["지역", "청년", "어르신", "소상공인", "보행", "녹지", "공공도서관", "마을공동체", "자전거", "전통시장"]
 ACTIONS = ["활성화", "지원", "기반 조성", "추진", "운영", "환경 개선", "역량 강화", "네트워크 구축"]
 SENTENCE = "관계 부서와 자치구가 함께 참여하는 협력 체계를 구축하고 분야별 추진실적을 점검하여 성과 지표를 관리"
@@ -155,8 +167,11 @@ def pages(pdf: Path) -> int:
 def machine() -> str:
     cpu = platform.processor() or ""
     try:
-        cpu = next(line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                   if line.startswith("model name"))
+        cpu = next(
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        )
     except (OSError, StopIteration):
         pass
     mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
@@ -176,8 +191,18 @@ def main() -> None:
     shutil.rmtree(work / "out", ignore_errors=True)
     files = write_projects(opts.n, work / "data")
     book = work / "out" / "book.pdf"
-    cli = [sys.executable, str(ROOT / "generate.py"), "book", str(work / "data"), "-o", str(book),
-           "--jobs", str(opts.jobs), "--org", "서울특별시"]
+    cli = [
+        sys.executable,
+        str(ROOT / "generate.py"),
+        "book",
+        str(work / "data"),
+        "-o",
+        str(book),
+        "--jobs",
+        str(opts.jobs),
+        "--org",
+        "서울특별시",
+    ]
     if opts.pdf_variant:
         cli += ["--pdf-variant", opts.pdf_variant]
     print(f"machine: {machine()}")
@@ -187,11 +212,15 @@ def main() -> None:
     cold = run(cli)
     n_pages = pages(book)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
-    print(f"cold book: {cold['seconds']:.1f} s, {n_pages} pages ({n_pages / cold['seconds']:.1f} pages/s), "
-          f"{book.stat().st_size / 2**20:.1f} MiB; CPU {cold['cpu']:.0f} s "
-          f"({cold['cpu'] / cold['seconds']:.2f} of {os.cpu_count()} cores busy with it on average)")
-    print(f"peak memory (process tree, sampled): RSS {cold['rss'] / 2**20:.0f} MiB, PSS {cold['pss'] / 2**20:.0f} MiB; "
-          f"ru_maxrss of the largest finished descendant {children / 2**20:.0f} MiB")
+    print(
+        f"cold book: {cold['seconds']:.1f} s, {n_pages} pages ({n_pages / cold['seconds']:.1f} pages/s), "
+        f"{book.stat().st_size / 2**20:.1f} MiB; CPU {cold['cpu']:.0f} s "
+        f"({cold['cpu'] / cold['seconds']:.2f} of {os.cpu_count()} cores busy with it on average)"
+    )
+    print(
+        f"peak memory (process tree, sampled): RSS {cold['rss'] / 2**20:.0f} MiB, PSS {cold['pss'] / 2**20:.0f} MiB; "
+        f"ru_maxrss of the largest finished descendant {children / 2**20:.0f} MiB"
+    )
 
     same = run(cli)
     print(f"no change: {same['seconds']:.1f} s")
@@ -201,8 +230,10 @@ def main() -> None:
     project["description"]["content"] += [f"{SENTENCE} (추가 {k + 1})" for k in range(45)]
     changed.write_text(yaml.safe_dump(project, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
     one = run(cli)
-    print(f"one project changed (gains pages): {one['seconds']:.1f} s, {pages(book)} pages "
-          f"(was {n_pages}); peak PSS {one['pss'] / 2**20:.0f} MiB")
+    print(
+        f"one project changed (gains pages): {one['seconds']:.1f} s, {pages(book)} pages "
+        f"(was {n_pages}); peak PSS {one['pss'] / 2**20:.0f} MiB"
+    )
     print(f"last message: {one['stderr'].splitlines()[-1]}")
     if not opts.keep:
         shutil.rmtree(work, ignore_errors=True)

@@ -58,17 +58,84 @@ OFFICES = [
     ("도시교통실", ["교통정책과", "보행정책과", "버스정책과", "주차계획과"]),
     ("문화본부", ["문화정책과", "박물관과", "지역문화진흥과"]),
 ]
-SUBJECTS = ["지역", "청년", "어르신", "소상공인", "보행", "녹지", "공공도서관", "마을공동체", "자전거", "전통시장",
-            "기후위기", "미세먼지", "평생학습", "관광", "안전", "돌봄", "디지털", "주거", "일자리", "문화예술"]
-ACTIONS = ["활성화", "지원", "기반 조성", "추진", "운영", "환경 개선", "역량 강화", "네트워크 구축", "홍보",
-           "시범사업", "종합계획 수립", "실태조사"]
-ITEMS = ["사무관리비", "기간제근로자등보수", "국외업무여비", "국내여비", "시책추진업무추진비", "특정업무경비",
-         "행사운영비", "공공운영비", "민간경상사업보조", "자치단체경상보조금", "연구용역비", "시설비",
-         "자산취득비", "민간위탁금"]
-LINE_LABELS = ["위원회 운영", "자문회의 개최", "홍보물 제작", "현장 점검", "교육 프로그램 운영", "성과 평가",
-               "시민 참여단 운영", "안내 표지 설치", "조사 분석", "설명회 개최", "협의체 운영", "행사 운영"]
-PART_LABELS = ["회의 참석수당", "자료 인쇄비", "다과비", "장소 대관료", "강사료", "차량 임차료", "원고료",
-               "디자인비", "운송비", "소모품 구입비"]
+SUBJECTS = [
+    "지역",
+    "청년",
+    "어르신",
+    "소상공인",
+    "보행",
+    "녹지",
+    "공공도서관",
+    "마을공동체",
+    "자전거",
+    "전통시장",
+    "기후위기",
+    "미세먼지",
+    "평생학습",
+    "관광",
+    "안전",
+    "돌봄",
+    "디지털",
+    "주거",
+    "일자리",
+    "문화예술",
+]
+ACTIONS = [
+    "활성화",
+    "지원",
+    "기반 조성",
+    "추진",
+    "운영",
+    "환경 개선",
+    "역량 강화",
+    "네트워크 구축",
+    "홍보",
+    "시범사업",
+    "종합계획 수립",
+    "실태조사",
+]
+ITEMS = [
+    "사무관리비",
+    "기간제근로자등보수",
+    "국외업무여비",
+    "국내여비",
+    "시책추진업무추진비",
+    "특정업무경비",
+    "행사운영비",
+    "공공운영비",
+    "민간경상사업보조",
+    "자치단체경상보조금",
+    "연구용역비",
+    "시설비",
+    "자산취득비",
+    "민간위탁금",
+]
+LINE_LABELS = [
+    "위원회 운영",
+    "자문회의 개최",
+    "홍보물 제작",
+    "현장 점검",
+    "교육 프로그램 운영",
+    "성과 평가",
+    "시민 참여단 운영",
+    "안내 표지 설치",
+    "조사 분석",
+    "설명회 개최",
+    "협의체 운영",
+    "행사 운영",
+]
+PART_LABELS = [
+    "회의 참석수당",
+    "자료 인쇄비",
+    "다과비",
+    "장소 대관료",
+    "강사료",
+    "차량 임차료",
+    "원고료",
+    "디자인비",
+    "운송비",
+    "소모품 구입비",
+]
 UNITS = ["명", "회", "개월", "부", "식", "개소", "건", "일"]
 SENTENCES = [
     "지역 간 격차를 줄이고 균형 있는 발전을 도모",
@@ -82,8 +149,14 @@ SENTENCES = [
     "기존 시설을 정비하여 이용 편의를 높이고 안전을 확보",
     "취약 계층의 접근성을 높이는 맞춤형 서비스를 제공",
 ]
-LAWS = ["서울특별시 지역균형발전 지원 조례", "지방재정법 제33조", "서울특별시 시민참여 기본 조례",
-        "국가균형발전 특별법", "서울특별시 기후위기 대응 조례", "지방자치법 제13조"]
+LAWS = [
+    "서울특별시 지역균형발전 지원 조례",
+    "지방재정법 제33조",
+    "서울특별시 시민참여 기본 조례",
+    "국가균형발전 특별법",
+    "서울특별시 기후위기 대응 조례",
+    "지방자치법 제13조",
+]
 NAMES = ["김기봉", "김나연", "김승연", "이민호", "박서연", "최지훈", "정하은", "강도윤", "윤수아", "한지민"]
 
 
@@ -142,15 +215,29 @@ def synthesize(i: int, rng: random.Random) -> dict[str, Any]:
     for k in range(n_rows):
         amount = left if k == n_rows - 1 else rng.randint(0, left)
         left -= amount
-        rows.append({"step": f"{rng.choice(LINE_LABELS)} {k + 1}단계", "period": f"{year}.{1 + k * 2:02d}~{year}.12",
-                     "amount": amount, "detail": _sentence(rng, subject)})
+        rows.append(
+            {
+                "step": f"{rng.choice(LINE_LABELS)} {k + 1}단계",
+                "period": f"{year}.{1 + k * 2:02d}~{year}.12",
+                "amount": amount,
+                "detail": _sentence(rng, subject),
+            }
+        )
     settlement = []
     for k in range(3):
         final, carried_in, change = rng.randint(1000, 300000), rng.choice([0, 0, rng.randint(0, 5000)]), 0
         spent = rng.randint(0, final + carried_in)
         carried_out = rng.choice([0, 0, (final + carried_in - spent) // 2])
-        settlement.append({"year": year - 4 + k, "final_budget": final, "carried_in": carried_in, "change": change,
-                           "spent": spent, "carried_out": carried_out})
+        settlement.append(
+            {
+                "year": year - 4 + k,
+                "final_budget": final,
+                "carried_in": carried_in,
+                "change": change,
+                "spent": spent,
+                "carried_out": carried_out,
+            }
+        )
     period: dict[str, Any] = {"kind": "연례반복"}
     if rng.random() < 0.4:
         start = rng.randint(2019, 2024)
@@ -212,10 +299,17 @@ def write_projects(n: int, data: Path, seed: int = 5) -> list[Path]:
 def machine() -> list[tuple[str, str]]:
     from importlib.metadata import version
 
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor() or "?")
-    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
-                  if line.startswith("MemTotal"))
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor() or "?",
+    )
+    mem_kb = next(
+        int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal")
+    )
     return [
         ("CPU", f"{cpu}, {os.cpu_count()} cores"),
         ("RAM", f"{mem_kb / 1024 / 1024:.1f} GB"),
@@ -327,8 +421,7 @@ class Run:
 
 def cli(cli_path: list[str], *args: str, env: dict[str, str], watch: bool = False) -> Run:
     started = time.perf_counter()
-    proc = subprocess.Popen([*cli_path, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                            env=env)
+    proc = subprocess.Popen([*cli_path, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     watcher = Watch(proc.pid) if watch else None
     _, err = proc.communicate()
     seconds = time.perf_counter() - started
@@ -406,27 +499,41 @@ def median(runs: list[Run]) -> float:
     return statistics.median(r.seconds for r in runs)
 
 
-def compare(jobs: int, data: Path, n: int, out: Path, rounds: int, run_cli: list[str], env: dict[str, str],
-            tool: Path, report: Callable[[str, str], None]) -> tuple[Path, float, float]:
+def compare(
+    jobs: int,
+    data: Path,
+    n: int,
+    out: Path,
+    rounds: int,
+    run_cli: list[str],
+    env: dict[str, str],
+    tool: Path,
+    report: Callable[[str, str], None],
+) -> tuple[Path, float, float]:
     """Full builds with ``--jobs`` and the bare floor with as many processes; mean seconds of each."""
     builds: list[Run] = []
     floors: list[tuple[float, Watch]] = []
 
     def build() -> None:
         shutil.rmtree(out, ignore_errors=True)
-        run = cli(run_cli, "build", str(data), "-o", str(out), "--jobs", str(jobs), "--no-progress", env=env,
-                  watch=True)
+        run = cli(
+            run_cli, "build", str(data), "-o", str(out), "--jobs", str(jobs), "--no-progress", env=env, watch=True
+        )
         expect(run, n, 0)
         assert run.watch is not None
         builds.append(run)
-        report(f"full build --jobs {jobs}, {n} projects",
-               f"{run.seconds:.1f} s, {n / run.seconds:.2f} docs/s ({run.watch.load()})")
+        report(
+            f"full build --jobs {jobs}, {n} projects",
+            f"{run.seconds:.1f} s, {n / run.seconds:.2f} docs/s ({run.watch.load()})",
+        )
 
     def floor() -> None:
         seconds, watch = bare_loop(sorted(out.rglob("*.html")), jobs, tool / "templates")
         floors.append((seconds, watch))
-        report(f"bare WeasyPrint, {jobs} process{'es' if jobs > 1 else ''}, {n} projects",
-               f"{seconds:.1f} s, {n / seconds:.2f} docs/s ({watch.load()})")
+        report(
+            f"bare WeasyPrint, {jobs} process{'es' if jobs > 1 else ''}, {n} projects",
+            f"{seconds:.1f} s, {n / seconds:.2f} docs/s ({watch.load()})",
+        )
 
     build()
     floor()
@@ -434,8 +541,11 @@ def compare(jobs: int, data: Path, n: int, out: Path, rounds: int, run_cli: list
         floor()
         build()
     assert builds[0].watch is not None
-    report(f"peak memory, full build --jobs {jobs}", f"{builds[0].watch.total_kb / 1024:.0f} MB all processes, "
-           f"{builds[0].watch.single_kb / 1024:.0f} MB largest process")
+    report(
+        f"peak memory, full build --jobs {jobs}",
+        f"{builds[0].watch.total_kb / 1024:.0f} MB all processes, "
+        f"{builds[0].watch.single_kb / 1024:.0f} MB largest process",
+    )
     ours = statistics.mean(r.seconds for r in builds)
     bare = statistics.mean(s for s, _ in floors)
     report(f"full build / bare WeasyPrint, {jobs} process{'es' if jobs > 1 else ''}", f"{ours / bare:.3f}")
@@ -445,12 +555,21 @@ def compare(jobs: int, data: Path, n: int, out: Path, rounds: int, run_cli: list
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=1000, help="number of projects (default 1000)")
-    parser.add_argument("--jobs1-n", type=int, default=None,
-                        help="build with --jobs 1 (and the 1-process floor) over only this many of them")
+    parser.add_argument(
+        "--jobs1-n",
+        type=int,
+        default=None,
+        help="build with --jobs 1 (and the 1-process floor) over only this many of them",
+    )
     parser.add_argument("--repeat", type=int, default=5, help="runs of each short measurement (median shown)")
-    parser.add_argument("--rounds", type=int, default=2, choices=(1, 2),
-                        help="2 (default): full builds and floors in the order build, floor, floor, build, so that "
-                             "load from other processes falls on both alike; 1: build, floor")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        choices=(1, 2),
+        help="2 (default): full builds and floors in the order build, floor, floor, build, so that "
+        "load from other processes falls on both alike; 1: build, floor",
+    )
     parser.add_argument("--keep", type=Path, default=None, help="work in this folder and keep it")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="budgetdoc-bench-"))
@@ -487,8 +606,10 @@ def main() -> None:
 
     out2, floor2, full2 = compare(2, data, n, work / "out-j2", args.rounds, run_cli, env, tool, report)
 
-    noop = [cli(run_cli, "build", str(data), "-o", str(out2), "--jobs", "2", "--no-progress", env=env)
-            for _ in range(args.repeat)]
+    noop = [
+        cli(run_cli, "build", str(data), "-o", str(out2), "--jobs", "2", "--no-progress", env=env)
+        for _ in range(args.repeat)
+    ]
     for r in noop:
         expect(r, 0, n)
     report(f"no-op rebuild, {n} projects", f"{median(noop):.2f} s (median of {len(noop)})")
@@ -518,8 +639,10 @@ def main() -> None:
 
     sample = sorted(out1.rglob("*.html"))[:50]
     joined, plain = joiner_cost(sample, tool)
-    report(f"keep-all word joiners, {len(sample)} documents",
-           f"{joined:.3f} s/doc with, {plain:.3f} s/doc without ({(joined / plain - 1) * 100:+.0f}%)")
+    report(
+        f"keep-all word joiners, {len(sample)} documents",
+        f"{joined:.3f} s/doc with, {plain:.3f} s/doc without ({(joined / plain - 1) * 100:+.0f}%)",
+    )
 
     report("load average at end", " ".join(f"{x:.2f}" for x in os.getloadavg()))
     print("\n| 측정 | 결과 |\n|---|---|")

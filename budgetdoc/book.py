@@ -131,9 +131,15 @@ def render_part(source: Source, digest: str, variant: str | None, draft: bool) -
     html = renderer.html(project, figures, marked=frozenset(p.field for p in bad), draft=bool(bad))
     html = html.replace("</head>", f"<style>\n{_book_css('part.css')}</style>\n</head>", 1)
     pdf = renderer.pdf(html, variant)
-    meta.update(title=project.title, office=project.contacts.office, department=project.contacts.department,
-                year=project.fiscal_year, previous=figures.total.previous, current=figures.total.current,
-                pages=_page_count(pdf))
+    meta.update(
+        title=project.title,
+        office=project.contacts.office,
+        department=project.contacts.department,
+        year=project.fiscal_year,
+        previous=figures.total.previous,
+        current=figures.total.current,
+        pages=_page_count(pdf),
+    )
     return meta, pdf
 
 
@@ -141,7 +147,8 @@ def numbers_pdf(first: int, count: int, variant: str | None) -> bytes:
     """A sheet of ``count`` blank pages whose footers read ``- first -``, ``- first+1 -``, …"""
     renderer = worker_renderer()
     html = renderer.env.get_template("book/numbers.html.j2").render(
-        numbers=range(first, first + count), print_css=renderer.print_css, numbers_css=_book_css("numbers.css"))
+        numbers=range(first, first + count), print_css=renderer.print_css, numbers_css=_book_css("numbers.css")
+    )
     # Untagged even for PDF/UA: the stamp goes in as a pagination artifact.
     return renderer.pdf(html, variant if variant in PDFA_VARIANTS else None)
 
@@ -182,9 +189,17 @@ def _read_part(source: Source, key: str, cache: Path, draft: bool) -> Part | Non
     if (status == "ok" or draft) and not (cache / f"{key}.pdf").is_file():
         return None
     try:
-        return Part(source, key, status, tuple(Problem(**p) for p in meta["problems"]),
-                    **{k: meta[k] for k in ("title", "office", "department", "year", "previous", "current", "pages")
-                       if k in meta})
+        return Part(
+            source,
+            key,
+            status,
+            tuple(Problem(**p) for p in meta["problems"]),
+            **{
+                k: meta[k]
+                for k in ("title", "office", "department", "year", "previous", "current", "pages")
+                if k in meta
+            },
+        )
     except (TypeError, KeyError):
         return None
 
@@ -239,15 +254,30 @@ def arrange(parts: list[Part]) -> tuple[list[Part], list[Group]]:
 
 def summary_rows(groups: list[Group]) -> list[dict[str, Any]]:
     """총괄표: 합계, then per 실·국 its subtotal and its 부서."""
-    def row(kind: str, name: str, g: Group | None = None, count: int = 0, previous: int = 0,
-            current: int = 0) -> dict[str, Any]:
+
+    def row(
+        kind: str, name: str, g: Group | None = None, count: int = 0, previous: int = 0, current: int = 0
+    ) -> dict[str, Any]:
         if g is not None:
             count, previous, current = g.count, g.previous, g.current
-        return {"kind": kind, "name": name, "count": count, "previous": previous, "current": current,
-                "change": current - previous}
+        return {
+            "kind": kind,
+            "name": name,
+            "count": count,
+            "previous": previous,
+            "current": current,
+            "change": current - previous,
+        }
 
-    rows = [row("total", "합계", count=sum(g.count for g in groups), previous=sum(g.previous for g in groups),
-                current=sum(g.current for g in groups))]
+    rows = [
+        row(
+            "total",
+            "합계",
+            count=sum(g.count for g in groups),
+            previous=sum(g.previous for g in groups),
+            current=sum(g.current for g in groups),
+        )
+    ]
     for office in groups:
         rows.append(row("office", office.name, office))
         rows.extend(row("dept", d.name, d) for d in office.departments)
@@ -267,15 +297,25 @@ class Cover:
 def front_html(cover: Cover, groups: list[Group]) -> str:
     renderer = worker_renderer()
     return renderer.env.get_template("book/front.html.j2").render(
-        book=cover, offices=groups, summary=summary_rows(groups), print_css=renderer.print_css,
-        book_css=_book_css("book.css"))
+        book=cover,
+        offices=groups,
+        summary=summary_rows(groups),
+        print_css=renderer.print_css,
+        book_css=_book_css("book.css"),
+    )
 
 
 # --------------------------------------------------------------------------- assembly
 
 
-def assemble(front: bytes, parts: list[tuple[bytes, int]], sheets: list[bytes], groups: list[Group],
-             titles: list[str], tagged: bool) -> bytes:
+def assemble(
+    front: bytes,
+    parts: list[tuple[bytes, int]],
+    sheets: list[bytes],
+    groups: list[Group],
+    titles: list[str],
+    tagged: bool,
+) -> bytes:
     """Front matter + every part's pages → one PDF, with numbers stamped, bookmarks and labels.
 
     ``parts`` are (PDF, page count) in book order, ``titles`` their bookmarks, ``sheets``
@@ -304,8 +344,9 @@ def assemble(front: bytes, parts: list[tuple[bytes, int]], sheets: list[bytes], 
 
     # Page numbers: wrap each page's content in q … Q, then draw the sheet's page as an artifact.
     save = book.make_stream(b"q\n")
-    stamp = book.make_stream(b"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC q " + STAMP_NAME.encode()
-                             + b" Do Q EMC\n")
+    stamp = book.make_stream(
+        b"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC q " + STAMP_NAME.encode() + b" Do Q EMC\n"
+    )
     sheet_docs = [pikepdf.open(io.BytesIO(s)) for s in sheets]
     per_sheet = len(sheet_docs[0].pages) if sheet_docs else 1
     for number, page in enumerate(book.pages[n_front:], start=1):
@@ -415,7 +456,7 @@ class _Structure:
             self.nums.append(int(shifted[i]) + offset)
             self.nums.append(shifted[i + 1])
         self.next = offset + max((int(k) for k in nums[::2]), default=-1) + 1
-        for page in self.book.pages[first:first + count]:
+        for page in self.book.pages[first : first + count]:
             obj = page.obj
             if Name.StructParents in obj:
                 obj[Name.StructParents] = int(obj[Name.StructParents]) + offset
@@ -479,8 +520,11 @@ def _pool(tasks: list[Task], cache: Path, options: Options, jobs: int, on_result
 def _sheets(env: str, prefix: str, cache: Path, pages: int) -> tuple[list[str], list[Task]]:
     """The cache keys of the number sheets for ``pages`` pages, and the tasks for those not cached."""
     keys = [prefix + _digest(f"{env}\0numbers\0{i * SHEET + 1}\0{SHEET}".encode()) for i in range(-(-pages // SHEET))]
-    missing = [Task(f"numbers/{i}", "", key=key, kind="numbers", first=i * SHEET + 1, count=SHEET)
-               for i, key in enumerate(keys) if not (cache / f"{key}.pdf").is_file()]
+    missing = [
+        Task(f"numbers/{i}", "", key=key, kind="numbers", first=i * SHEET + 1, count=SHEET)
+        for i, key in enumerate(keys)
+        if not (cache / f"{key}.pdf").is_file()
+    ]
     return keys, missing
 
 
@@ -489,15 +533,37 @@ def _year_problems(parts: list[Part]) -> tuple[int, list[Problem]]:
     for p in parts:
         years[p.year] = years.get(p.year, 0) + 1
     year = max(years, key=lambda y: (years[y], y))
-    return year, [Problem(p.source.path, 1, 1, "book-year",
-                          f"책의 회계연도는 {year}년인데 이 문서는 {p.year}년입니다", "fiscal_year", "error", year, p.year)
-                  for p in parts if p.year != year]
+    return year, [
+        Problem(
+            p.source.path,
+            1,
+            1,
+            "book-year",
+            f"책의 회계연도는 {year}년인데 이 문서는 {p.year}년입니다",
+            "fiscal_year",
+            "error",
+            year,
+            p.year,
+        )
+        for p in parts
+        if p.year != year
+    ]
 
 
-def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str = "", variant: str | None = None,
-              draft: bool = False, jobs: int = 0, timeout: float = 120.0, cache: Path | None = None,
-              on_plan: Callable[[int, int], None] | None = None,
-              on_result: Callable[[Result], None] | None = None) -> BookResult:
+def make_book(
+    paths: list[str],
+    out: Path,
+    *,
+    title: str | None = None,
+    org: str = "",
+    variant: str | None = None,
+    draft: bool = False,
+    jobs: int = 0,
+    timeout: float = 120.0,
+    cache: Path | None = None,
+    on_plan: Callable[[int, int], None] | None = None,
+    on_result: Callable[[Result], None] | None = None,
+) -> BookResult:
     """Make the book of every YAML under ``paths`` and write it to ``out`` (atomically).
 
     Refuses (``written`` False) when a document fails its checks, unless ``draft``.
@@ -574,12 +640,23 @@ def make_book(paths: list[str], out: Path, *, title: str | None = None, org: str
         if result.failures:
             return _finish(result, started)
 
-        cover = Cover(title or f"{year}년도 예산 사업설명서", org, year, len(ordered),
-                      sum(p.current for p in ordered), draft=result.drafted > 0)
+        cover = Cover(
+            title or f"{year}년도 예산 사업설명서",
+            org,
+            year,
+            len(ordered),
+            sum(p.current for p in ordered),
+            draft=result.drafted > 0,
+        )
         front = worker_renderer().pdf(front_html(cover, groups), variant)
-        pdf = assemble(front, [((cache / f"{p.key}.pdf").read_bytes(), p.pages) for p in ordered],
-                       [(cache / f"{k}.pdf").read_bytes() for k in sheet_keys], groups, [p.title for p in ordered],
-                       tagged=variant == "pdf/ua-1")
+        pdf = assemble(
+            front,
+            [((cache / f"{p.key}.pdf").read_bytes(), p.pages) for p in ordered],
+            [(cache / f"{k}.pdf").read_bytes() for k in sheet_keys],
+            groups,
+            [p.title for p in ordered],
+            tagged=variant == "pdf/ua-1",
+        )
         write_atomic(out, pdf)
         result.written = True
         result.projects = len(ordered)

@@ -229,9 +229,14 @@ def _end_with_build(lifeline: multiprocessing.connection.Connection) -> None:
     threading.Thread(target=watch, name="lifeline", daemon=True).start()
 
 
-def _worker(conn: multiprocessing.connection.Connection, lifeline: multiprocessing.connection.Connection,
-            out: str, options: Options, work: Callable[[Source, Path, Options], Result],
-            env: dict[str, str | None]) -> None:
+def _worker(
+    conn: multiprocessing.connection.Connection,
+    lifeline: multiprocessing.connection.Connection,
+    out: str,
+    options: Options,
+    work: Callable[[Source, Path, Options], Result],
+    env: dict[str, str | None],
+) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _end_with_build(lifeline)
     for name, value in env.items():
@@ -307,9 +312,15 @@ def _crashed(code: int | None) -> str:
     return f"작업 프로세스가 비정상 종료했습니다 (종료 코드 {code})"
 
 
-def run_pool(tasks: list[Source], out: Path, options: Options, jobs: int,
-             on_result: Callable[[Result], None], recycle: int = RECYCLE,
-             work: Callable[[Source, Path, Options], Result] = build_one) -> None:
+def run_pool(
+    tasks: list[Source],
+    out: Path,
+    options: Options,
+    jobs: int,
+    on_result: Callable[[Result], None],
+    recycle: int = RECYCLE,
+    work: Callable[[Source, Path, Options], Result] = build_one,
+) -> None:
     """Run ``work`` over ``tasks`` in ``jobs`` long-lived processes, in the order given.
 
     ``work`` must be a module-level function (it is sent to the workers by name). A
@@ -409,8 +420,11 @@ def read_manifest(out: Path) -> dict[str, Any]:
         data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {"version": MANIFEST_VERSION, "documents": {}}
-    if (not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION
-            or not isinstance(data.get("documents"), dict)):
+    if (
+        not isinstance(data, dict)
+        or data.get("version") != MANIFEST_VERSION
+        or not isinstance(data.get("documents"), dict)
+    ):
         return {"version": MANIFEST_VERSION, "documents": {}}
     data["documents"] = {rel: e for rel, e in data["documents"].items() if isinstance(e, dict)}
     return data
@@ -497,10 +511,16 @@ class Summary:
         return self.failed == 0 and self.drafted == 0
 
 
-def build(paths: list[str], out: Path, options: Options, jobs: int = 0, force: bool = False,
-          on_result: Callable[[Result], None] | None = None,
-          on_plan: Callable[[int, int], None] | None = None,
-          on_wait: Callable[[], None] | None = None) -> Summary:
+def build(
+    paths: list[str],
+    out: Path,
+    options: Options,
+    jobs: int = 0,
+    force: bool = False,
+    on_result: Callable[[Result], None] | None = None,
+    on_plan: Callable[[int, int], None] | None = None,
+    on_wait: Callable[[], None] | None = None,
+) -> Summary:
     """Build every YAML under ``paths`` into ``out``; only what changed unless ``force``.
 
     The manifest is written only when something changed, so a build with nothing to do
@@ -614,8 +634,9 @@ def _build_in_process(source: Source, out: Path, options: Options) -> Result:
         signal.signal(signal.SIGALRM, previous)
 
 
-def _remove_deleted(out: Path, documents: dict[str, dict[str, Any]], present: set[str],
-                    roots: list[str]) -> tuple[int, bool]:
+def _remove_deleted(
+    out: Path, documents: dict[str, dict[str, Any]], present: set[str], roots: list[str]
+) -> tuple[int, bool]:
     """Delete the outputs (and drafts) of data files under the built folders that no longer exist."""
     folders = [os.path.abspath(r) for r in roots if os.path.isdir(r)]
     removed, changed = 0, False

@@ -45,13 +45,26 @@ class _Checker:
         self.doc = doc
         self.problems: list[Problem] = []
 
-    def add(self, path: Path, rule: str, message: str, expected: int | Decimal | None = None,
-            actual: int | Decimal | None = None, severity: str = "error", at_key: bool = False) -> None:
+    def add(
+        self,
+        path: Path,
+        rule: str,
+        message: str,
+        expected: int | Decimal | None = None,
+        actual: int | Decimal | None = None,
+        severity: str = "error",
+        at_key: bool = False,
+    ) -> None:
         source = self.doc.source
         line, col = source.keys[path] if at_key and path in source.keys else source.where(path)
         self.problems.append(
             Problem(
-                self.doc.source.file, line, col, rule, message, path_str(path),
+                self.doc.source.file,
+                line,
+                col,
+                rule,
+                message,
+                path_str(path),
                 "warning" if severity == "warning" else "error",
                 None if expected is None else _value(expected),
                 None if actual is None else _value(actual),
@@ -61,8 +74,13 @@ class _Checker:
     def compare(self, path: Path, rule: str, what: str, expected: int, actual: int | None) -> None:
         """Report when the stated ``actual`` differs from the computed ``expected`` (천원)."""
         if actual is not None and actual != expected:
-            self.add(path, rule, f"{what} {numbers.won(expected)}천원인데 {numbers.won(actual)}천원으로 적혀 있습니다",
-                     expected, actual)
+            self.add(
+                path,
+                rule,
+                f"{what} {numbers.won(expected)}천원인데 {numbers.won(actual)}천원으로 적혀 있습니다",
+                expected,
+                actual,
+            )
 
 
 def _amount_paths(project: Project) -> Iterator[tuple[Path, int | None]]:
@@ -96,28 +114,56 @@ def _check_budget(c: _Checker, project: Project) -> None:
     stated = project.budget.total
     base: Path = ("budget", "total")
     if stated:
-        c.compare((*base, "previous"), "budget-total", "예산 총괄 계 (A)는 과목 합계",
-                  sum(i.previous for i in project.budget.items), stated.previous)
-        c.compare((*base, "current"), "budget-total", "예산 총괄 계 (B)는 과목 합계",
-                  sum(i.current for i in project.budget.items), stated.current)
+        c.compare(
+            (*base, "previous"),
+            "budget-total",
+            "예산 총괄 계 (A)는 과목 합계",
+            sum(i.previous for i in project.budget.items),
+            stated.previous,
+        )
+        c.compare(
+            (*base, "current"),
+            "budget-total",
+            "예산 총괄 계 (B)는 과목 합계",
+            sum(i.current for i in project.budget.items),
+            stated.current,
+        )
     # For the 계 row, a wrong stated (A) or (B) is reported once, at that cell: its 증감
     # and rate are also accepted when they agree with the column sums.
     sums = (sum(i.previous for i in project.budget.items), sum(i.current for i in project.budget.items))
-    rows = [(base, "계", [(fig.total.previous, fig.total.current), sums], stated.change if stated else None,
-             stated.rate if stated else None)]
-    rows += [(("budget", "items", i), it.name, [(it.previous, it.current)], it.change, it.rate)
-             for i, it in enumerate(project.budget.items)]
+    rows = [
+        (
+            base,
+            "계",
+            [(fig.total.previous, fig.total.current), sums],
+            stated.change if stated else None,
+            stated.rate if stated else None,
+        )
+    ]
+    rows += [
+        (("budget", "items", i), it.name, [(it.previous, it.current)], it.change, it.rate)
+        for i, it in enumerate(project.budget.items)
+    ]
     for path, name, pairs, change, rate in rows:
         a, b = pairs[0]
         if change is not None and all(change != y - x for x, y in pairs):
-            c.compare((*path, "change"), "budget-diff", f"'{name}' 증감 (B−A)는 {numbers.won(b)} − {numbers.won(a)} =",
-                      b - a, change)
+            c.compare(
+                (*path, "change"),
+                "budget-diff",
+                f"'{name}' 증감 (B−A)는 {numbers.won(b)} − {numbers.won(a)} =",
+                b - a,
+                change,
+            )
         if rate is not None and all(rate != numbers.change_rate(x, y, decimals) for x, y in pairs):
             expected = numbers.change_rate(a, b, decimals)
-            c.add((*path, "rate"), "budget-rate",
-                  f"'{name}' 증감률은 {numbers.rate_text(expected, decimals)}인데 "
-                  f"{numbers.rate_text(rate, max(decimals, numbers.decimals_of(rate)))}(으)로 적혀 있습니다",
-                  expected, rate)
+            c.add(
+                (*path, "rate"),
+                "budget-rate",
+                f"'{name}' 증감률은 {numbers.rate_text(expected, decimals)}인데 "
+                f"{numbers.rate_text(rate, max(decimals, numbers.decimals_of(rate)))}(으)로 적혀 있습니다",
+                expected,
+                rate,
+            )
 
 
 def _check_basis(c: _Checker, project: Project) -> None:
@@ -138,13 +184,19 @@ def _check_basis(c: _Checker, project: Project) -> None:
                 stated = line.amount if line.amount is not None else formula_amount(line, rounding)
                 # A part whose amount contradicts its own formula is reported there, not here too.
                 if stated != sum(trusted_amount(p, rounding) for p in line.parts):
-                    c.compare((*lpath, "amount"), "basis-parts", f"○ '{line.label}'은(는) 아래 - 항목 합계",
-                              expected, stated)
+                    c.compare(
+                        (*lpath, "amount"), "basis-parts", f"○ '{line.label}'은(는) 아래 - 항목 합계", expected, stated
+                    )
         total = sum(line_amount(line, rounding) for line in item.basis)
         if item.current not in (total, sum(trusted_amount(line, rounding) for line in item.basis)):
-            c.add((*ipath, "current"), "basis-item",
-                  f"'{item.name}' 예산액 (B)는 산출근거 합계 {numbers.won(total)}천원인데 "
-                  f"{numbers.won(item.current)}천원으로 적혀 있습니다", total, item.current)
+            c.add(
+                (*ipath, "current"),
+                "basis-item",
+                f"'{item.name}' 예산액 (B)는 산출근거 합계 {numbers.won(total)}천원인데 "
+                f"{numbers.won(item.current)}천원으로 적혀 있습니다",
+                total,
+                item.current,
+            )
 
 
 def _check_formula(c: _Checker, path: Path, formula: str | None, amount: int | None, rounding: str) -> None:
@@ -154,18 +206,34 @@ def _check_formula(c: _Checker, path: Path, formula: str | None, amount: int | N
         result = numbers.evaluate_formula(formula)
     except numbers.FormulaError as exc:
         line, col = c.doc.source.where((*path, "formula"))
-        c.problems.append(Problem(c.doc.source.file, line, col, "basis-formula-syntax",
-                                  f"산식 '{formula}'을(를) 읽을 수 없습니다: {exc.message}", path_str((*path, "formula"))))
+        c.problems.append(
+            Problem(
+                c.doc.source.file,
+                line,
+                col,
+                "basis-formula-syntax",
+                f"산식 '{formula}'을(를) 읽을 수 없습니다: {exc.message}",
+                path_str((*path, "formula")),
+            )
+        )
         return
     shown = numbers.formula_display(formula)
     thousand = numbers.won_to_thousand(result.value, rounding)
     if thousand is None:
-        c.add((*path, "formula"), "basis-formula",
-              f"{shown} = {result.value:,}원은 천원 단위로 나누어떨어지지 않습니다 (반올림 방식을 conventions.formula_rounding에 적으세요)")
+        c.add(
+            (*path, "formula"),
+            "basis-formula",
+            f"{shown} = {result.value:,}원은 천원 단위로 나누어떨어지지 않습니다 (반올림 방식을 conventions.formula_rounding에 적으세요)",
+        )
         return
     if amount is not None and amount != thousand:
-        c.add((*path, "amount"), "basis-formula",
-              f"{shown} = {numbers.won(thousand)}천원인데 {numbers.won(amount)}천원으로 적혀 있습니다", thousand, amount)
+        c.add(
+            (*path, "amount"),
+            "basis-formula",
+            f"{shown} = {numbers.won(thousand)}천원인데 {numbers.won(amount)}천원으로 적혀 있습니다",
+            thousand,
+            amount,
+        )
 
 
 def _check_funding(c: _Checker, project: Project) -> None:
@@ -175,14 +243,23 @@ def _check_funding(c: _Checker, project: Project) -> None:
     if f.national is not None or f.city is not None:
         in_budget = (f.national or 0) + (f.city or 0)
         if ov.total is not None:
-            c.compare(("overview", "total"), "funding-total",
-                      f"사업비 (당해년도)는 국비 {numbers.won(f.national or 0)} + 시비 {numbers.won(f.city or 0)} =",
-                      in_budget, ov.total)
+            c.compare(
+                ("overview", "total"),
+                "funding-total",
+                f"사업비 (당해년도)는 국비 {numbers.won(f.national or 0)} + 시비 {numbers.won(f.city or 0)} =",
+                in_budget,
+                ov.total,
+            )
     if fig.project_total != fig.total.current:
         path: Path = ("overview", "total") if ov.total is not None else ("overview", "funding")
-        c.add(path, "funding-budget",
-              f"사업비 (당해년도)는 예산 총괄 계 (B) {numbers.won(fig.total.current)}천원인데 "
-              f"{numbers.won(fig.project_total)}천원으로 적혀 있습니다", fig.total.current, fig.project_total)
+        c.add(
+            path,
+            "funding-budget",
+            f"사업비 (당해년도)는 예산 총괄 계 (B) {numbers.won(fig.total.current)}천원인데 "
+            f"{numbers.won(fig.project_total)}천원으로 적혀 있습니다",
+            fig.total.current,
+            fig.project_total,
+        )
 
 
 def _check_schedule(c: _Checker, project: Project) -> None:
@@ -194,54 +271,85 @@ def _check_schedule(c: _Checker, project: Project) -> None:
     budget = compute(project).total.current
     if rows != budget:
         path: Path = ("schedule", "total") if sched.total is not None else ("schedule", "rows")
-        c.add(path, "schedule-budget",
-              f"추진일정 예산집행금액 합계는 예산 총괄 계 (B) {numbers.won(budget)}천원인데 "
-              f"{numbers.won(rows)}천원입니다", budget, rows)
+        c.add(
+            path,
+            "schedule-budget",
+            f"추진일정 예산집행금액 합계는 예산 총괄 계 (B) {numbers.won(budget)}천원인데 "
+            f"{numbers.won(rows)}천원입니다",
+            budget,
+            rows,
+        )
 
 
 def _check_settlement(c: _Checker, project: Project) -> None:
     only_spent = project.conventions.settlement_balance == "available-spent"
     for i, s in enumerate(project.settlement):
         available = s.final_budget + s.carried_in + s.change
-        c.compare(("settlement", i, "available"), "settlement-available",
-                  f"{s.year}년 예산현액은 {numbers.won(s.final_budget)} + {numbers.won(s.carried_in)} + "
-                  f"{numbers.won(s.change)} =", available, s.available)
+        c.compare(
+            ("settlement", i, "available"),
+            "settlement-available",
+            f"{s.year}년 예산현액은 {numbers.won(s.final_budget)} + {numbers.won(s.carried_in)} + "
+            f"{numbers.won(s.change)} =",
+            available,
+            s.available,
+        )
         basis = s.available if s.available is not None else available
         used = s.spent + (0 if only_spent else s.carried_out)
         balance = basis - used
         formula = f"{numbers.won(basis)} − {numbers.won(s.spent)}" + (
-            "" if only_spent else f" − {numbers.won(s.carried_out)}")
+            "" if only_spent else f" − {numbers.won(s.carried_out)}"
+        )
         if s.balance == available - used:  # agrees with the 예산현액 the arithmetic gives
             continue
-        c.compare(("settlement", i, "balance"), "settlement-balance", f"{s.year}년 집행잔액은 {formula} =",
-                  balance, s.balance)
+        c.compare(
+            ("settlement", i, "balance"), "settlement-balance", f"{s.year}년 집행잔액은 {formula} =", balance, s.balance
+        )
 
 
 def _check_years(c: _Checker, project: Project) -> None:
     y = project.fiscal_year
     period = project.overview.period
     if period.start is not None and period.end is not None and period.start > period.end:
-        c.add(("overview", "period", "end"), "years",
-              f"사업기간 종료 {period.end}년이 시작 {period.start}년보다 앞섭니다", period.start, period.end)
+        c.add(
+            ("overview", "period", "end"),
+            "years",
+            f"사업기간 종료 {period.end}년이 시작 {period.start}년보다 앞섭니다",
+            period.start,
+            period.end,
+        )
     if period.kind in ("계속", "한시") and (period.start is None or period.end is None):
-        c.add(("overview", "period"), "years", f"사업기간 '{period.kind}'에는 시작·종료 연도가 있어야 합니다",
-              severity="warning")
+        c.add(
+            ("overview", "period"),
+            "years",
+            f"사업기간 '{period.kind}'에는 시작·종료 연도가 있어야 합니다",
+            severity="warning",
+        )
     achieved = list(project.effects.achievements)
     if achieved:
         wanted = [y - 3, y - 2, y - 1]
         for year in achieved:
             if year not in wanted:
-                c.add(("effects", "achievements", str(year)), "years",
-                      f"추진실적 연도는 {wanted[0]}~{wanted[-1]}년이어야 하는데 {year}년이 있습니다", None, year,
-                      at_key=True)
+                c.add(
+                    ("effects", "achievements", str(year)),
+                    "years",
+                    f"추진실적 연도는 {wanted[0]}~{wanted[-1]}년이어야 하는데 {year}년이 있습니다",
+                    None,
+                    year,
+                    at_key=True,
+                )
         if sorted(achieved) != achieved:
             c.add(("effects", "achievements"), "years", "추진실적 연도가 차례대로가 아닙니다")
     for i, s in enumerate(project.settlement):
         expected = y - 4 + i
         if s.year != expected:
-            c.add(("settlement", i, "year"), "years",
-                  f"결산 {i + 1}번째 행은 {expected}년이어야 하는데 {s.year}년으로 적혀 있습니다 "
-                  f"(결산은 {y - 4}~{y - 2}년)", expected, s.year)
+            c.add(
+                ("settlement", i, "year"),
+                "years",
+                f"결산 {i + 1}번째 행은 {expected}년이어야 하는데 {s.year}년으로 적혀 있습니다 "
+                f"(결산은 {y - 4}~{y - 2}년)",
+                expected,
+                s.year,
+            )
     if len(project.settlement) > 3:
         c.add(("settlement", 3), "years", f"결산은 최근 3년({y - 4}~{y - 2}년)만 적습니다")
 
@@ -249,12 +357,24 @@ def _check_years(c: _Checker, project: Project) -> None:
 def _check_negative(c: _Checker, project: Project) -> None:
     for path, value in _amount_paths(project):
         if value is not None and value < 0:
-            c.add(path, "negative-amount", f"'{path_str(path)}'에 음수 {numbers.won(value)}은(는) 쓸 수 없습니다",
-                  None, value)
+            c.add(
+                path,
+                "negative-amount",
+                f"'{path_str(path)}'에 음수 {numbers.won(value)}은(는) 쓸 수 없습니다",
+                None,
+                value,
+            )
 
 
-CHECKS = (_check_negative, _check_budget, _check_basis, _check_funding, _check_schedule, _check_settlement,
-          _check_years)
+CHECKS = (
+    _check_negative,
+    _check_budget,
+    _check_basis,
+    _check_funding,
+    _check_schedule,
+    _check_settlement,
+    _check_years,
+)
 
 
 def check(doc: Document) -> list[Problem]:

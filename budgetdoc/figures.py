@@ -93,9 +93,7 @@ def _row(name: str, previous: int, current: int, change: int | None, rate: Decim
 
 def compute(project: Project) -> Figures:
     decimals = project.conventions.rate_decimals
-    items = tuple(
-        _row(i.name, i.previous, i.current, i.change, i.rate, decimals) for i in project.budget.items
-    )
+    items = tuple(_row(i.name, i.previous, i.current, i.change, i.rate, decimals) for i in project.budget.items)
     stated = project.budget.total
     prev = stated.previous if stated and stated.previous is not None else sum(i.previous for i in items)
     cur = stated.current if stated and stated.current is not None else sum(i.current for i in items)
@@ -119,6 +117,8 @@ def compute(project: Project) -> Figures:
         else:
             balance = available - r.spent - r.carried_out
         settlement.append(
-            SettlementFigures(r.year, r.final_budget, r.carried_in, r.change, available, r.spent, r.carried_out, balance)
+            SettlementFigures(
+                r.year, r.final_budget, r.carried_in, r.change, available, r.spent, r.carried_out, balance
+            )
         )
     return Figures(total, items, project_total, schedule_total, tuple(settlement), decimals)

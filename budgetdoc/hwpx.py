@@ -415,8 +415,9 @@ class _Layout:
         w.section("2 예산 설명")
         w.sub("□ 예산 총괄")
         w.unit("(단위 : 천원, %)")
-        rows = [[head("구 분"), head(f"{y - 1}예산액 (A)"), head(f"{y}예산액 (B)"), head("증감 (B-A)"),
-                 head("(B-A)*100/A")]]
+        rows = [
+            [head("구 분"), head(f"{y - 1}예산액 (A)"), head(f"{y}예산액 (B)"), head("증감 (B-A)"), head("(B-A)*100/A")]
+        ]
         for row in (f.total, *f.items):
             rows.append(
                 [
@@ -506,8 +507,15 @@ class _Layout:
                     center(str(s.year)),
                     *(
                         num(won(v))
-                        for v in (s.final_budget, s.carried_in, s.change, s.available, s.spent, s.carried_out,
-                                  s.balance)
+                        for v in (
+                            s.final_budget,
+                            s.carried_in,
+                            s.change,
+                            s.available,
+                            s.spent,
+                            s.carried_out,
+                            s.balance,
+                        )
                     ),
                 ]
             )

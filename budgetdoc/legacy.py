@@ -88,25 +88,69 @@ _FORMULA_TOKEN = re.compile(r"(?:[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?[^\s0-9*×xX+(
 
 _NUMBERED = {"기본현황": "part1", "예산설명": "part2", "사업설명": "part3", "사업효과": "part4"}
 _BOXED = {"사업개요": "overview", "사업담당자": "contacts", "예산총괄": "budget", "향후기대효과": "expected"}
-_PLAIN = {"산출근거": "basis", "사업목적": "purpose", "사업근거": "legal_basis", "사업내용": "content",
-          "추진경위": "history"}
-_ORDER = ["part1", "overview", "contacts", "part2", "budget", "basis", "part3", "purpose", "legal_basis",
-          "content", "history", "schedule", "part4", "achievements", "expected", "settlement"]
+_PLAIN = {
+    "산출근거": "basis",
+    "사업목적": "purpose",
+    "사업근거": "legal_basis",
+    "사업내용": "content",
+    "추진경위": "history",
+}
+_ORDER = [
+    "part1",
+    "overview",
+    "contacts",
+    "part2",
+    "budget",
+    "basis",
+    "part3",
+    "purpose",
+    "legal_basis",
+    "content",
+    "history",
+    "schedule",
+    "part4",
+    "achievements",
+    "expected",
+    "settlement",
+]
 _NAMES = {
-    "part1": "1 기본 현황", "overview": "□ 사업개요", "contacts": "□ 사업 담당자", "part2": "2 예산 설명",
-    "budget": "□ 예산 총괄", "basis": "산출근거", "part3": "3 사업설명", "purpose": "사업목적",
-    "legal_basis": "사업근거", "content": "사업내용", "history": "추진경위", "schedule": "□ 추진일정",
-    "part4": "4 사업효과", "achievements": "□ 최근 3년 추진실적", "expected": "□ 향후 기대효과",
+    "part1": "1 기본 현황",
+    "overview": "□ 사업개요",
+    "contacts": "□ 사업 담당자",
+    "part2": "2 예산 설명",
+    "budget": "□ 예산 총괄",
+    "basis": "산출근거",
+    "part3": "3 사업설명",
+    "purpose": "사업목적",
+    "legal_basis": "사업근거",
+    "content": "사업내용",
+    "history": "추진경위",
+    "schedule": "□ 추진일정",
+    "part4": "4 사업효과",
+    "achievements": "□ 최근 3년 추진실적",
+    "expected": "□ 향후 기대효과",
     "settlement": "5 최근 3년 결산 현황",
 }
 _REQUIRED = ("overview", "contacts", "budget")
 
 _FUNDS = {"국비": "national", "시비": "city", "사비": "city", "구비": "district", "기타": "other"}
 _CONTACTS = {"실국": "office", "부서명": "department", "과장": "director", "팀장": "team_leader", "주무관": "officer"}
-_CONTACT_NAMES = {"office": "실·국", "department": "부서명", "director": "과장", "team_leader": "팀장",
-                  "officer": "주무관"}
-_SETTLEMENT = {"최종예산": "final_budget", "전년이월": "carried_in", "예산변경": "change", "예산현액": "available",
-               "집행액": "spent", "차년이월": "carried_out", "집행잔액": "balance"}
+_CONTACT_NAMES = {
+    "office": "실·국",
+    "department": "부서명",
+    "director": "과장",
+    "team_leader": "팀장",
+    "officer": "주무관",
+}
+_SETTLEMENT = {
+    "최종예산": "final_budget",
+    "전년이월": "carried_in",
+    "예산변경": "change",
+    "예산현액": "available",
+    "집행액": "spent",
+    "차년이월": "carried_out",
+    "집행잔액": "balance",
+}
 _SETTLEMENT_OPTIONAL = ("available", "balance")
 
 
@@ -241,7 +285,7 @@ class _Parser:
         title, sections = self.split(lines)
         for key in _REQUIRED:
             if key not in sections:
-                later = [sections[k].heading for k in _ORDER[_ORDER.index(key) + 1:] if k in sections]
+                later = [sections[k].heading for k in _ORDER[_ORDER.index(key) + 1 :] if k in sections]
                 at = later[0] if later else _Line(len(lines), "")
                 self.error(at, "legacy-missing", f"'{_NAMES[key]}' 부분이 없습니다")
 
@@ -256,8 +300,9 @@ class _Parser:
         if "contacts" in sections:
             data["contacts"] = self.contacts(sections["contacts"])
         data["budget"] = budget
-        description = {k: self.bullets(sections[k]) for k in ("purpose", "legal_basis", "content", "history")
-                       if k in sections}
+        description = {
+            k: self.bullets(sections[k]) for k in ("purpose", "legal_basis", "content", "history") if k in sections
+        }
         if description:
             data["description"] = description
         if "schedule" in sections:
@@ -364,7 +409,7 @@ class _Parser:
         for i, tag in enumerate(tags):
             end = tags[i + 1].start() if i + 1 < len(tags) else len(text)
             if _CHECKED.search(tag.group()):
-                chosen.append(text[tag.end():end].strip())
+                chosen.append(text[tag.end() : end].strip())
         if len(chosen) != 1 or not chosen[0]:
             how = "없습니다" if not chosen else ("여러 개입니다" if len(chosen) > 1 else "비어 있습니다")
             self.error(cells[0], "legacy-choice", f"{what}: 표시된(checked) 선택지가 {how}")
@@ -451,8 +496,12 @@ class _Parser:
         self.fiscal_year = self.year(head[2], years[1][1], "예산 총괄 (B)")
         previous_year = int(years[0][1])
         if self.fiscal_year is not None and previous_year != self.fiscal_year - 1:
-            self.error(head[1], "legacy-year", f"예산 총괄: (A) 연도 {previous_year}이(가) (B) 연도 "
-                       f"{self.fiscal_year}의 전년도({self.fiscal_year - 1})가 아닙니다")
+            self.error(
+                head[1],
+                "legacy-year",
+                f"예산 총괄: (A) 연도 {previous_year}이(가) (B) 연도 "
+                f"{self.fiscal_year}의 전년도({self.fiscal_year - 1})가 아닙니다",
+            )
         total: dict[str, Any] | None = None
         items: list[dict[str, Any]] = []
         decimals = 0
@@ -496,8 +545,11 @@ class _Parser:
         head = header.cells()
         year = _YEAR.search(head[1].text) if len(head) > 1 else None
         if year and self.fiscal_year is not None and int(year[1]) != self.fiscal_year:
-            self.error(head[1], "legacy-year",
-                       f"산출근거: 연도 {year[1]}이(가) 예산 총괄의 (B) 연도 {self.fiscal_year}와 다릅니다")
+            self.error(
+                head[1],
+                "legacy-year",
+                f"산출근거: 연도 {year[1]}이(가) 예산 총괄의 (B) 연도 {self.fiscal_year}와 다릅니다",
+            )
         by_name = {item["name"]: item for item in items or []}
         subject: str | None = None
         for line in rows[1:]:
@@ -533,8 +585,11 @@ class _Parser:
         elif len(tail) == 1 and tail[0].text.startswith("="):
             amount = _Cell(tail[0].text[1:].strip(), line.line, tail[0].col + 1)
         elif tail:
-            self.error(tail[0], "legacy-syntax",
-                       f"산출근거: 금액은 '= 금액천원' 꼴이어야 합니다: '{_short(' '.join(c.text for c in tail))}'")
+            self.error(
+                tail[0],
+                "legacy-syntax",
+                f"산출근거: 금액은 '= 금액천원' 꼴이어야 합니다: '{_short(' '.join(c.text for c in tail))}'",
+            )
             return None
         elif m := re.search(r"\s=\s*(\S*)$", text):
             amount = _Cell(m[1], line.line, cells[1].col + m.start(1))
@@ -568,7 +623,7 @@ class _Parser:
         while first > 1 and _FORMULA_TOKEN.fullmatch(tokens[first - 1][0]):
             first -= 1
         for token in tokens[first:]:
-            candidate = text[token.start():]
+            candidate = text[token.start() :]
             try:
                 formula = numbers.evaluate_formula(candidate)
             except numbers.FormulaError:
@@ -582,8 +637,9 @@ class _Parser:
                 reason = "원 단위 금액이 없습니다"
             except numbers.FormulaError as exc:
                 reason = exc.message
-            self.error(_Cell(last[0], line, col + last.start()), "legacy-formula",
-                       f"산출근거: 산식 '{last[0]}' 오류: {reason}")
+            self.error(
+                _Cell(last[0], line, col + last.start()), "legacy-formula", f"산출근거: 산식 '{last[0]}' 오류: {reason}"
+            )
         return text, None
 
     # ---------------------------------------------------------------- 3 사업설명, 4 사업효과
@@ -593,8 +649,7 @@ class _Parser:
         for line in sec.lines:
             text = _MARKUP.sub("", line.text).strip()
             if text[:1] not in ("-", "○", "•"):
-                self.error(line, "legacy-syntax",
-                           f"{_NAMES[sec.key]}: 줄은 '- '로 시작해야 합니다: '{_short(text)}'")
+                self.error(line, "legacy-syntax", f"{_NAMES[sec.key]}: 줄은 '- '로 시작해야 합니다: '{_short(text)}'")
                 continue
             item = re.sub(r"\s*\t\s*", " ", text[1:].strip())
             if item:
@@ -603,8 +658,11 @@ class _Parser:
 
     def schedule(self, sec: _Section) -> dict[str, Any]:
         if sec.year is not None and self.fiscal_year is not None and sec.year != self.fiscal_year:
-            self.error(sec.heading, "legacy-year",
-                       f"추진일정: 연도 {sec.year}이(가) 예산 총괄의 (B) 연도 {self.fiscal_year}와 다릅니다")
+            self.error(
+                sec.heading,
+                "legacy-year",
+                f"추진일정: 연도 {sec.year}이(가) 예산 총괄의 (B) 연도 {self.fiscal_year}와 다릅니다",
+            )
         rows = self.table(sec)
         header = self.header(sec, rows, "사업추진절차")
         if header is None:
@@ -623,8 +681,12 @@ class _Parser:
             if not step.text:
                 self.error(step, "legacy-missing", "추진일정: 사업추진절차가 비어 있습니다")
                 continue
-            row = {"step": step.text, "period": period.text,
-                   "amount": self.amount(amount, f"추진일정 '{step.text}' 예산집행금액"), "detail": detail.text}
+            row = {
+                "step": step.text,
+                "period": period.text,
+                "amount": self.amount(amount, f"추진일정 '{step.text}' 예산집행금액"),
+                "detail": detail.text,
+            }
             steps.append({k: v for k, v in row.items() if v not in ("", None)})
         if out.get("total") is None:
             out.pop("total", None)
@@ -666,8 +728,9 @@ class _Parser:
                 continue
             row: dict[str, Any] = {"year": self.year(cells[0], cells[0].text, "결산 현황")}
             for name, key in _SETTLEMENT.items():
-                value = self.amount(cells[columns[key]], f"결산 현황 {cells[0].text} {name}",
-                                    required=key not in _SETTLEMENT_OPTIONAL)
+                value = self.amount(
+                    cells[columns[key]], f"결산 현황 {cells[0].text} {name}", required=key not in _SETTLEMENT_OPTIONAL
+                )
                 if value is not None:
                     row[key] = value
             out.append(_Flow(row))
@@ -714,8 +777,7 @@ _Dumper.add_representer(Decimal, _represent_decimal)
 
 def dump(data: dict[str, Any]) -> str:
     """Project data as tidy YAML: keys in the order given, Korean unescaped, no anchors."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10**9,
-                     default_flow_style=False)
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10**9, default_flow_style=False)
 
 
 # --------------------------------------------------------------------------- entry points
@@ -735,8 +797,10 @@ def import_text(text: str, file: str) -> tuple[str, list[Problem]]:
         load_text(out, file)
     except LoadError as exc:
         raise LegacyError(
-            [Problem(file, 1, 1, "legacy-invalid", f"가져온 결과가 올바르지 않습니다: {p.message}", p.field)
-             for p in exc.problems]
+            [
+                Problem(file, 1, 1, "legacy-invalid", f"가져온 결과가 올바르지 않습니다: {p.message}", p.field)
+                for p in exc.problems
+            ]
         ) from None
     return out, parser.warnings
 

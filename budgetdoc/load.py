@@ -64,11 +64,11 @@ def _shown(text: str) -> str:
 # be wrong), and lone surrogates, which cannot be written out as UTF-8 again.
 # Control characters, YAML's extra line breaks, lone surrogates, non-characters, and the
 # bidirectional overrides that can make printed text read differently from the data.
-_BAD_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069"
-                       "\ud800-\udfff\ufffe\uffff]")
+_BAD_CHAR = re.compile(
+    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff\ufffe\uffff]"
+)
 _BREAK = re.compile(r"\r\n|\r|\n")
-_CHAR_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x85: "NEL", 0x2028: "LINE SEPARATOR",
-               0x2029: "PARAGRAPH SEPARATOR"}
+_CHAR_NAMES = {0: "NUL", 0x1B: "ESC", 0x7F: "DEL", 0x85: "NEL", 0x2028: "LINE SEPARATOR", 0x2029: "PARAGRAPH SEPARATOR"}
 
 
 def _char(c: str) -> str:
@@ -100,7 +100,9 @@ def _bad_characters(text: str, file: str) -> list[Problem]:
     problems = []
     for m in itertools.islice(_BAD_CHAR.finditer(text), MAX_PROBLEMS + 1):
         line, col = _position(starts, m.start())
-        problems.append(Problem(file, line, col, "yaml-character", f"쓸 수 없는 문자 {_char(m.group())}이(가) 있습니다"))
+        problems.append(
+            Problem(file, line, col, "yaml-character", f"쓸 수 없는 문자 {_char(m.group())}이(가) 있습니다")
+        )
     return _limited(problems, len(_BAD_CHAR.findall(text)) if len(problems) > MAX_PROBLEMS else None)
 
 
@@ -201,8 +203,16 @@ def _convert(node: yaml.Node, path: Path, raw: _Raw, file: str) -> Any:  # noqa:
     for key_node, value_node in node.value:
         line, col = _pos(key_node.start_mark)
         if not isinstance(key_node, yaml.ScalarNode):
-            raw.problems.append(Problem(file, line, col, "yaml-key",
-                                        f"키는 글이어야 하는데 {_NODE_KINDS[type(key_node)]}이(가) 있습니다", path_str(path)))
+            raw.problems.append(
+                Problem(
+                    file,
+                    line,
+                    col,
+                    "yaml-key",
+                    f"키는 글이어야 하는데 {_NODE_KINDS[type(key_node)]}이(가) 있습니다",
+                    path_str(path),
+                )
+            )
             continue
         key = key_node.value
         if key == "<<" and key_node.style is None:
@@ -211,8 +221,14 @@ def _convert(node: yaml.Node, path: Path, raw: _Raw, file: str) -> Any:  # noqa:
         if key in result:
             first = raw.keys[(*path, key)]
             raw.problems.append(
-                Problem(file, line, col, "yaml-duplicate-key",
-                        f"키 '{_shown(key)}'가 두 번 있습니다 (처음은 {first[0]}행)", path_str((*path, key)))
+                Problem(
+                    file,
+                    line,
+                    col,
+                    "yaml-duplicate-key",
+                    f"키 '{_shown(key)}'가 두 번 있습니다 (처음은 {first[0]}행)",
+                    path_str((*path, key)),
+                )
             )
             continue
         _check_escapes(key_node, raw, file, (*path, key))
@@ -226,8 +242,16 @@ def _check_escapes(node: yaml.ScalarNode, raw: _Raw, file: str, path: Path) -> N
     m = _BAD_CHAR.search(node.value)
     if m:
         line, col = _pos(node.start_mark)
-        raw.problems.append(Problem(file, line, col, "yaml-character",
-                                    f"값에 쓸 수 없는 문자 {_char(m.group())}이(가) 있습니다", path_str(path)))
+        raw.problems.append(
+            Problem(
+                file,
+                line,
+                col,
+                "yaml-character",
+                f"값에 쓸 수 없는 문자 {_char(m.group())}이(가) 있습니다",
+                path_str(path),
+            )
+        )
 
 
 # --------------------------------------------------------------------------- syntax messages
@@ -237,27 +261,58 @@ _QUOTE = "따옴표가 닫히지 않았습니다"
 _SYNTAX: list[tuple[str, str, str]] = [
     # (pattern on "context | problem" as libyaml or PyYAML words it, rule, Korean message)
     (r"tab character|character '\\t'", "yaml-syntax", _TAB),
-    (r"mapping values are not allowed", "yaml-syntax",
-     "여기에는 ':'로 키와 값을 나눌 수 없습니다 — 들여쓰기를 확인하고, 값에 ': '가 들어 있으면 값을 따옴표로 감싸세요"),
-    (r"sequence entries are not allowed", "yaml-syntax",
-     "여기에는 목록 항목 '- '를 쓸 수 없습니다 — 들여쓰기를 확인하고, 값이 '-'로 시작하면 따옴표로 감싸세요"),
+    (
+        r"mapping values are not allowed",
+        "yaml-syntax",
+        "여기에는 ':'로 키와 값을 나눌 수 없습니다 — 들여쓰기를 확인하고, 값에 ': '가 들어 있으면 값을 따옴표로 감싸세요",
+    ),
+    (
+        r"sequence entries are not allowed",
+        "yaml-syntax",
+        "여기에는 목록 항목 '- '를 쓸 수 없습니다 — 들여쓰기를 확인하고, 값이 '-'로 시작하면 따옴표로 감싸세요",
+    ),
     (r"mapping keys are not allowed", "yaml-syntax", "여기에는 '? '를 쓸 수 없습니다 — 값이면 따옴표로 감싸세요"),
     (r"',' or '\]'", "yaml-syntax", "{opened}목록 '['이 닫히지 않았거나 항목 사이에 쉼표가 없습니다"),
     (r"',' or '\}'", "yaml-syntax", "{opened}매핑 '{{'이 닫히지 않았거나 항목 사이에 쉼표가 없습니다"),
-    (r"could not find expected ':'", "yaml-syntax", "키 뒤에 ':'가 없습니다 — 줄이 이어지는 값이면 들여쓰기를 확인하세요"),
-    (r"expected key|block mapping \| expected <block end>", "yaml-syntax",
-     "키가 있어야 할 자리입니다 — 들여쓰기를 확인하고, 따옴표로 감싼 값 뒤에 글이 더 있으면 값 전체를 따옴표로 감싸세요"),
-    (r"expected '-' indicator|block collection \| expected <block end>", "yaml-syntax",
-     "목록 항목 '- '가 있어야 할 자리입니다 — 들여쓰기를 확인하세요"),
+    (
+        r"could not find expected ':'",
+        "yaml-syntax",
+        "키 뒤에 ':'가 없습니다 — 줄이 이어지는 값이면 들여쓰기를 확인하세요",
+    ),
+    (
+        r"expected key|block mapping \| expected <block end>",
+        "yaml-syntax",
+        "키가 있어야 할 자리입니다 — 들여쓰기를 확인하고, 따옴표로 감싼 값 뒤에 글이 더 있으면 값 전체를 따옴표로 감싸세요",
+    ),
+    (
+        r"expected '-' indicator|block collection \| expected <block end>",
+        "yaml-syntax",
+        "목록 항목 '- '가 있어야 할 자리입니다 — 들여쓰기를 확인하세요",
+    ),
     (r"node content", "yaml-syntax", "값이 있어야 할 자리입니다 — 쉼표가 겹쳤거나 괄호의 짝이 맞지 않습니다"),
     (r"unexpected end of stream|unexpected document (indicator|separator)", "yaml-syntax", _QUOTE),
-    (r"unknown escape character", "yaml-syntax",
-     "큰따옴표 안에 알 수 없는 역슬래시 이스케이프가 있습니다 — 역슬래시(\\)를 그대로 쓰려면 작은따옴표로 감싸세요"),
-    (r"invalid Unicode character escape", "yaml-character", "큰따옴표 안의 \\u 이스케이프가 쓸 수 없는 문자를 가리킵니다"),
+    (
+        r"unknown escape character",
+        "yaml-syntax",
+        "큰따옴표 안에 알 수 없는 역슬래시 이스케이프가 있습니다 — 역슬래시(\\)를 그대로 쓰려면 작은따옴표로 감싸세요",
+    ),
+    (
+        r"invalid Unicode character escape",
+        "yaml-character",
+        "큰따옴표 안의 \\u 이스케이프가 쓸 수 없는 문자를 가리킵니다",
+    ),
     (r"hexa?decimal number", "yaml-syntax", "큰따옴표 안의 \\x, \\u, \\U 뒤에는 16진수가 와야 합니다"),
     (r"alphabetic or numeric character", "yaml-syntax", "'&'나 '*'로 시작하는 값은 따옴표로 감싸세요"),
-    (r"tag handle|tag URI|expected URI|expected '>'", "yaml-tag", "태그(!)는 쓸 수 없습니다 — '!'로 시작하는 값은 따옴표로 감싸세요"),
-    (r"document start", "yaml-documents", "파일에는 YAML 문서가 하나만 있어야 합니다 — 문서 끝('...') 뒤에 내용이 있습니다"),
+    (
+        r"tag handle|tag URI|expected URI|expected '>'",
+        "yaml-tag",
+        "태그(!)는 쓸 수 없습니다 — '!'로 시작하는 값은 따옴표로 감싸세요",
+    ),
+    (
+        r"document start",
+        "yaml-documents",
+        "파일에는 YAML 문서가 하나만 있어야 합니다 — 문서 끝('...') 뒤에 내용이 있습니다",
+    ),
     (r"maximum nesting depth", "yaml-depth", f"중첩이 너무 깊습니다 (최대 {MAX_DEPTH}단계)"),
     (r"indentation indicator", "yaml-syntax", "블록 글('|', '>')의 들여쓰기 숫자는 1~9여야 합니다"),
     (r"YAML directive|incompatible YAML", "yaml-syntax", "%YAML 지시어가 잘못되었습니다 — 지우세요"),
@@ -288,7 +343,7 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
                 message = message.format(opened=opened)
             return Problem(file, line, col, rule, message)
     if "cannot start any token" in problem:
-        c = _line(text, line)[col - 1: col]
+        c = _line(text, line)[col - 1 : col]
         if c == "\t":
             return Problem(file, line, col, "yaml-syntax", _TAB)
         if c:
@@ -331,13 +386,16 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
 def decode(data: bytes, file: str) -> str:
     """UTF-8 (with or without a BOM) → text; anything else is unreadable."""
     if len(data) > MAX_BYTES:
-        raise LoadError(
-            [Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")]
-        )
+        raise LoadError([Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")])
     head = data[:256]
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head.count(0) * 4 > len(head):
-        raise LoadError([Problem(file, 1, 1, "encoding",
-                                 "UTF-16이나 UTF-32로 저장된 파일 또는 이진 파일입니다 — UTF-8로 저장하세요")])
+        raise LoadError(
+            [
+                Problem(
+                    file, 1, 1, "encoding", "UTF-16이나 UTF-32로 저장된 파일 또는 이진 파일입니다 — UTF-8로 저장하세요"
+                )
+            ]
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -418,7 +476,9 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:  # noqa: ANN401
         return problem("wrong-type", f"'{field}'은(는) 글이어야 하는데 {_kind(value)}이(가) 있습니다")
     if kind == "literal_error":
         expected = str(err.get("ctx", {}).get("expected", "")).replace(" or ", ", ")
-        return problem("invalid-value", f"'{field}'에 '{_shown(str(value))}'은(는) 쓸 수 없습니다 (가능한 값: {expected})")
+        return problem(
+            "invalid-value", f"'{field}'에 '{_shown(str(value))}'은(는) 쓸 수 없습니다 (가능한 값: {expected})"
+        )
     if kind in ("too_short", "string_too_short"):
         return problem("missing-field", f"'{field}'이(가) 비어 있습니다")
     if kind in ("greater_than_equal", "less_than_equal"):
@@ -441,8 +501,13 @@ def _limited(problems: list[Problem], total: int | None = None) -> list[Problem]
         return problems
     rest = problems[MAX_PROBLEMS]
     return problems[:MAX_PROBLEMS] + [
-        Problem(rest.file, rest.line, rest.column, "too-many-problems",
-                f"문제가 너무 많아 처음 {MAX_PROBLEMS}개만 보였습니다 (모두 {total or len(problems):,}개)")
+        Problem(
+            rest.file,
+            rest.line,
+            rest.column,
+            "too-many-problems",
+            f"문제가 너무 많아 처음 {MAX_PROBLEMS}개만 보였습니다 (모두 {total or len(problems):,}개)",
+        )
     ]
 
 
@@ -450,7 +515,9 @@ def load_text(text: str, file: str) -> Document:
     """Load one document from its text; raises :class:`LoadError` with every problem found."""
     data, source, problems = parse_yaml(text, file)
     if data is not None and not isinstance(data, dict):
-        problems.append(Problem(file, 1, 1, "wrong-type", f"파일의 최상위는 매핑이어야 하는데 {_kind(data)}이(가) 있습니다"))
+        problems.append(
+            Problem(file, 1, 1, "wrong-type", f"파일의 최상위는 매핑이어야 하는데 {_kind(data)}이(가) 있습니다")
+        )
     if isinstance(data, dict):
         try:
             project = Project.model_validate(data)
@@ -491,8 +558,17 @@ def load(path: str | os.PathLike[str], display: str | None = None, within: str |
     if within is not None:
         target, folder = os.path.realpath(path), os.path.realpath(within)
         if os.path.commonpath([target, folder]) != folder:
-            raise LoadError([Problem(file, 1, 1, "unreadable",
-                                     f"데이터 폴더 밖을 가리키는 링크라 읽지 않습니다 (→ {_display(target)})")])
+            raise LoadError(
+                [
+                    Problem(
+                        file,
+                        1,
+                        1,
+                        "unreadable",
+                        f"데이터 폴더 밖을 가리키는 링크라 읽지 않습니다 (→ {_display(target)})",
+                    )
+                ]
+            )
     try:
         # Non-blocking, so that a FIFO named like a data file cannot hang the tool.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)

@@ -20,7 +20,9 @@ class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
 
-Amount = Annotated[int, BeforeValidator(numbers.parse_amount_field), Field(json_schema_extra={"description": "금액(천원), 정수"})]
+Amount = Annotated[
+    int, BeforeValidator(numbers.parse_amount_field), Field(json_schema_extra={"description": "금액(천원), 정수"})
+]
 Rate = Annotated[Decimal, BeforeValidator(numbers.parse_rate_field)]
 Year = Annotated[int, BeforeValidator(numbers.parse_year_field), Field(ge=1900, le=2200)]
 Text = Annotated[str, BeforeValidator(numbers.parse_text_field), Field(min_length=1)]

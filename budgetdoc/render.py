@@ -134,8 +134,10 @@ def check_fonts() -> None:
     import ctypes.util
 
     if ctypes.util.find_library("harfbuzz-subset") is None:
-        raise RenderError("HarfBuzz 서브셋 라이브러리가 없습니다 (없으면 PDF 생성이 몇 배 느려집니다). "
-                          "설치: sudo apt-get install libharfbuzz-subset0")
+        raise RenderError(
+            "HarfBuzz 서브셋 라이브러리가 없습니다 (없으면 PDF 생성이 몇 배 느려집니다). "
+            "설치: sudo apt-get install libharfbuzz-subset0"
+        )
     fc_list = shutil.which("fc-list")
     if fc_list is None:
         raise RenderError("fontconfig가 없습니다: apt-get install fontconfig fonts-nanum fonts-dejavu-core")
@@ -193,22 +195,28 @@ class _View:
     def budget_rows(self) -> list[dict[str, Any]]:
         rows = []
         t = self.f.total
-        rows.append({
-            "name": "계", "total": True,
-            "previous": self.cell("budget.total.previous", numbers.won(t.previous)),
-            "current": self.cell("budget.total.current", numbers.won(t.current)),
-            "change": self.cell("budget.total.change", numbers.won(t.change)),
-            "rate": self.cell("budget.total.rate", self.rate(t.rate)),
-        })
+        rows.append(
+            {
+                "name": "계",
+                "total": True,
+                "previous": self.cell("budget.total.previous", numbers.won(t.previous)),
+                "current": self.cell("budget.total.current", numbers.won(t.current)),
+                "change": self.cell("budget.total.change", numbers.won(t.change)),
+                "rate": self.cell("budget.total.rate", self.rate(t.rate)),
+            }
+        )
         for i, r in enumerate(self.f.items):
             base = f"budget.items[{i}]"
-            rows.append({
-                "name": r.name, "total": False,
-                "previous": self.cell(f"{base}.previous", numbers.won(r.previous)),
-                "current": self.cell(f"{base}.current", numbers.won(r.current)),
-                "change": self.cell(f"{base}.change", numbers.won(r.change)),
-                "rate": self.cell(f"{base}.rate", self.rate(r.rate)),
-            })
+            rows.append(
+                {
+                    "name": r.name,
+                    "total": False,
+                    "previous": self.cell(f"{base}.previous", numbers.won(r.previous)),
+                    "current": self.cell(f"{base}.current", numbers.won(r.current)),
+                    "change": self.cell(f"{base}.change", numbers.won(r.change)),
+                    "rate": self.cell(f"{base}.rate", self.rate(r.rate)),
+                }
+            )
         return rows
 
     def basis_rows(self) -> list[dict[str, Any]]:
@@ -221,15 +229,25 @@ class _View:
             lines: list[dict[str, Any]] = []
             for j, line in enumerate(item.basis):
                 base = f"budget.items[{i}].basis[{j}]"
-                lines.append({
-                    "level": 1, "label": line.label, "formula": line.formula or "",
-                    "amount": self.cell(f"{base}.amount", thousand_filter(line_amount(line, rounding))),
-                })
+                lines.append(
+                    {
+                        "level": 1,
+                        "label": line.label,
+                        "formula": line.formula or "",
+                        "amount": self.cell(f"{base}.amount", thousand_filter(line_amount(line, rounding))),
+                    }
+                )
                 for k, part in enumerate(line.parts):
-                    lines.append({
-                        "level": 2, "label": part.label, "formula": part.formula or "",
-                        "amount": self.cell(f"{base}.parts[{k}].amount", thousand_filter(part_amount(part, rounding))),
-                    })
+                    lines.append(
+                        {
+                            "level": 2,
+                            "label": part.label,
+                            "formula": part.formula or "",
+                            "amount": self.cell(
+                                f"{base}.parts[{k}].amount", thousand_filter(part_amount(part, rounding))
+                            ),
+                        }
+                    )
             if not lines:
                 lines.append({"level": 0, "label": "", "formula": "", "amount": Cell("")})
             for n, row in enumerate(lines):
@@ -240,14 +258,23 @@ class _View:
         rows = []
         for i, s in enumerate(self.f.settlement):
             base = f"settlement[{i}]"
-            rows.append({
-                "year": s.year,
-                "cells": [
-                    self.cell(f"{base}.{key}", numbers.won(getattr(s, key)))
-                    for key in ("final_budget", "carried_in", "change", "available", "spent", "carried_out",
-                                "balance")
-                ],
-            })
+            rows.append(
+                {
+                    "year": s.year,
+                    "cells": [
+                        self.cell(f"{base}.{key}", numbers.won(getattr(s, key)))
+                        for key in (
+                            "final_budget",
+                            "carried_in",
+                            "change",
+                            "available",
+                            "spent",
+                            "carried_out",
+                            "balance",
+                        )
+                    ],
+                }
+            )
         return rows
 
     def period(self) -> list[dict[str, Any]]:
@@ -295,14 +322,27 @@ class Renderer:
         self.screen_css = Markup((self.templates / "screen.css").read_text(encoding="utf-8"))
         self._weasy: tuple[Any, ...] | None = None
 
-    def html(self, project: Project, figures: Figures | None = None, marked: frozenset[str] = frozenset(),
-             draft: bool = False, header: str | None = None) -> str:
+    def html(
+        self,
+        project: Project,
+        figures: Figures | None = None,
+        marked: frozenset[str] = frozenset(),
+        draft: bool = False,
+        header: str | None = None,
+    ) -> str:
         """The document as a standalone HTML page (the stylesheet is linked from the templates folder)."""
         figures = figures or compute(project)
         view = _View(project, figures, marked)
         template = self.env.get_template("project.html.j2")
-        return template.render(p=project, f=figures, v=view, draft=draft, header=header,
-                               print_css=self.print_css, screen_css=self.screen_css)
+        return template.render(
+            p=project,
+            f=figures,
+            v=view,
+            draft=draft,
+            header=header,
+            print_css=self.print_css,
+            screen_css=self.screen_css,
+        )
 
     def _weasyprint(self) -> tuple[Any, ...]:
         if self._weasy is None:
@@ -333,8 +373,12 @@ class Renderer:
         document = weasyprint.HTML(string=source, base_url=self.templates.as_uri() + "/", url_fetcher=fetcher)
         join_words(document.etree_element)
         ident = (identifier or hashlib.sha256(html.encode()).hexdigest()[:32]).encode()
-        options: dict[str, Any] = {"pdf_identifier": ident, "cache": cache, "font_config": fonts,
-                                   "stylesheets": stylesheets}
+        options: dict[str, Any] = {
+            "pdf_identifier": ident,
+            "cache": cache,
+            "font_config": fonts,
+            "stylesheets": stylesheets,
+        }
         if variant:
             options["pdf_variant"] = variant
             if variant == "pdf/ua-1":
@@ -370,4 +414,3 @@ def make_url_fetcher(root: Path) -> Any:  # noqa: ANN401
             raise ValueError(f"외부 자원은 읽을 수 없습니다: {url[:80]}")
 
     return _Fetcher()
-

@@ -30,9 +30,11 @@ def write_copies(folder: Path, n: int = 12, offices: int = 3, departments: int =
     for i in range(n):
         office = i // per_office + 1
         dept = (i % per_office) * departments // per_office + 1
-        copy = (text.replace(REFERENCE_TITLE, f"title: 사업 {i + 1:02d} 지역균형발전 추진")
-                .replace("office: 균형발전본부", f"office: 제{office}본부")
-                .replace("department: 균형발전정책과", f"department: 제{office}본부 {dept}과"))
+        copy = (
+            text.replace(REFERENCE_TITLE, f"title: 사업 {i + 1:02d} 지역균형발전 추진")
+            .replace("office: 균형발전본부", f"office: 제{office}본부")
+            .replace("department: 균형발전정책과", f"department: 제{office}본부 {dept}과")
+        )
         path = folder / f"p{i + 1:02d}.yaml"
         path.write_text(copy, encoding="utf-8")
         files.append(path)
@@ -149,8 +151,8 @@ def test_summary_comes_from_the_checked_figures(twelve: tuple[Path, Path, B.Book
     summary = next(t for t in page_texts(out) if "총 괄 표" in t)
 
     def row(name: str) -> list[str]:
-        line = next(line for line in summary.splitlines() if line.split()[:len(name.split())] == name.split())
-        return line.split()[len(name.split()):]
+        line = next(line for line in summary.splitlines() if line.split()[: len(name.split())] == name.split())
+        return line.split()[len(name.split()) :]
 
     def won(n: int) -> str:
         return f"{n:,}" if n >= 0 else f"△{-n:,}"
@@ -161,7 +163,8 @@ def test_summary_comes_from_the_checked_figures(twelve: tuple[Path, Path, B.Book
 
 
 def test_a_project_that_gains_pages_shifts_everything_after_it(
-        twelve: tuple[Path, Path, B.BookResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    twelve: tuple[Path, Path, B.BookResult], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     data, out, _ = twelve
     work = tmp_path / "data"
     shutil.copytree(data, work)
@@ -208,8 +211,12 @@ def test_a_failing_document_refuses_the_book_unless_draft(tmp_path: Path) -> Non
     assert {p.rule for p in result.problems if p.severity == "error"} >= {"basis-formula"}
     assert all(p.file == str(bad) for p in result.problems)
 
-    cli = subprocess.run([sys.executable, str(ROOT / "generate.py"), "book", str(data), "-o", str(out)],
-                         capture_output=True, text=True, cwd=tmp_path)
+    cli = subprocess.run(
+        [sys.executable, str(ROOT / "generate.py"), "book", str(data), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+    )
     assert cli.returncode == 1, cli.stderr
     assert f"{bad}:" in cli.stdout and "basis-formula" in cli.stdout
     assert "책을 만들지 않았습니다" in cli.stderr and not out.exists()
@@ -238,8 +245,11 @@ def test_projects_of_different_years_are_refused() -> None:
 
 
 def test_no_documents_is_a_usage_error(tmp_path: Path) -> None:
-    cli = subprocess.run([sys.executable, str(ROOT / "generate.py"), "book", str(tmp_path), "-o",
-                          str(tmp_path / "b.pdf")], capture_output=True, text=True)
+    cli = subprocess.run(
+        [sys.executable, str(ROOT / "generate.py"), "book", str(tmp_path), "-o", str(tmp_path / "b.pdf")],
+        capture_output=True,
+        text=True,
+    )
     assert cli.returncode == 2 and "YAML" in cli.stderr
 
 
@@ -247,19 +257,36 @@ def test_arrange_groups_in_order_of_first_appearance() -> None:
     from budgetdoc.build import Source
 
     def part(i: int, office: str, dept: str, pages: int) -> B.Part:
-        return B.Part(Source(f"p{i}", f"p{i}.yaml"), f"k{i}", "ok", title=f"t{i}", office=office, department=dept,
-                      year=2024, previous=10 * i, current=20 * i, pages=pages)
+        return B.Part(
+            Source(f"p{i}", f"p{i}.yaml"),
+            f"k{i}",
+            "ok",
+            title=f"t{i}",
+            office=office,
+            department=dept,
+            year=2024,
+            previous=10 * i,
+            current=20 * i,
+            pages=pages,
+        )
 
     parts = [part(1, "B", "b1", 2), part(2, "A", "a1", 3), part(3, "B", "b2", 1), part(4, "B", "b1", 4)]
     ordered, groups = B.arrange(parts)
     assert [p.title for p in ordered] == ["t1", "t4", "t3", "t2"]
     assert [(g.name, g.page) for g in groups] == [("B", 1), ("A", 8)]
     assert [(d.name, d.page, [e.page for e in d.projects]) for d in groups[0].departments] == [
-        ("b1", 1, [1, 3]), ("b2", 7, [7])]
+        ("b1", 1, [1, 3]),
+        ("b2", 7, [7]),
+    ]
     rows = B.summary_rows(groups)
     assert [(r["name"], r["count"], r["previous"], r["current"], r["change"]) for r in rows] == [
-        ("합계", 4, 100, 200, 100), ("B", 3, 80, 160, 80), ("b1", 2, 50, 100, 50), ("b2", 1, 30, 60, 30),
-        ("A", 1, 20, 40, 20), ("a1", 1, 20, 40, 20)]
+        ("합계", 4, 100, 200, 100),
+        ("B", 3, 80, 160, 80),
+        ("b1", 2, 50, 100, 50),
+        ("b2", 1, 30, 60, 30),
+        ("A", 1, 20, 40, 20),
+        ("a1", 1, 20, 40, 20),
+    ]
 
 
 # --------------------------------------------------------------------------- archival and accessible variants
@@ -300,7 +327,9 @@ def assert_structure_consistent(pdf: pikepdf.Pdf, parts: int) -> None:
 
 
 # WeasyPrint 70 opens its sRGB profile for the PDF/A output intent and never closes it.
-SRGB_LEAK = pytest.mark.filterwarnings("ignore:Exception ignored in.*sRGB2014[.]icc:pytest.PytestUnraisableExceptionWarning")
+SRGB_LEAK = pytest.mark.filterwarnings(
+    "ignore:Exception ignored in.*sRGB2014[.]icc:pytest.PytestUnraisableExceptionWarning"
+)
 
 
 @pytest.fixture(scope="module")
@@ -337,7 +366,10 @@ def test_book_variants_keep_their_metadata(three: Path, tmp_path: Path, variant:
             last = pdf.pages[-1].obj.Contents[-1].read_bytes()
             assert b"/Artifact <</Type /Pagination /Subtype /Footer>> BDC" in last
     texts = page_texts(out)
-    assert footer(texts[-1]) == "6" and contents(texts) == {"사업 01 지역균형발전 추진": 1, "사업 02 지역균형발전 추진": 4}
+    assert footer(texts[-1]) == "6" and contents(texts) == {
+        "사업 01 지역균형발전 추진": 1,
+        "사업 02 지역균형발전 추진": 4,
+    }
 
 
 @SRGB_LEAK
@@ -370,6 +402,9 @@ def test_cli_book_reports_each_document_and_the_book(tmp_path: Path) -> None:
     cli = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
     assert cli.returncode == 1
     lines = re.sub(r"\(\d+[.]\d+초\)", "(…초)", cli.stderr).splitlines()
-    assert lines == ["문서 2개를 렌더링합니다 (캐시에 있는 0개는 그대로 씀).",
-                     f"완료 {good} (…초)", f"실패 {bad} (…초)",
-                     "책을 만들지 않았습니다: 오류 1개, 렌더링 실패 0개"]
+    assert lines == [
+        "문서 2개를 렌더링합니다 (캐시에 있는 0개는 그대로 씀).",
+        f"완료 {good} (…초)",
+        f"실패 {bad} (…초)",
+        "책을 만들지 않았습니다: 오류 1개, 렌더링 실패 0개",
+    ]

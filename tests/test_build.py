@@ -21,8 +21,14 @@ from conftest import REFERENCE_YAML, ROOT
 
 from budgetdoc import build as B
 
-TITLES = {"2023/가": "가로수 정비", "2023/나": "나눔 장터 운영", "2024/다": "다함께 돌봄",
-          "2024/라": "라디오 홍보", "2024/마": "마을 정원 조성", "2024/바": "바람길 숲 조성"}
+TITLES = {
+    "2023/가": "가로수 정비",
+    "2023/나": "나눔 장터 운영",
+    "2024/다": "다함께 돌봄",
+    "2024/라": "라디오 홍보",
+    "2024/마": "마을 정원 조성",
+    "2024/바": "바람길 숲 조성",
+}
 REFERENCE = REFERENCE_YAML.read_text(encoding="utf-8")
 
 
@@ -50,8 +56,11 @@ def files(out: Path) -> dict[str, tuple[int, int, int]]:
 
 
 def outputs(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.suffix in (".html", ".pdf") and not p.name.startswith(".")}
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.suffix in (".html", ".pdf") and not p.name.startswith(".")
+    }
 
 
 def run_build(data: Path, out: Path, jobs: int = 2, **kwargs: object) -> B.Summary:
@@ -151,9 +160,16 @@ def test_damaged_manifest_means_rebuilding_not_crashing(copy: Path, batch: Path,
     assert run_build(copy / "data", copy / "out").skipped == len(TITLES)
 
 
-@pytest.mark.parametrize("text", [
-    "[]", '{"documents": []}', '{"version": 1, "documents": {"a": {}}}', '{"version": 2}', "\x00\xff",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "[]",
+        '{"documents": []}',
+        '{"version": 1, "documents": {"a": {}}}',
+        '{"version": 2}',
+        "\x00\xff",
+    ],
+)
 def test_a_manifest_of_another_shape_or_version_counts_as_empty(tmp_path: Path, text: str) -> None:
     (tmp_path / B.MANIFEST).write_text(text, encoding="utf-8")
     assert B.read_manifest(tmp_path)["documents"] == {}
@@ -265,7 +281,12 @@ def test_a_hanging_or_crashing_document_fails_alone(batch: Path, tmp_path: Path)
     B.run_pool(tasks, tmp_path, B.Options(timeout=3), 2, lambda r: results.setdefault(r.source.rel, r), work=flaky)
     assert time.monotonic() - started < 20
     assert {n: r.status for n, r in results.items()} == {
-        "hang": "error", "exit": "error", "segfault": "error", "2023/가": "built", "2024/다": "built"}
+        "hang": "error",
+        "exit": "error",
+        "segfault": "error",
+        "2023/가": "built",
+        "2024/다": "built",
+    }
     assert results["hang"].message == "3초 안에 끝나지 않아 중단했습니다"
     assert results["exit"].message == "작업 프로세스가 비정상 종료했습니다 (종료 코드 3)"
     assert results["segfault"].message == "작업 프로세스가 신호 SIGSEGV로 비정상 종료했습니다"
@@ -293,8 +314,13 @@ def test_the_build_key_follows_the_environment(monkeypatch: pytest.MonkeyPatch) 
 
 
 def cli(*args: str | Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, str(ROOT / "generate.py"), "build", *map(str, args), "--no-progress"],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(ROOT / "generate.py"), "build", *map(str, args), "--no-progress"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def descendants(pid: int) -> set[int]:

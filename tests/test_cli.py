@@ -47,11 +47,19 @@ def test_check_json(data: Path) -> None:
     bad.write_text(BAD, encoding="utf-8")
     code, out, _ = run("check", "--format", "json", str(bad))
     assert code == 1
-    assert json.loads(out) == [{
-        "file": str(bad), "line": 46, "column": 23, "field": "budget.items[1].basis[0].parts[0].amount",
-        "rule": "basis-formula", "severity": "error",
-        "message": "150,000원×17명×2회 = 5,100천원인데 5,200천원으로 적혀 있습니다", "expected": 5100, "actual": 5200,
-    }]
+    assert json.loads(out) == [
+        {
+            "file": str(bad),
+            "line": 46,
+            "column": 23,
+            "field": "budget.items[1].basis[0].parts[0].amount",
+            "rule": "basis-formula",
+            "severity": "error",
+            "message": "150,000원×17명×2회 = 5,100천원인데 5,200천원으로 적혀 있습니다",
+            "expected": 5100,
+            "actual": 5200,
+        }
+    ]
 
 
 def test_check_json_clean_is_an_empty_list() -> None:
@@ -64,8 +72,10 @@ def test_check_github_annotations(data: Path) -> None:
     bad.write_text(BAD, encoding="utf-8")
     code, out, _ = run("check", "--format", "github", str(bad))
     assert code == 1
-    assert out == (f"::error file={bad},line=46,col=23,title=basis-formula::"
-                   "150,000원×17명×2회 = 5,100천원인데 5,200천원으로 적혀 있습니다\n")
+    assert out == (
+        f"::error file={bad},line=46,col=23,title=basis-formula::"
+        "150,000원×17명×2회 = 5,100천원인데 5,200천원으로 적혀 있습니다\n"
+    )
 
 
 def test_check_exit_codes_for_unreadable_input(tmp_path: Path) -> None:
@@ -92,8 +102,9 @@ def test_build_renders_html_and_pdf(data: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     code, _, err = run("build", str(data), "-o", str(out), "--no-progress")
     assert code == 0, err
-    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")) == [
-        "2024/good.html", "2024/good.pdf"]
+    assert sorted(
+        p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")
+    ) == ["2024/good.html", "2024/good.pdf"]
     assert "263,698" in pdftotext(out / "2024" / "good.pdf")
     assert err.endswith("만듦 1, 건너뜀 0, 실패 0 (" + err.rsplit("(", 1)[1])
     # Nothing changed: nothing is rebuilt.
@@ -108,11 +119,15 @@ def test_failing_document_keeps_its_previous_output_and_others_build(data: Path,
     before = (out / "2024" / "good.pdf").read_bytes()
     (data / "2024" / "good.yaml").write_text(BAD, encoding="utf-8")
     (data / "2024" / "other.yaml").write_text(
-        REFERENCE_YAML.read_text(encoding="utf-8").replace("title: 지역균형발전 추진", "title: 다른 사업"), encoding="utf-8")
+        REFERENCE_YAML.read_text(encoding="utf-8").replace("title: 지역균형발전 추진", "title: 다른 사업"),
+        encoding="utf-8",
+    )
     code, out_text, err = run("build", str(data), "-o", str(out), "--no-progress")
     assert code == 1
-    assert out_text == (f"{data / '2024' / 'good.yaml'}:46:23: basis-formula: "
-                        "150,000원×17명×2회 = 5,100천원인데 5,200천원으로 적혀 있습니다\n")
+    assert out_text == (
+        f"{data / '2024' / 'good.yaml'}:46:23: basis-formula: "
+        "150,000원×17명×2회 = 5,100천원인데 5,200천원으로 적혀 있습니다\n"
+    )
     assert (out / "2024" / "good.pdf").read_bytes() == before
     assert "다른 사업" in pdftotext(out / "2024" / "other.pdf")
     assert "만듦 1, 건너뜀 0, 실패 1" in err
@@ -160,8 +175,18 @@ def test_hwpx_builds_behind_the_same_gate(data: Path, tmp_path: Path) -> None:
     assert code == 1
     assert sorted(p.name for p in (out / "2024").iterdir()) == ["good.hwpx"]
     first = (out / "2024" / "good.hwpx").read_bytes()
-    assert run("build", str(data / "2024" / "good.yaml"), "-o", str(tmp_path / "again"), "--format", "hwpx",
-               "--no-progress")[0] == 0
+    assert (
+        run(
+            "build",
+            str(data / "2024" / "good.yaml"),
+            "-o",
+            str(tmp_path / "again"),
+            "--format",
+            "hwpx",
+            "--no-progress",
+        )[0]
+        == 0
+    )
     assert (tmp_path / "again" / "good.hwpx").read_bytes() == first
 
 
@@ -169,11 +194,13 @@ def test_check_never_imports_weasyprint(data: Path) -> None:
     import subprocess
     import sys
 
-    code = ("import sys\nfrom generate import cli\ntry:\n"
-            f"    cli.main(['check', {str(data)!r}], standalone_mode=False)\n"
-            "except SystemExit as exit:\n    assert exit.code == 0\n"
-            "assert 'pydantic' in sys.modules and 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
-            "print('checked')")
+    code = (
+        "import sys\nfrom generate import cli\ntry:\n"
+        f"    cli.main(['check', {str(data)!r}], standalone_mode=False)\n"
+        "except SystemExit as exit:\n    assert exit.code == 0\n"
+        "assert 'pydantic' in sys.modules and 'weasyprint' not in sys.modules, 'weasyprint imported'\n"
+        "print('checked')"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert (result.returncode, result.stdout) == (0, "checked\n"), result.stderr
     assert result.stderr == "파일 1개 검사: 오류 0개, 경고 0개\n"
@@ -198,12 +225,15 @@ def test_import_folder(tmp_path: Path) -> None:
     src = tmp_path / "txt" / "본부"
     src.mkdir(parents=True)
     shutil.copy(REFERENCE_TXT, src / "a.txt")
-    (src / "b.txt").write_text(REFERENCE_TXT.read_text(encoding="utf-8").replace("지역균형발전 추진\n", "다른 사업\n", 1),
-                               encoding="utf-8")
+    (src / "b.txt").write_text(
+        REFERENCE_TXT.read_text(encoding="utf-8").replace("지역균형발전 추진\n", "다른 사업\n", 1), encoding="utf-8"
+    )
     code, _, err = run("import", str(tmp_path / "txt"), "-o", str(tmp_path / "yaml"))
     assert code == 0, err
     assert sorted(p.relative_to(tmp_path / "yaml").as_posix() for p in (tmp_path / "yaml").rglob("*.yaml")) == [
-        "본부/a.yaml", "본부/b.yaml"]
+        "본부/a.yaml",
+        "본부/b.yaml",
+    ]
     assert "title: 다른 사업\n" in (tmp_path / "yaml" / "본부" / "b.yaml").read_text(encoding="utf-8")
     assert run("import", str(tmp_path / "txt"))[0] == 2  # a folder needs -o
 

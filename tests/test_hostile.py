@@ -147,8 +147,14 @@ def test_corpus_case(case: Path, monkeypatch: pytest.MonkeyPatch, update_golden:
 
 def test_whole_corpus_in_one_process() -> None:
     started = time.perf_counter()
-    run = subprocess.run([sys.executable, str(ROOT / "generate.py"), "check", "."], cwd=HOSTILE,
-                         capture_output=True, text=True, timeout=60, check=False)
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "generate.py"), "check", "."],
+        cwd=HOSTILE,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     elapsed = time.perf_counter() - started
     assert run.stdout == "".join(c.with_suffix(".out").read_text(encoding="utf-8") for c in CASES)
     assert "Traceback" not in run.stderr
@@ -185,8 +191,11 @@ def test_thirty_megabytes_are_refused_at_once(tmp_path: Path) -> None:
     assert seconds < 1.0
 
 
-@pytest.mark.parametrize("text", ["[" * 100_000, "[" * 100_000 + "]" * 100_000, "title: " + "{a: " * 100_000],
-                         ids=["open", "closed", "mappings"])
+@pytest.mark.parametrize(
+    "text",
+    ["[" * 100_000, "[" * 100_000 + "]" * 100_000, "title: " + "{a: " * 100_000],
+    ids=["open", "closed", "mappings"],
+)
 def test_hundred_thousand_brackets_are_refused_at_once(tmp_path: Path, text: str) -> None:
     deep = tmp_path / "deep.yaml"
     deep.write_text(text, encoding="utf-8")
@@ -222,10 +231,13 @@ def test_a_link_out_of_the_data_folder_is_not_read(tmp_path: Path) -> None:
     (data / "secret.yaml").symlink_to(tmp_path / "secret.yaml")
     (data / "zero.yaml").symlink_to("/dev/zero")
     code, out, _ = check_file(data)
-    assert (code, out) == (2, (
-        f"{data / 'secret.yaml'}:1:1: unreadable: 데이터 폴더 밖을 가리키는 링크라 읽지 않습니다 (→ {tmp_path / 'secret.yaml'})\n"
-        f"{data / 'zero.yaml'}:1:1: unreadable: 데이터 폴더 밖을 가리키는 링크라 읽지 않습니다 (→ /dev/zero)\n"
-    ))
+    assert (code, out) == (
+        2,
+        (
+            f"{data / 'secret.yaml'}:1:1: unreadable: 데이터 폴더 밖을 가리키는 링크라 읽지 않습니다 (→ {tmp_path / 'secret.yaml'})\n"
+            f"{data / 'zero.yaml'}:1:1: unreadable: 데이터 폴더 밖을 가리키는 링크라 읽지 않습니다 (→ /dev/zero)\n"
+        ),
+    )
     assert "hunter2" not in out
 
 
@@ -255,36 +267,46 @@ def problems_of(text: str) -> list[str]:
 
 
 def test_yaml_11_surprises_stay_text() -> None:
-    text = (MINIMAL.replace("title: 시험 사업", "title: no")
-            .replace("account: 일반회계", "account: on")
-            .replace("phone: 2133-8608", "phone: 010")
-            .replace("phone: 2133-8624", "phone: 1_000")
-            .replace("phone: 2133-8625", "phone: 1:20")
-            .replace("office: 균형발전본부", "office: 2024-01-01"))
+    text = (
+        MINIMAL.replace("title: 시험 사업", "title: no")
+        .replace("account: 일반회계", "account: on")
+        .replace("phone: 2133-8608", "phone: 010")
+        .replace("phone: 2133-8624", "phone: 1_000")
+        .replace("phone: 2133-8625", "phone: 1:20")
+        .replace("office: 균형발전본부", "office: 2024-01-01")
+    )
     p = load_text(text, "f.yaml").project
     assert (p.title, p.overview.account, p.contacts.office) == ("no", "on", "2024-01-01")
-    assert [p.contacts.director.phone, p.contacts.team_leader.phone, p.contacts.officer.phone] == ["010", "1_000", "1:20"]
+    assert [p.contacts.director.phone, p.contacts.team_leader.phone, p.contacts.officer.phone] == [
+        "010",
+        "1_000",
+        "1:20",
+    ]
 
 
-@pytest.mark.parametrize(("value", "message"), [
-    ("6623.0", "'6623.0'이(가) 적혀 있습니다 (소수는 쓸 수 없습니다)"),
-    ("0.5", "'0.5'이(가) 적혀 있습니다 (소수는 쓸 수 없습니다)"),
-    ("1e3", "'1e3'이(가) 적혀 있습니다"),
-    ("66a23", "'66a23'이(가) 적혀 있습니다"),
-    ("010", "'010'이(가) 적혀 있습니다 (0으로 시작하는 수는 쓸 수 없습니다)"),
-    ("1_000", "'1_000'이(가) 적혀 있습니다"),
-    ("1:20", "'1:20'이(가) 적혀 있습니다"),
-    ("0x1F", "'0x1F'이(가) 적혀 있습니다"),
-    ("true", "'true'이(가) 적혀 있습니다"),
-    ("'6,623'", None),
-])
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("6623.0", "'6623.0'이(가) 적혀 있습니다 (소수는 쓸 수 없습니다)"),
+        ("0.5", "'0.5'이(가) 적혀 있습니다 (소수는 쓸 수 없습니다)"),
+        ("1e3", "'1e3'이(가) 적혀 있습니다"),
+        ("66a23", "'66a23'이(가) 적혀 있습니다"),
+        ("010", "'010'이(가) 적혀 있습니다 (0으로 시작하는 수는 쓸 수 없습니다)"),
+        ("1_000", "'1_000'이(가) 적혀 있습니다"),
+        ("1:20", "'1:20'이(가) 적혀 있습니다"),
+        ("0x1F", "'0x1F'이(가) 적혀 있습니다"),
+        ("true", "'true'이(가) 적혀 있습니다"),
+        ("'6,623'", None),
+    ],
+)
 def test_amounts_accept_integers_only(value: str, message: str | None) -> None:
     text = MINIMAL.replace("current: 6623", f"current: {value}")
     if message is None:
         assert load_text(text, "f.yaml").project.budget.items[0].current == 6623
         return
     assert problems_of(text) == [
-        f"f.yaml:16:16: invalid-value: 'budget.items[0].current': 금액은 정수(천원)여야 하는데 {message}"]
+        f"f.yaml:16:16: invalid-value: 'budget.items[0].current': 금액은 정수(천원)여야 하는데 {message}"
+    ]
 
 
 def test_crlf_positions_match_lf_positions() -> None:
@@ -299,26 +321,56 @@ def test_bom_is_skipped_and_positions_stay() -> None:
     assert problems_of(with_bom) == problems_of(text)
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("a: 1\n\tb: 2\n", "f.yaml:2:1: yaml-syntax: 들여쓰기나 키 앞에는 탭 문자를 쓸 수 없습니다 — 공백으로 바꾸세요"),
-    ("a: >\n x\n\t y\n", "f.yaml:3:1: yaml-syntax: 들여쓰기나 키 앞에는 탭 문자를 쓸 수 없습니다 — 공백으로 바꾸세요"),
-    ("title: 가나다: 라\n", "f.yaml:1:11: yaml-syntax: 여기에는 ':'로 키와 값을 나눌 수 없습니다 — 들여쓰기를 확인하고, "
-                          "값에 ': '가 들어 있으면 값을 따옴표로 감싸세요"),
-    ("a: - b\n", "f.yaml:1:4: yaml-syntax: 여기에는 목록 항목 '- '를 쓸 수 없습니다 — 들여쓰기를 확인하고, 값이 '-'로 시작하면 따옴표로 감싸세요"),
-    ("a: [1, 2\nb: 3\n", "f.yaml:2:2: yaml-syntax: 1행 4열에서 연 목록 '['이 닫히지 않았거나 항목 사이에 쉼표가 없습니다"),
-    ("a: {x: 1\nb: 3\n", "f.yaml:2:2: yaml-syntax: 1행 4열에서 연 매핑 '{'이 닫히지 않았거나 항목 사이에 쉼표가 없습니다"),
-    ("a: 1\n- b\n", "f.yaml:2:1: yaml-syntax: 키가 있어야 할 자리입니다 — 들여쓰기를 확인하고, "
-                    "따옴표로 감싼 값 뒤에 글이 더 있으면 값 전체를 따옴표로 감싸세요"),
-    ("- a\nb: 1\n", "f.yaml:2:1: yaml-syntax: 목록 항목 '- '가 있어야 할 자리입니다 — 들여쓰기를 확인하세요"),
-    ("a: [1,,2]\n", "f.yaml:1:7: yaml-syntax: 값이 있어야 할 자리입니다 — 쉼표가 겹쳤거나 괄호의 짝이 맞지 않습니다"),
-    ("a: 1\nb: 'it\n", "f.yaml:2:4: yaml-syntax: 따옴표가 닫히지 않았습니다"),
-    ("a: &\n", "f.yaml:1:5: yaml-syntax: '&'나 '*'로 시작하는 값은 따옴표로 감싸세요"),
-    ("a: !<x\n", "f.yaml:1:7: yaml-tag: 태그(!)는 쓸 수 없습니다 — '!'로 시작하는 값은 따옴표로 감싸세요"),
-    ("a: 1\n...\nb\n", "f.yaml:3:1: yaml-documents: 파일에는 YAML 문서가 하나만 있어야 합니다 — 문서 끝('...') 뒤에 내용이 있습니다"),
-    ("a: |0\n  x\n", "f.yaml:1:5: yaml-syntax: 블록 글('|', '>')의 들여쓰기 숫자는 1~9여야 합니다"),
-    ('a: "\\xZZ"\n', "f.yaml:1:7: yaml-syntax: 큰따옴표 안의 \\x, \\u, \\U 뒤에는 16진수가 와야 합니다"),
-    ("a: %x\n", "f.yaml:1:4: yaml-syntax: '%'(으)로 시작하는 값은 따옴표로 감싸세요"),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "a: 1\n\tb: 2\n",
+            "f.yaml:2:1: yaml-syntax: 들여쓰기나 키 앞에는 탭 문자를 쓸 수 없습니다 — 공백으로 바꾸세요",
+        ),
+        (
+            "a: >\n x\n\t y\n",
+            "f.yaml:3:1: yaml-syntax: 들여쓰기나 키 앞에는 탭 문자를 쓸 수 없습니다 — 공백으로 바꾸세요",
+        ),
+        (
+            "title: 가나다: 라\n",
+            "f.yaml:1:11: yaml-syntax: 여기에는 ':'로 키와 값을 나눌 수 없습니다 — 들여쓰기를 확인하고, "
+            "값에 ': '가 들어 있으면 값을 따옴표로 감싸세요",
+        ),
+        (
+            "a: - b\n",
+            "f.yaml:1:4: yaml-syntax: 여기에는 목록 항목 '- '를 쓸 수 없습니다 — 들여쓰기를 확인하고, 값이 '-'로 시작하면 따옴표로 감싸세요",
+        ),
+        (
+            "a: [1, 2\nb: 3\n",
+            "f.yaml:2:2: yaml-syntax: 1행 4열에서 연 목록 '['이 닫히지 않았거나 항목 사이에 쉼표가 없습니다",
+        ),
+        (
+            "a: {x: 1\nb: 3\n",
+            "f.yaml:2:2: yaml-syntax: 1행 4열에서 연 매핑 '{'이 닫히지 않았거나 항목 사이에 쉼표가 없습니다",
+        ),
+        (
+            "a: 1\n- b\n",
+            "f.yaml:2:1: yaml-syntax: 키가 있어야 할 자리입니다 — 들여쓰기를 확인하고, "
+            "따옴표로 감싼 값 뒤에 글이 더 있으면 값 전체를 따옴표로 감싸세요",
+        ),
+        ("- a\nb: 1\n", "f.yaml:2:1: yaml-syntax: 목록 항목 '- '가 있어야 할 자리입니다 — 들여쓰기를 확인하세요"),
+        (
+            "a: [1,,2]\n",
+            "f.yaml:1:7: yaml-syntax: 값이 있어야 할 자리입니다 — 쉼표가 겹쳤거나 괄호의 짝이 맞지 않습니다",
+        ),
+        ("a: 1\nb: 'it\n", "f.yaml:2:4: yaml-syntax: 따옴표가 닫히지 않았습니다"),
+        ("a: &\n", "f.yaml:1:5: yaml-syntax: '&'나 '*'로 시작하는 값은 따옴표로 감싸세요"),
+        ("a: !<x\n", "f.yaml:1:7: yaml-tag: 태그(!)는 쓸 수 없습니다 — '!'로 시작하는 값은 따옴표로 감싸세요"),
+        (
+            "a: 1\n...\nb\n",
+            "f.yaml:3:1: yaml-documents: 파일에는 YAML 문서가 하나만 있어야 합니다 — 문서 끝('...') 뒤에 내용이 있습니다",
+        ),
+        ("a: |0\n  x\n", "f.yaml:1:5: yaml-syntax: 블록 글('|', '>')의 들여쓰기 숫자는 1~9여야 합니다"),
+        ('a: "\\xZZ"\n', "f.yaml:1:7: yaml-syntax: 큰따옴표 안의 \\x, \\u, \\U 뒤에는 16진수가 와야 합니다"),
+        ("a: %x\n", "f.yaml:1:4: yaml-syntax: '%'(으)로 시작하는 값은 따옴표로 감싸세요"),
+    ],
+)
 def test_syntax_errors_read_in_korean(text: str, expected: str) -> None:
     assert problems_of(text) == [expected]
 
@@ -327,13 +379,23 @@ def test_an_untranslated_syntax_error_keeps_the_original() -> None:
     mark = yaml.Mark("f.yaml", 0, 2, 4, None, None)
     exc = yaml.MarkedYAMLError("while doing something", mark, "found something odd", mark)
     assert str(loader._syntax_problem(exc, "a\nb\nc\n", "f.yaml")) == (
-        "f.yaml:3:5: yaml-syntax: YAML 문법 오류 (while doing something: found something odd)")
+        "f.yaml:3:5: yaml-syntax: YAML 문법 오류 (while doing something: found something odd)"
+    )
 
 
 def test_pure_python_parser_reads_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without libyaml, PyYAML's own (differently worded) messages are translated too."""
-    texts = ["a:\n\tb: 1\n", "a: b: c\n", "a: [1, 2\nb: 3\n", "a: 1\n- b\n", "- a\nb: 1\n", 'a: "abc\n',
-             "a: &x [1]\nb: *x\n", 'a: "\\ud800"\n', "[" * 100]
+    texts = [
+        "a:\n\tb: 1\n",
+        "a: b: c\n",
+        "a: [1, 2\nb: 3\n",
+        "a: 1\n- b\n",
+        "- a\nb: 1\n",
+        'a: "abc\n',
+        "a: &x [1]\nb: *x\n",
+        'a: "\\ud800"\n',
+        "[" * 100,
+    ]
     with_libyaml = [problems_of(t) for t in texts]
     monkeypatch.setattr(yaml, "__with_libyaml__", False)
     without = [problems_of(t) for t in texts]
@@ -359,10 +421,12 @@ def test_a_very_long_line_is_fine() -> None:
 
 
 def test_wrong_kinds_name_both() -> None:
-    text = (MINIMAL.replace("period: {kind: 연례반복}", "period: [연례반복]")
-            .replace("  items:\n    - name: 사무관리비", "  items:\n    one:\n      name: 사무관리비")
-            .replace("director: {name: 김기봉, phone: 2133-8608}", "director: 김기봉")
-            .replace("title: 시험 사업", "title: {ko: 시험}"))
+    text = (
+        MINIMAL.replace("period: {kind: 연례반복}", "period: [연례반복]")
+        .replace("  items:\n    - name: 사무관리비", "  items:\n    one:\n      name: 사무관리비")
+        .replace("director: {name: 김기봉, phone: 2133-8608}", "director: 김기봉")
+        .replace("title: 시험 사업", "title: {ko: 시험}")
+    )
     assert problems_of(text) == [
         "f.yaml:2:8: wrong-type: 'title': 글이어야 하는데 매핑이(가) 있습니다",
         "f.yaml:5:11: wrong-type: 'overview.period'은(는) 매핑이어야 하는데 목록이(가) 있습니다",
@@ -376,18 +440,34 @@ def test_missing_field_is_reported_at_its_parent_key() -> None:
     assert problems_of(text) == ["f.yaml:6:1: missing-field: 필수 항목 'department'이(가) 'contacts'에 없습니다"]
 
 
-@pytest.mark.parametrize(("path", "fields"), [
-    ((), ["fiscal_year", "title", "conventions", "overview", "contacts", "budget", "description", "schedule",
-          "effects", "settlement"]),
-    (("budget", "items", 3), ["name", "previous", "current", "change", "rate", "basis"]),
-    (("budget", "items", 0, "basis", 1, "parts", 2), ["label", "formula", "amount"]),
-    (("budget", "total"), ["previous", "current", "change", "rate"]),
-    (("contacts", "director"), ["name", "phone"]),
-    (("effects", "achievements"), []),
-    (("effects", "achievements", "2021"), []),
-    (("title",), []),
-    (("nowhere", "else"), []),
-])
+@pytest.mark.parametrize(
+    ("path", "fields"),
+    [
+        (
+            (),
+            [
+                "fiscal_year",
+                "title",
+                "conventions",
+                "overview",
+                "contacts",
+                "budget",
+                "description",
+                "schedule",
+                "effects",
+                "settlement",
+            ],
+        ),
+        (("budget", "items", 3), ["name", "previous", "current", "change", "rate", "basis"]),
+        (("budget", "items", 0, "basis", 1, "parts", 2), ["label", "formula", "amount"]),
+        (("budget", "total"), ["previous", "current", "change", "rate"]),
+        (("contacts", "director"), ["name", "phone"]),
+        (("effects", "achievements"), []),
+        (("effects", "achievements", "2021"), []),
+        (("title",), []),
+        (("nowhere", "else"), []),
+    ],
+)
 def test_fields_at(path: tuple[str | int, ...], fields: list[str]) -> None:
     assert loader._fields_at(path) == fields
 
@@ -401,8 +481,11 @@ def test_messages_stay_on_one_line() -> None:
 # --------------------------------------------------------------------------- fuzzing
 
 # FUZZ_EXAMPLES=5000 pytest -k fuzz searches longer.
-FUZZ = settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")), deadline=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
 
 def assert_well_formed(problems: list[Problem]) -> None:
@@ -441,7 +524,8 @@ def test_fuzz_bytes(data: bytes) -> None:
 
 
 YAMLISH = st.text(
-    alphabet=st.sampled_from(list("ab가:-[]{},#&*!|>'\"%@`? \t\n\r\\0129.△")) | st.characters()
+    alphabet=st.sampled_from(list("ab가:-[]{},#&*!|>'\"%@`? \t\n\r\\0129.△"))
+    | st.characters()
     | st.characters(categories=["Cs", "Cc", "Zl", "Zp"]),
     max_size=200,
 )
@@ -453,12 +537,22 @@ def test_fuzz_yamlish_text(text: str) -> None:
     load_or_problems(text)
 
 
-SCALARS = (st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.dates()
-           | st.binary(max_size=8) | st.decimals(allow_nan=False).map(str))
+SCALARS = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=20)
+    | st.dates()
+    | st.binary(max_size=8)
+    | st.decimals(allow_nan=False).map(str)
+)
 TREES = st.recursive(
     SCALARS,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8) | st.integers() | st.booleans() | st.none(), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(max_size=8) | st.integers() | st.booleans() | st.none(), children, max_size=4)
+    ),
     max_leaves=25,
 )
 
@@ -489,16 +583,58 @@ def lookup(data: Any, path: tuple[Any, ...]) -> Any:  # noqa: ANN401
 
 
 REFERENCE_PATHS = [p for p in paths(REFERENCE_DATA) if p]
-AMOUNT_PATHS = [p for p in REFERENCE_PATHS
-                if isinstance(lookup(REFERENCE_DATA, p), int) and p[-1] not in ("fiscal_year", "year")]
+AMOUNT_PATHS = [
+    p for p in REFERENCE_PATHS if isinstance(lookup(REFERENCE_DATA, p), int) and p[-1] not in ("fiscal_year", "year")
+]
 FORMULA_PATHS = [p for p in REFERENCE_PATHS if p[-1] == "formula"]
 FORMULAS = st.from_regex(r"[0-9,]{1,12}(원|천원|만원|명|회)?([*×x][0-9,]{1,9}(원|명|회|개월)?){0,3}", fullmatch=True)
-SURPRISES = ["no", "on", "010", "1_000", "1:20", "2024-01-01", "0x1F", "1e3", "6,623.5", "△3,877", "-0", "+5", "",
-             "~", "9" * 15, "9" * 16, "9" * 40, "150,000원*17명*2회", "(" * 25 + "1원", "1원" + "*9" * 100,
-             "9,999,999,999원*999,999회", "1.5천원", "<b>굵게</b>", "{{ 7*7 }}", "\\", "NaN", ".inf", "-.inf",
-             "1" + "0" * 4400, "0.0000000000001", "12.3456789012", "*", "&a", "!!binary", "%", "\t", "a\nb"]
-VALUES = st.one_of(st.sampled_from(SURPRISES), st.integers(-10**16, 10**16), st.integers(0, 10**6).map("{:,}".format),
-                   FORMULAS, SCALARS, TREES)
+SURPRISES = [
+    "no",
+    "on",
+    "010",
+    "1_000",
+    "1:20",
+    "2024-01-01",
+    "0x1F",
+    "1e3",
+    "6,623.5",
+    "△3,877",
+    "-0",
+    "+5",
+    "",
+    "~",
+    "9" * 15,
+    "9" * 16,
+    "9" * 40,
+    "150,000원*17명*2회",
+    "(" * 25 + "1원",
+    "1원" + "*9" * 100,
+    "9,999,999,999원*999,999회",
+    "1.5천원",
+    "<b>굵게</b>",
+    "{{ 7*7 }}",
+    "\\",
+    "NaN",
+    ".inf",
+    "-.inf",
+    "1" + "0" * 4400,
+    "0.0000000000001",
+    "12.3456789012",
+    "*",
+    "&a",
+    "!!binary",
+    "%",
+    "\t",
+    "a\nb",
+]
+VALUES = st.one_of(
+    st.sampled_from(SURPRISES),
+    st.integers(-(10**16), 10**16),
+    st.integers(0, 10**6).map("{:,}".format),
+    FORMULAS,
+    SCALARS,
+    TREES,
+)
 # A formula of 10^28 원 or more with a declared rounding is a known bug (see
 # test_formula_beyond_decimal_precision_with_rounding), the only exception tolerated.
 ROUNDING = st.sampled_from(["exact", "floor", "ceil", "half-up", "up", None])
@@ -518,10 +654,14 @@ DELETE = object()
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.sampled_from(REFERENCE_PATHS), VALUES | st.just(DELETE)), min_size=1, max_size=3),
-       ROUNDING, st.integers(0, 6))
-def test_fuzz_reference_variations(changes: list[tuple[tuple[Any, ...], object]], rounding: str | None,
-                                   decimals: int) -> None:
+@given(
+    st.lists(st.tuples(st.sampled_from(REFERENCE_PATHS), VALUES | st.just(DELETE)), min_size=1, max_size=3),
+    ROUNDING,
+    st.integers(0, 6),
+)
+def test_fuzz_reference_variations(
+    changes: list[tuple[tuple[Any, ...], object]], rounding: str | None, decimals: int
+) -> None:
     data = copy.deepcopy(REFERENCE_DATA)
     for path, value in changes:
         with contextlib.suppress(KeyError, IndexError, TypeError):
@@ -533,11 +673,22 @@ def test_fuzz_reference_variations(changes: list[tuple[tuple[Any, ...], object]]
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.sampled_from(AMOUNT_PATHS), st.integers(-10**15 + 1, 10**15 - 1))
-                | st.tuples(st.sampled_from(FORMULA_PATHS), FORMULAS), min_size=1, max_size=6),
-       st.sampled_from(["exact", "floor", "ceil", "half-up"]), st.integers(0, 4))
-def test_fuzz_reference_numbers(renderer: Any, changes: list[tuple[tuple[Any, ...], object]],  # noqa: ANN401
-                                rounding: str, decimals: int) -> None:
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(AMOUNT_PATHS), st.integers(-(10**15) + 1, 10**15 - 1))
+        | st.tuples(st.sampled_from(FORMULA_PATHS), FORMULAS),
+        min_size=1,
+        max_size=6,
+    ),
+    st.sampled_from(["exact", "floor", "ceil", "half-up"]),
+    st.integers(0, 4),
+)
+def test_fuzz_reference_numbers(
+    renderer: Any,
+    changes: list[tuple[tuple[Any, ...], object]],  # noqa: ANN401
+    rounding: str,
+    decimals: int,
+) -> None:
     """Amounts and formulas replaced by random ones: check() and the HTML never fail."""
     data = copy.deepcopy(REFERENCE_DATA)
     for path, value in changes:
@@ -564,13 +715,16 @@ def formula_values(node: object) -> Iterator[int]:
 
 def test_formula_beyond_decimal_precision_with_rounding() -> None:
     text = MINIMAL.replace("title: 시험 사업", "title: 시험 사업\nconventions: {formula_rounding: floor}").replace(
-        "formula: 6,623,000원", "formula: " + "9" * 40 + "원")
+        "formula: 6,623,000원", "formula: " + "9" * 40 + "원"
+    )
     found = [(p.rule, p.expected, p.actual) for p in check(load_text(text, "f.yaml"))]
     assert ("basis-formula", int("9" * 37), 6623) in found
 
 
 def test_problem_lines_stay_single_when_a_label_has_a_line_break() -> None:
-    text = MINIMAL.replace("    - name: 사무관리비", "    - name: \"사무\\n관리비\"").replace("current: 6623", "current: 6624")
+    text = MINIMAL.replace("    - name: 사무관리비", '    - name: "사무\\n관리비"').replace(
+        "current: 6623", "current: 6624"
+    )
     out = as_text(check(load_text(text, "f.yaml")))
     assert all(LINE.match(line) for line in out.splitlines())
 
@@ -607,9 +761,11 @@ def hostile_document(port: int) -> str:
     extra = f' <link rel="attachment" href="file:///etc/passwd"> <img src="http://127.0.0.1:{port}/x.png">'
     quoted = "'" + (HOSTILE_TEXT + extra).replace("'", "''") + "'"
     text = REFERENCE
-    for old, new in [("title: 지역균형발전 추진", f"title: {quoted}"),
-                     ("    - 서울특별시 지역균형발전 지원 조례에 근거한 지역균형발전 추진", f"    - {quoted}"),
-                     ("  office: 균형발전본부", f"  office: {quoted}")]:
+    for old, new in [
+        ("title: 지역균형발전 추진", f"title: {quoted}"),
+        ("    - 서울특별시 지역균형발전 지원 조례에 근거한 지역균형발전 추진", f"    - {quoted}"),
+        ("  office: 균형발전본부", f"  office: {quoted}"),
+    ]:
         assert old in text
         text = text.replace(old, new, 1)
     return text
@@ -647,13 +803,16 @@ def pdf_objects(pdf: bytes) -> tuple[set[str], int]:
     return names, images
 
 
-def test_markup_and_template_syntax_stay_literal(renderer: Any, listener: socket.socket,  # noqa: ANN401
-                                                 weasy_logs: list[str]) -> None:
+def test_markup_and_template_syntax_stay_literal(
+    renderer: Any,
+    listener: socket.socket,  # noqa: ANN401
+    weasy_logs: list[str],
+) -> None:
     port = listener.getsockname()[1]
     doc = load_text(hostile_document(port), "hostile.yaml")
     assert doc.project.title.startswith(HOSTILE_TEXT)
     html = renderer.html(doc.project)
-    for raw in ("<b>굵게", "<img", "<style>*{color:red}", "<link rel=\"attachment", "file:///etc/passwd\">"):
+    for raw in ("<b>굵게", "<img", "<style>*{color:red}", '<link rel="attachment', 'file:///etc/passwd">'):
         assert raw not in html
     assert "&lt;b&gt;굵게&lt;/b&gt;" in html
     visible = unescape(re.sub(r"<[^>]+>", "", html))
@@ -668,8 +827,12 @@ def test_markup_and_template_syntax_stay_literal(renderer: Any, listener: socket
     assert_no_connection(listener)
 
 
-def test_renderer_reaches_nothing_even_from_raw_markup(renderer: Any, listener: socket.socket,  # noqa: ANN401
-                                                       weasy_logs: list[str], tmp_path: Path) -> None:
+def test_renderer_reaches_nothing_even_from_raw_markup(
+    renderer: Any,
+    listener: socket.socket,  # noqa: ANN401
+    weasy_logs: list[str],
+    tmp_path: Path,
+) -> None:
     """Were markup ever to get through, WeasyPrint still reads no file outside templates/ and no URL."""
     port = listener.getsockname()[1]
     secret = tmp_path / "secret.txt"
@@ -770,8 +933,9 @@ def data(tmp_path: Path) -> Path:
     return folder
 
 
-def test_check_exit_codes(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], data: Path,
-                          tmp_path: Path) -> None:
+def test_check_exit_codes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], data: Path, tmp_path: Path
+) -> None:
     assert run_main(monkeypatch, capsys, "check", str(data))[0] == 0
     assert run_main(monkeypatch, capsys, "check", str(tmp_path / "missing"))[0] == 2
     assert run_main(monkeypatch, capsys, "check", "--format", "xml", str(data))[0] == 2
@@ -784,8 +948,9 @@ def test_check_exit_codes(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captur
     assert code == 2 and f"{data / 'latin1.yaml'}:1:11: encoding:" in out and "basis-item" in out
 
 
-def test_build_exit_codes(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], data: Path,
-                          tmp_path: Path) -> None:
+def test_build_exit_codes(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], data: Path, tmp_path: Path
+) -> None:
     out = tmp_path / "out"
     build = ("build", "--format", "html", "--jobs", "1", "--no-progress", "-o", str(out))
     assert run_main(monkeypatch, capsys, *build, str(data))[0] == 0
@@ -823,9 +988,9 @@ def test_schema_exit_codes(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
     assert run_main(monkeypatch, capsys, "nonsense")[0] == 2
 
 
-def test_a_bug_exits_3_with_a_traceback_and_a_request_to_report(monkeypatch: pytest.MonkeyPatch,
-                                                                 capsys: pytest.CaptureFixture[str],
-                                                                 data: Path) -> None:
+def test_a_bug_exits_3_with_a_traceback_and_a_request_to_report(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], data: Path
+) -> None:
     def broken(doc: object) -> list[Problem]:
         raise RuntimeError("고장")
 

@@ -100,7 +100,7 @@ def test_reference_numbers_in_document_order(package: bytes) -> None:
     for index, token in enumerate(expected):
         pattern = re.compile(r"(?<![\d,△])" + re.escape(token) + r"(?![\d,])")
         match = pattern.search(text, position)
-        assert match, f"token {index} {token!r} not found after …{text[max(0, position - 60):position]!r}"
+        assert match, f"token {index} {token!r} not found after …{text[max(0, position - 60) : position]!r}"
         position = match.end()
 
 
@@ -109,8 +109,19 @@ def test_headings_in_order(package: bytes, project: Project) -> None:
     assert lines[0] == project.title
     indexes = [lines.index(h) for h in HEADINGS]
     assert indexes == sorted(indexes)
-    for sub in ("□ 사업개요", "□ 사업 담당자", "□ 예산 총괄", "산출근거", "사업목적", "사업근거", "사업내용",
-                "추진경위", "□ 2024년도 추진일정", "□ 최근 3년 추진실적", "□ 향후 기대효과"):
+    for sub in (
+        "□ 사업개요",
+        "□ 사업 담당자",
+        "□ 예산 총괄",
+        "산출근거",
+        "사업목적",
+        "사업근거",
+        "사업내용",
+        "추진경위",
+        "□ 2024년도 추진일정",
+        "□ 최근 3년 추진실적",
+        "□ 향후 기대효과",
+    ):
         assert sub in lines, sub
     assert "※실국 및 부서명은 예산서 기준으로 작성되어 현재부서와 다를 수 있습니다." in lines
     assert lines.count("(단위 : 천원)") == 2 and lines.count("(단위 : 천원, %)") == 1

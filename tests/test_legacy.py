@@ -130,8 +130,9 @@ def test_national_and_city_funding_and_amounts_outside_the_budget(reference):
 
 
 def test_empty_funding_cells_are_null(reference):
-    text = edit(reference, "사업비 (당해년도)\t263,698천원\t[국비]\t[사비]263,698천원",
-                "사업비 (당해년도)\t\t[국비]\t[시비]")
+    text = edit(
+        reference, "사업비 (당해년도)\t263,698천원\t[국비]\t[사비]263,698천원", "사업비 (당해년도)\t\t[국비]\t[시비]"
+    )
     p = imported(text).project
     assert p.overview.total is None
     assert p.overview.funding == Funding()
@@ -140,10 +141,16 @@ def test_empty_funding_cells_are_null(reference):
 @pytest.mark.parametrize(
     ("cell", "period"),
     [
-        ('<input type="checkbox"/> 연례반복 <input checked="" type="checkbox"/> 계속 (2022~2026) '
-         '<input type="checkbox"/> 한시', Period(kind="계속", start=2022, end=2026)),
-        ('<input type="checkbox"/> 연례반복\t<input type="checkbox"/> 계속\t<input checked="" type="checkbox"/> 한시 '
-         '2023 ~ 2025', Period(kind="한시", start=2023, end=2025)),
+        (
+            '<input type="checkbox"/> 연례반복 <input checked="" type="checkbox"/> 계속 (2022~2026) '
+            '<input type="checkbox"/> 한시',
+            Period(kind="계속", start=2022, end=2026),
+        ),
+        (
+            '<input type="checkbox"/> 연례반복\t<input type="checkbox"/> 계속\t<input checked="" type="checkbox"/> 한시 '
+            "2023 ~ 2025",
+            Period(kind="한시", start=2023, end=2025),
+        ),
         ('<input checked="" type="checkbox"/> 계속 (2022년~2026년)', Period(kind="계속", start=2022, end=2026)),
         ('<INPUT TYPE="checkbox" CHECKED> 연례반복', Period(kind="연례반복")),
     ],
@@ -172,17 +179,30 @@ def test_contacts_without_phone_numbers(reference):
 
 
 def test_more_budget_items(reference):
-    text = edit(reference, "계\t(x-) 13,500\t(x-) 263,698\t(x-) 250,198\t(x-) 1,853",
-                "계\t(x-) 14,500\t(x-) 265,698\t(x-) 251,198\t(x-) 1,732")
-    text = edit(text, "특정업무경비\t(x-) 0\t(x-) 94,800\t(x-) 94,800\t(x-) 100\n",
-                "특정업무경비\t(x-) 0\t(x-) 94,800\t(x-) 94,800\t(x-) 100\n"
-                "행사운영비\t(x-) 1,000\t(x-) 2,000\t(x-) 1,000\t(x-) 100\n")
-    text = edit(text, "158명*50,000원*12\t=\t94,800천원\n",
-                "158명*50,000원*12\t=\t94,800천원\n행사운영비\t○ 균형발전 포럼 개최 2,000,000원\t=\t2,000천원\n")
+    text = edit(
+        reference,
+        "계\t(x-) 13,500\t(x-) 263,698\t(x-) 250,198\t(x-) 1,853",
+        "계\t(x-) 14,500\t(x-) 265,698\t(x-) 251,198\t(x-) 1,732",
+    )
+    text = edit(
+        text,
+        "특정업무경비\t(x-) 0\t(x-) 94,800\t(x-) 94,800\t(x-) 100\n",
+        "특정업무경비\t(x-) 0\t(x-) 94,800\t(x-) 94,800\t(x-) 100\n"
+        "행사운영비\t(x-) 1,000\t(x-) 2,000\t(x-) 1,000\t(x-) 100\n",
+    )
+    text = edit(
+        text,
+        "158명*50,000원*12\t=\t94,800천원\n",
+        "158명*50,000원*12\t=\t94,800천원\n행사운영비\t○ 균형발전 포럼 개최 2,000,000원\t=\t2,000천원\n",
+    )
     p = imported(text).project
     assert [i.name for i in p.budget.items][-2:] == ["특정업무경비", "행사운영비"]
     assert p.budget.items[-1] == BudgetItem(
-        name="행사운영비", previous=1000, current=2000, change=1000, rate=Decimal(100),
+        name="행사운영비",
+        previous=1000,
+        current=2000,
+        change=1000,
+        rate=Decimal(100),
         basis=[BasisLine(label="균형발전 포럼 개최", formula="2,000,000원", amount=2000)],
     )
     assert (p.budget.total.previous, p.budget.total.current, p.budget.total.change) == (14500, 265698, 251198)
@@ -190,21 +210,28 @@ def test_more_budget_items(reference):
 
 
 def test_more_circle_and_dash_lines(reference):
-    text = edit(reference, "761,500원*2회\t=\t1,523천원\n",
-                "761,500원*2회\t=\t1,523천원\n"
-                "\t- 자료집 발간 1,000원 × 500부\t=\t500천원\n"
-                "\t○ 정책 토론회\t=\t1,200천원\n"
-                "\t- 발제 수당 200,000원*3명\t=\t600천원\n"
-                "\t\n"
-                "\t- 토론 수당(4명) (100,000원+50,000원)*4명\t=\t600천원\n"
-                "\t○ 예비비\t\t\n")
+    text = edit(
+        reference,
+        "761,500원*2회\t=\t1,523천원\n",
+        "761,500원*2회\t=\t1,523천원\n"
+        "\t- 자료집 발간 1,000원 × 500부\t=\t500천원\n"
+        "\t○ 정책 토론회\t=\t1,200천원\n"
+        "\t- 발제 수당 200,000원*3명\t=\t600천원\n"
+        "\t\n"
+        "\t- 토론 수당(4명) (100,000원+50,000원)*4명\t=\t600천원\n"
+        "\t○ 예비비\t\t\n",
+    )
     basis = imported(text).project.budget.items[1].basis
     assert basis[0].parts[2] == BasisPart(label="자료집 발간", formula="1,000원 × 500부", amount=500)
     assert basis[1:] == [
-        BasisLine(label="정책 토론회", amount=1200, parts=[
-            BasisPart(label="발제 수당", formula="200,000원*3명", amount=600),
-            BasisPart(label="토론 수당(4명)", formula="(100,000원+50,000원)*4명", amount=600),
-        ]),
+        BasisLine(
+            label="정책 토론회",
+            amount=1200,
+            parts=[
+                BasisPart(label="발제 수당", formula="200,000원*3명", amount=600),
+                BasisPart(label="토론 수당(4명)", formula="(100,000원+50,000원)*4명", amount=600),
+            ],
+        ),
         BasisLine(label="예비비"),
     ]
 
@@ -229,10 +256,13 @@ def test_formula_is_split_from_its_label(reference, line, label, formula):
 
 
 def test_more_schedule_rows(reference):
-    text = edit(reference, "서울시 균형발전위원회 운영\t2024.01~2024.12\t263,698\t지역균형발전 추진 관련 심의자문위원회 운영",
-                "위원회 운영\t2024.01~2024.12\t13,698\t심의·자문\n"
-                "계획 수립 용역\t2024.03~2024.10\t200,000\t\n"
-                "성과 공유회\t\t50,000\t연말 개최")
+    text = edit(
+        reference,
+        "서울시 균형발전위원회 운영\t2024.01~2024.12\t263,698\t지역균형발전 추진 관련 심의자문위원회 운영",
+        "위원회 운영\t2024.01~2024.12\t13,698\t심의·자문\n"
+        "계획 수립 용역\t2024.03~2024.10\t200,000\t\n"
+        "성과 공유회\t\t50,000\t연말 개최",
+    )
     s = imported(text).project.schedule
     assert s.total == 263698
     assert s.rows == [
@@ -243,16 +273,33 @@ def test_more_schedule_rows(reference):
 
 
 def test_negative_budget_change_and_carried_out(reference):
-    text = edit(reference, "2022\t(x-) 13,500\t(x-) 0\t(x-) 1,500\t(x-) 15,000\t(x-) 13,958",
-                "2022\t(x-) 13,500\t(x-) 0\t(x-) △1,500\t(x-) 12,000\t(x-) 10,958")
+    text = edit(
+        reference,
+        "2022\t(x-) 13,500\t(x-) 0\t(x-) 1,500\t(x-) 15,000\t(x-) 13,958",
+        "2022\t(x-) 13,500\t(x-) 0\t(x-) △1,500\t(x-) 12,000\t(x-) 10,958",
+    )
     text = edit(text, "(x-) 287,958\t(x-) 0\t(x-) 5,118", "(x-) 282,958\t(x-) 5,000\t(x-) 5,118")
     doc = imported(text)
     assert doc.project.settlement[0] == SettlementRow(
-        year=2020, final_budget=13500, carried_in=279576, change=0, available=293076, spent=282958,
-        carried_out=5000, balance=5118)
+        year=2020,
+        final_budget=13500,
+        carried_in=279576,
+        change=0,
+        available=293076,
+        spent=282958,
+        carried_out=5000,
+        balance=5118,
+    )
     assert doc.project.settlement[2] == SettlementRow(
-        year=2022, final_budget=13500, carried_in=0, change=-1500, available=12000, spent=10958,
-        carried_out=0, balance=1042)
+        year=2022,
+        final_budget=13500,
+        carried_in=0,
+        change=-1500,
+        available=12000,
+        spent=10958,
+        carried_out=0,
+        balance=1042,
+    )
     assert check(doc) == []
 
 
@@ -287,8 +334,37 @@ def test_planted_wrong_budget_total_is_kept_and_found(reference):
 
 @pytest.mark.parametrize(
     "text",
-    ["'23년", "a: b", "[x]", "{y}", "「z」", "- a", "#c", "a #b", "yes", "null", "~", "2024", "1:20", "010",
-     "@x", "`x", "%x", "!x", "&x", "*x", "|x", ">x", "? x", '"q"', "a\"b'c", "a:", "a, b", "x\\y", "<<"],
+    [
+        "'23년",
+        "a: b",
+        "[x]",
+        "{y}",
+        "「z」",
+        "- a",
+        "#c",
+        "a #b",
+        "yes",
+        "null",
+        "~",
+        "2024",
+        "1:20",
+        "010",
+        "@x",
+        "`x",
+        "%x",
+        "!x",
+        "&x",
+        "*x",
+        "|x",
+        ">x",
+        "? x",
+        '"q"',
+        "a\"b'c",
+        "a:",
+        "a, b",
+        "x\\y",
+        "<<",
+    ],
 )
 def test_any_text_loads_back_as_written(reference, text):
     src = edit(reference, "지역균형발전 추진\n\n1", f"{text}\n\n1")
@@ -306,21 +382,42 @@ def test_any_text_loads_back_as_written(reference, text):
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("계\t(x-) 13,500", "계\t(x-) 13,5O0",
-         "doc.txt:29:3: legacy-number: 예산 총괄 '계' 2023예산액 (A): '13,5O0'은(는) 금액이 아닙니다"),
-        ("사무관리비\t(x-) 10,500\t(x-) 6,623\t(x-) △3,877\t(x-) △37", "사무관리비\t(x-) 10,500\t(x-) 6,623\t(x-) △3,877\t(x-) △3l",
-         "doc.txt:31:42: legacy-number: 예산 총괄 '사무관리비' (B-A)*100/A: '△3l'은(는) 증감률이 아닙니다"),
-        ("[사비]263,698천원", "[시비]263,6g8천원",
-         "doc.txt:12:31: legacy-number: 사업비 [시비]: '263,6g8'은(는) 금액이 아닙니다"),
-        ("=\t5,100천원", "=\t5,1OO천원",
-         "doc.txt:41:30: legacy-number: 산출근거 '회의 참석수당' 금액: '5,1OO'은(는) 금액이 아닙니다"),
-        ("150,000원*17명*2회", "150,O00원*17명*2회",
-         "doc.txt:41:12: legacy-formula: 산출근거: 산식 '150,O00원*17명*2회' 오류: "
-         "산식을 읽을 수 없습니다: ',O00원*17명*2회'"),
-        ("2021\t(x-) 13,500\t(x-) 0\t(x-) 0\t(x-) 13,500\t(x-) 3,772", "2021\t(x-) 13,500\t(x-) 0\t(x-) 0\t(x-) 13,500\t(x-) 3,77Z",
-         "doc.txt:100:44: legacy-number: 결산 현황 2021 집행액: '3,77Z'은(는) 금액이 아닙니다"),
-        ("계\t\t263,698\t", "계\t\t263.698\t",
-         "doc.txt:79:4: legacy-number: 추진일정 계: '263.698'은(는) 금액이 아닙니다"),
+        (
+            "계\t(x-) 13,500",
+            "계\t(x-) 13,5O0",
+            "doc.txt:29:3: legacy-number: 예산 총괄 '계' 2023예산액 (A): '13,5O0'은(는) 금액이 아닙니다",
+        ),
+        (
+            "사무관리비\t(x-) 10,500\t(x-) 6,623\t(x-) △3,877\t(x-) △37",
+            "사무관리비\t(x-) 10,500\t(x-) 6,623\t(x-) △3,877\t(x-) △3l",
+            "doc.txt:31:42: legacy-number: 예산 총괄 '사무관리비' (B-A)*100/A: '△3l'은(는) 증감률이 아닙니다",
+        ),
+        (
+            "[사비]263,698천원",
+            "[시비]263,6g8천원",
+            "doc.txt:12:31: legacy-number: 사업비 [시비]: '263,6g8'은(는) 금액이 아닙니다",
+        ),
+        (
+            "=\t5,100천원",
+            "=\t5,1OO천원",
+            "doc.txt:41:30: legacy-number: 산출근거 '회의 참석수당' 금액: '5,1OO'은(는) 금액이 아닙니다",
+        ),
+        (
+            "150,000원*17명*2회",
+            "150,O00원*17명*2회",
+            "doc.txt:41:12: legacy-formula: 산출근거: 산식 '150,O00원*17명*2회' 오류: "
+            "산식을 읽을 수 없습니다: ',O00원*17명*2회'",
+        ),
+        (
+            "2021\t(x-) 13,500\t(x-) 0\t(x-) 0\t(x-) 13,500\t(x-) 3,772",
+            "2021\t(x-) 13,500\t(x-) 0\t(x-) 0\t(x-) 13,500\t(x-) 3,77Z",
+            "doc.txt:100:44: legacy-number: 결산 현황 2021 집행액: '3,77Z'은(는) 금액이 아닙니다",
+        ),
+        (
+            "계\t\t263,698\t",
+            "계\t\t263.698\t",
+            "doc.txt:79:4: legacy-number: 추진일정 계: '263.698'은(는) 금액이 아닙니다",
+        ),
     ],
 )
 def test_a_number_with_a_letter_is_an_error_on_its_line(reference, old, new, message):
@@ -358,14 +455,26 @@ def test_missing_contacts(reference):
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("(x-) △3,877\t(x-) △37", "(x-) △3,877",
-         "doc.txt:31:1: legacy-cells: 예산 총괄 줄의 칸이 4개뿐입니다 (5칸이어야 합니다)"),
-        ("\t(x-) 0\t(x-) 1,042", "\t(x-) 1,042",
-         "doc.txt:101:1: legacy-cells: 결산 현황 줄의 칸이 7개뿐입니다 (8칸이어야 합니다)"),
-        ("김나연 2133-8624\t김승연 2133-8625", "김나연 2133-8624",
-         "doc.txt:18:1: legacy-cells: 사업 담당자 줄의 칸이 4개뿐입니다 (5칸이어야 합니다)"),
-        ("\t2024.01~2024.12\t263,698\t", " 2024.01~2024.12\t263,698\t",
-         "doc.txt:80:1: legacy-cells: 추진일정 줄의 칸이 3개뿐입니다 (4칸이어야 합니다)"),
+        (
+            "(x-) △3,877\t(x-) △37",
+            "(x-) △3,877",
+            "doc.txt:31:1: legacy-cells: 예산 총괄 줄의 칸이 4개뿐입니다 (5칸이어야 합니다)",
+        ),
+        (
+            "\t(x-) 0\t(x-) 1,042",
+            "\t(x-) 1,042",
+            "doc.txt:101:1: legacy-cells: 결산 현황 줄의 칸이 7개뿐입니다 (8칸이어야 합니다)",
+        ),
+        (
+            "김나연 2133-8624\t김승연 2133-8625",
+            "김나연 2133-8624",
+            "doc.txt:18:1: legacy-cells: 사업 담당자 줄의 칸이 4개뿐입니다 (5칸이어야 합니다)",
+        ),
+        (
+            "\t2024.01~2024.12\t263,698\t",
+            " 2024.01~2024.12\t263,698\t",
+            "doc.txt:80:1: legacy-cells: 추진일정 줄의 칸이 3개뿐입니다 (4칸이어야 합니다)",
+        ),
     ],
 )
 def test_a_row_with_too_few_cells_is_an_error(reference, old, new, message):
@@ -375,15 +484,27 @@ def test_a_row_with_too_few_cells_is_an_error(reference, old, new, message):
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("2023예산액 (A)", "2022예산액 (A)",
-         "doc.txt:28:5: legacy-year: 예산 총괄: (A) 연도 2022이(가) (B) 연도 2024의 전년도(2023)가 아닙니다"),
-        ("과목구분\t2024년", "과목구분\t2023년",
-         "doc.txt:38:6: legacy-year: 산출근거: 연도 2023이(가) 예산 총괄의 (B) 연도 2024와 다릅니다"),
-        ("□ 2024년도 추진일정", "□ 2025년도 추진일정",
-         "doc.txt:74:1: legacy-year: 추진일정: 연도 2025이(가) 예산 총괄의 (B) 연도 2024와 다릅니다"),
+        (
+            "2023예산액 (A)",
+            "2022예산액 (A)",
+            "doc.txt:28:5: legacy-year: 예산 총괄: (A) 연도 2022이(가) (B) 연도 2024의 전년도(2023)가 아닙니다",
+        ),
+        (
+            "과목구분\t2024년",
+            "과목구분\t2023년",
+            "doc.txt:38:6: legacy-year: 산출근거: 연도 2023이(가) 예산 총괄의 (B) 연도 2024와 다릅니다",
+        ),
+        (
+            "□ 2024년도 추진일정",
+            "□ 2025년도 추진일정",
+            "doc.txt:74:1: legacy-year: 추진일정: 연도 2025이(가) 예산 총괄의 (B) 연도 2024와 다릅니다",
+        ),
         ("2022년도\t", "2022년\t", None),
-        ("2022년도\t", "이천이십이년\t",
-         "doc.txt:87:1: legacy-year: 추진실적: '이천이십이년'에서 연도를 읽을 수 없습니다"),
+        (
+            "2022년도\t",
+            "이천이십이년\t",
+            "doc.txt:87:1: legacy-year: 추진실적: '이천이십이년'에서 연도를 읽을 수 없습니다",
+        ),
     ],
 )
 def test_years_that_do_not_fit(reference, old, new, message):
@@ -397,28 +518,49 @@ def test_years_that_do_not_fit(reference, old, new, message):
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ('<input checked="" type="checkbox"/> 연례반복', '<input type="checkbox"/> 연례반복 <input type="checkbox"/> 계속',
-         "doc.txt:10:6: legacy-choice: 사업기간: 표시된(checked) 선택지가 없습니다"),
-        ("[국비]\t", "[도비]\t",
-         "doc.txt:12:22: legacy-funding: 사업비: 알 수 없는 재원 '[도비]' (국비, 시비, 구비, 기타 중 하나)"),
-        ("\t[기타]", "\t[시비]",
-         "doc.txt:13:18: legacy-duplicate: 사업비: 재원 '[시비]'이(가) 두 번 나옵니다"),
-        ("국외업무여비\t○ 여비", "국외업무여비\t- 여비",
-         "doc.txt:43:8: legacy-syntax: 산출근거: '-' 줄 위에 '○' 줄이 없습니다"),
-        ("국외업무여비\t○ 여비", "국외업무비\t○ 여비",
-         "doc.txt:43:1: legacy-basis: 산출근거: 과목 '국외업무비'이(가) 예산 총괄에 없습니다"),
-        ("\t○ 업무추진비", "\t업무추진비",
-         "doc.txt:45:2: legacy-syntax: 산출근거: 줄은 '○' 또는 '-'로 시작해야 합니다: '업무추진비 54,000,000원'"),
-        ("- 서울특별시 지역균형발전 지원 조례", "서울특별시 지역균형발전 지원 조례",
-         "doc.txt:56:1: legacy-syntax: 사업근거: 줄은 '- '로 시작해야 합니다: '서울특별시 지역균형발전 지원 조례'"),
-        ("□ 향후 기대효과", "□ 향후 계획",
-         "doc.txt:90:1: legacy-syntax: 알 수 없는 항목입니다: '□ 향후 계획'"),
-        ("(단위 : 천원)\n\n연도", "(단위 : 원)\n\n연도",
-         "doc.txt:96:1: legacy-unit: 5 최근 3년 결산 현황: 단위가 천원이 아닙니다: '원'"),
-        ("김기봉 2133-8608\t", "\t",
-         "doc.txt:18:16: legacy-missing: 사업 담당자 '과장': 값이 비어 있습니다"),
-        ("김기봉 2133-8608\t", " 2133-8608\t",
-         "doc.txt:18:17: legacy-missing: 사업 담당자 '과장': 이름 없이 전화번호만 있습니다"),
+        (
+            '<input checked="" type="checkbox"/> 연례반복',
+            '<input type="checkbox"/> 연례반복 <input type="checkbox"/> 계속',
+            "doc.txt:10:6: legacy-choice: 사업기간: 표시된(checked) 선택지가 없습니다",
+        ),
+        (
+            "[국비]\t",
+            "[도비]\t",
+            "doc.txt:12:22: legacy-funding: 사업비: 알 수 없는 재원 '[도비]' (국비, 시비, 구비, 기타 중 하나)",
+        ),
+        ("\t[기타]", "\t[시비]", "doc.txt:13:18: legacy-duplicate: 사업비: 재원 '[시비]'이(가) 두 번 나옵니다"),
+        (
+            "국외업무여비\t○ 여비",
+            "국외업무여비\t- 여비",
+            "doc.txt:43:8: legacy-syntax: 산출근거: '-' 줄 위에 '○' 줄이 없습니다",
+        ),
+        (
+            "국외업무여비\t○ 여비",
+            "국외업무비\t○ 여비",
+            "doc.txt:43:1: legacy-basis: 산출근거: 과목 '국외업무비'이(가) 예산 총괄에 없습니다",
+        ),
+        (
+            "\t○ 업무추진비",
+            "\t업무추진비",
+            "doc.txt:45:2: legacy-syntax: 산출근거: 줄은 '○' 또는 '-'로 시작해야 합니다: '업무추진비 54,000,000원'",
+        ),
+        (
+            "- 서울특별시 지역균형발전 지원 조례",
+            "서울특별시 지역균형발전 지원 조례",
+            "doc.txt:56:1: legacy-syntax: 사업근거: 줄은 '- '로 시작해야 합니다: '서울특별시 지역균형발전 지원 조례'",
+        ),
+        ("□ 향후 기대효과", "□ 향후 계획", "doc.txt:90:1: legacy-syntax: 알 수 없는 항목입니다: '□ 향후 계획'"),
+        (
+            "(단위 : 천원)\n\n연도",
+            "(단위 : 원)\n\n연도",
+            "doc.txt:96:1: legacy-unit: 5 최근 3년 결산 현황: 단위가 천원이 아닙니다: '원'",
+        ),
+        ("김기봉 2133-8608\t", "\t", "doc.txt:18:16: legacy-missing: 사업 담당자 '과장': 값이 비어 있습니다"),
+        (
+            "김기봉 2133-8608\t",
+            " 2133-8608\t",
+            "doc.txt:18:17: legacy-missing: 사업 담당자 '과장': 이름 없이 전화번호만 있습니다",
+        ),
     ],
 )
 def test_malformed_parts(reference, old, new, message):
@@ -428,16 +570,31 @@ def test_malformed_parts(reference, old, new, message):
 @pytest.mark.parametrize(
     ("old", "new", "message"),
     [
-        ("(x-) △3,877\t(x-) △37", "(x-) △3,877\t(x-) △37\t\t비고",
-         "doc.txt:31:52: legacy-cells: 예산 총괄 줄에 5칸 밖의 값이 있습니다: '비고'"),
-        ("김승연 2133-8625", "김승연 2133-8625\t김민수 2133-8626",
-         "doc.txt:18:58: legacy-cells: 사업 담당자 줄에 5칸 밖의 값이 있습니다: '김민수 2133-8626'"),
-        ("263,698천원\t[국비]", "263,698천원\t263,698\t[국비]",
-         "doc.txt:12:22: legacy-cells: 사업비 (당해년도): 금액 칸이 2개입니다"),
-        ("여비 50,000,000원\t=\t50,000천원", "여비 50,000,000원\t\t50,000천원",
-         "doc.txt:43:26: legacy-syntax: 산출근거: 금액은 '= 금액천원' 꼴이어야 합니다: '50,000천원'"),
-        ("여비 50,000,000원\t=\t50,000천원", "여비 50,000,000원\t=\t",
-         "doc.txt:43:26: legacy-missing: 산출근거 '여비' 금액: 값이 비어 있습니다"),
+        (
+            "(x-) △3,877\t(x-) △37",
+            "(x-) △3,877\t(x-) △37\t\t비고",
+            "doc.txt:31:52: legacy-cells: 예산 총괄 줄에 5칸 밖의 값이 있습니다: '비고'",
+        ),
+        (
+            "김승연 2133-8625",
+            "김승연 2133-8625\t김민수 2133-8626",
+            "doc.txt:18:58: legacy-cells: 사업 담당자 줄에 5칸 밖의 값이 있습니다: '김민수 2133-8626'",
+        ),
+        (
+            "263,698천원\t[국비]",
+            "263,698천원\t263,698\t[국비]",
+            "doc.txt:12:22: legacy-cells: 사업비 (당해년도): 금액 칸이 2개입니다",
+        ),
+        (
+            "여비 50,000,000원\t=\t50,000천원",
+            "여비 50,000,000원\t\t50,000천원",
+            "doc.txt:43:26: legacy-syntax: 산출근거: 금액은 '= 금액천원' 꼴이어야 합니다: '50,000천원'",
+        ),
+        (
+            "여비 50,000,000원\t=\t50,000천원",
+            "여비 50,000,000원\t=\t",
+            "doc.txt:43:26: legacy-missing: 산출근거 '여비' 금액: 값이 비어 있습니다",
+        ),
     ],
 )
 def test_cells_that_do_not_fit(reference, old, new, message):
@@ -463,9 +620,12 @@ def test_an_empty_document(reference):
 def test_a_document_without_a_title(reference):
     lines = reference.split("\n")
     assert failure("\n".join(lines[3:]))[0] == (
-        "doc.txt:2:1: legacy-missing: 제목 줄이 없습니다 (첫 줄은 사업명이어야 합니다)")
+        "doc.txt:2:1: legacy-missing: 제목 줄이 없습니다 (첫 줄은 사업명이어야 합니다)"
+    )
 
 
 def test_a_duplicated_section(reference):
     text = edit(reference, "□ 향후 기대효과", "□ 최근 3년 추진실적")
-    assert failure(text) == ["doc.txt:90:1: legacy-duplicate: '□ 최근 3년 추진실적' 부분이 두 번 나옵니다 (처음은 84행)"]
+    assert failure(text) == [
+        "doc.txt:90:1: legacy-duplicate: '□ 최근 3년 추진실적' 부분이 두 번 나옵니다 (처음은 84행)"
+    ]

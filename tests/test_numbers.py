@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from budgetdoc import numbers
 
-amounts = st.integers(min_value=-10**12, max_value=10**12)
+amounts = st.integers(min_value=-(10**12), max_value=10**12)
 
 
 def plain_won(n: int) -> str:
@@ -56,9 +56,18 @@ def test_rate_with_decimals(a: int, b: int, decimals: int) -> None:
     assert numbers.change_rate(a, b, decimals) == Decimal(scaled).scaleb(-decimals)
 
 
-@pytest.mark.parametrize("a,b,rate,text", [(10500, 6623, -37, "△37"), (13500, 263698, 1853, "1,853"),
-                                           (0, 55275, 100, "100"), (0, 0, 0, "0"), (3000, 57000, 1800, "1,800"),
-                                           (200, 201, 1, "1"), (200, 199, -1, "△1")])
+@pytest.mark.parametrize(
+    "a,b,rate,text",
+    [
+        (10500, 6623, -37, "△37"),
+        (13500, 263698, 1853, "1,853"),
+        (0, 55275, 100, "100"),
+        (0, 0, 0, "0"),
+        (3000, 57000, 1800, "1,800"),
+        (200, 201, 1, "1"),
+        (200, 199, -1, "△1"),
+    ],
+)
 def test_rates_of_the_form(a: int, b: int, rate: int, text: str) -> None:
     value = numbers.change_rate(a, b)
     assert value == rate
@@ -72,33 +81,48 @@ def test_half_up_not_half_even() -> None:
     assert numbers.rate_text(Decimal("-36.9"), 1) == "△36.9"
 
 
-@pytest.mark.parametrize("formula,won", [
-    ("150,000원*17명*2회", 5_100_000), ("761,500원*2회", 1_523_000), ("55,275,000원", 55_275_000),
-    ("158명*50,000원*12", 94_800_000), ("1,535,000원*12명*6개월", 110_520_000), ("10,000원×3명", 30_000),
-    ("10,000원 x 3명", 30_000), ("(10,000원+5,000원)*2회", 30_000), ("1,000원*2+3,000원", 5_000),
-    ("3천원*2회", 6_000), ("1.5만원*2명", 30_000),
-])
+@pytest.mark.parametrize(
+    "formula,won",
+    [
+        ("150,000원*17명*2회", 5_100_000),
+        ("761,500원*2회", 1_523_000),
+        ("55,275,000원", 55_275_000),
+        ("158명*50,000원*12", 94_800_000),
+        ("1,535,000원*12명*6개월", 110_520_000),
+        ("10,000원×3명", 30_000),
+        ("10,000원 x 3명", 30_000),
+        ("(10,000원+5,000원)*2회", 30_000),
+        ("1,000원*2+3,000원", 5_000),
+        ("3천원*2회", 6_000),
+        ("1.5만원*2명", 30_000),
+    ],
+)
 def test_formulas(formula: str, won: int) -> None:
     assert numbers.evaluate_formula(formula).value == won
 
 
-@pytest.mark.parametrize("formula,message", [
-    ("150,000원**2회", "'*' 앞에 수가 있어야 합니다"),
-    ("150,000원*", "산식이 중간에 끝났습니다"),
-    ("(1,000원*2", "닫는 괄호 ')'가 없습니다"),
-    ("1,000원*2)", "산식 끝에 남은 ')'"),
-    ("1,000원*2회 + abc", "산식을 읽을 수 없습니다: 'abc'"),
-    ("12.5명*1,000원", "소수 '12.5명'은(는) 산식에 쓸 수 없습니다"),
-    ("1,000원*2,000원", "금액(원)끼리 곱할 수 없습니다"),
-    ("__import__('os')", "산식을 읽을 수 없습니다: '__import__('os')'"),
-])
+@pytest.mark.parametrize(
+    "formula,message",
+    [
+        ("150,000원**2회", "'*' 앞에 수가 있어야 합니다"),
+        ("150,000원*", "산식이 중간에 끝났습니다"),
+        ("(1,000원*2", "닫는 괄호 ')'가 없습니다"),
+        ("1,000원*2)", "산식 끝에 남은 ')'"),
+        ("1,000원*2회 + abc", "산식을 읽을 수 없습니다: 'abc'"),
+        ("12.5명*1,000원", "소수 '12.5명'은(는) 산식에 쓸 수 없습니다"),
+        ("1,000원*2,000원", "금액(원)끼리 곱할 수 없습니다"),
+        ("__import__('os')", "산식을 읽을 수 없습니다: '__import__('os')'"),
+    ],
+)
 def test_formula_errors(formula: str, message: str) -> None:
     with pytest.raises(numbers.FormulaError) as info:
         numbers.evaluate_formula(formula)
     assert info.value.message == message
 
 
-factors = st.lists(st.tuples(st.integers(1, 10**6), st.sampled_from(["명", "회", "개월", "", "식"])), min_size=1, max_size=4)
+factors = st.lists(
+    st.tuples(st.integers(1, 10**6), st.sampled_from(["명", "회", "개월", "", "식"])), min_size=1, max_size=4
+)
 
 
 @given(st.integers(0, 10**8), factors, st.sampled_from(["*", "×", " x ", " * "]))

@@ -12,8 +12,22 @@ from conftest import REFERENCE_YAML, ROOT, pdftotext
 
 
 def test_wheel_carries_the_templates_and_renders_from_them(tmp_path: Path) -> None:
-    built = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                            "-w", str(tmp_path / "dist"), str(ROOT)], capture_output=True, text=True)
+    built = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path / "dist"),
+            str(ROOT),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert built.returncode == 0, built.stderr
     (wheel,) = (tmp_path / "dist").glob("budgetdoc-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -35,8 +49,13 @@ def test_wheel_carries_the_templates_and_renders_from_them(tmp_path: Path) -> No
     env["PYTHONPATH"] = str(site)
     pdf = tmp_path / "out.pdf"
     # Run from elsewhere, with the unpacked wheel first on the path: the checkout is not used.
-    ran = subprocess.run([sys.executable, "-P", "-c", script, str(REFERENCE_YAML), str(pdf)], capture_output=True,
-                         text=True, env=env, cwd=tmp_path)
+    ran = subprocess.run(
+        [sys.executable, "-P", "-c", script, str(REFERENCE_YAML), str(pdf)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    )
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == str(site / "budgetdoc" / "templates")
     assert "지역균형발전 추진" in pdftotext(pdf.read_bytes())

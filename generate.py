@@ -83,10 +83,13 @@ def check(paths: tuple[str, ...], fmt: str) -> None:
     from budgetdoc.checks import check as check_document
     from budgetdoc.load import LoadError
 
+    notes: list[str] = []
     try:
-        sources = discover(_paths(paths))
+        sources = discover(_paths(paths), notes)
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
+    for note in notes:
+        click.echo(note, err=True)
     problems = []
     unreadable = False
     for source in sources:
@@ -166,8 +169,10 @@ class Progress:
         if self.bar is not None:
             self.bar.update(1)
         else:
+            from budgetdoc.build import shown_path
+
             click.echo(
-                f"{self.LABELS.get(result.status, result.status)} {result.source.path} ({result.seconds:.2f}초)",
+                f"{self.LABELS.get(result.status, result.status)} {shown_path(result.source.path)} ({result.seconds:.2f}초)",
                 err=True,
             )
 
@@ -208,6 +213,9 @@ def _formats(value: str) -> tuple[str, ...]:
     help="출력 폴더. 데이터 폴더의 구조를 그대로 따릅니다.",
 )
 @click.option("--force", is_flag=True, help="바뀌지 않은 문서도 모두 다시 만듭니다.")
+@click.option(
+    "--verify", is_flag=True, help="모든 출력의 내용 해시를 다시 계산해, 매니페스트와 다른 출력을 다시 만듭니다."
+)
 @click.option("--format", "fmt", default="html,pdf", show_default=True, help="만들 형식, 쉼표로 구분: html, pdf, hwpx.")
 @rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 OUT/_drafts/에 만듭니다.")
 def build(
@@ -215,6 +223,7 @@ def build(
     out: str,
     jobs: int,
     force: bool,
+    verify: bool,
     fmt: str,
     pdf_variant: str | None,
     draft: bool,
@@ -227,7 +236,7 @@ def build(
     검증에 실패한 문서는 만들지 않고 이전 출력을 그대로 두며, 문제를 보여 주고 종료
     코드 1로 끝납니다. 나머지 문서는 그대로 만들어집니다.
     """
-    from budgetdoc.build import BuildError, Options, Result
+    from budgetdoc.build import BuildError, Options, OutputError, Result, TemplateError, shown_path
     from budgetdoc.build import build as run_build
     from budgetdoc.render import RenderError, check_fonts
 
@@ -250,7 +259,7 @@ def build(
         problems.extend(result.problems)
         shown.result(result)
         if result.status == "error":
-            click.echo(f"{result.source.path}: 렌더링 오류: {result.message}", err=True)
+            click.echo(f"{shown_path(result.source.path)}: 렌더링 오류: {result.message}", err=True)
 
     def on_wait() -> None:
         click.echo(f"다른 빌드가 {out}을(를) 쓰고 있어 끝나기를 기다립니다…", err=True)
@@ -265,13 +274,20 @@ def build(
             on_result=on_result,
             on_plan=shown.plan,
             on_wait=on_wait,
+            verify=verify,
         )
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
-    except RenderError as exc:
+    except (RenderError, OutputError) as exc:
         raise Unusable(str(exc)) from None
+    except TemplateError as exc:
+        shown.close()
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_BUG)
     finally:
         shown.close()
+    for note in summary.notes:
+        click.echo(note, err=True)
     problems.sort(key=lambda p: (p.file, p.line, p.column))
     _echo_problems(problems, "text")
     parts = [f"만듦 {summary.built}", f"건너뜀 {summary.skipped}", f"실패 {summary.failed}"]
@@ -321,7 +337,7 @@ def book(
     바뀐 문서만 다시 렌더링합니다.
     """
     from budgetdoc.book import BookError, make_book
-    from budgetdoc.build import BuildError
+    from budgetdoc.build import BuildError, OutputError, shown_path
     from budgetdoc.load import UNREADABLE
     from budgetdoc.render import RenderError, check_fonts
 
@@ -348,13 +364,13 @@ def book(
         )
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
-    except (BookError, RenderError) as exc:
+    except (BookError, RenderError, OutputError) as exc:
         raise Unusable(str(exc)) from None
     finally:
         shown.close()
     _echo_problems(result.problems, "text")
     for failure in result.failures:
-        click.echo(f"{failure.source.path}: 렌더링 오류: {failure.message}", err=True)
+        click.echo(f"{shown_path(failure.source.path)}: 렌더링 오류: {failure.message}", err=True)
     if not result.written:
         n_err = sum(p.severity == "error" for p in result.problems)
         click.echo(f"책을 만들지 않았습니다: 오류 {n_err}개, 렌더링 실패 {len(result.failures)}개", err=True)
@@ -417,9 +433,15 @@ def import_(source: str, out: str | None) -> None:
         try:
             text, warnings = import_file(file)
         except LegacyError as exc:
+            if any(p.rule == "file-size" for p in exc.problems):  # too big to read is unreadable input
+                click.echo(f"{exc.problems[0].file}: {exc.problems[0].message}", err=True)
+                sys.exit(EXIT_USAGE)
             failed.extend(exc.problems)
             continue
-        except (OSError, UnicodeDecodeError) as exc:
+        except OSError as exc:
+            click.echo(f"{file}: 읽을 수 없습니다: {exc.strerror or exc}", err=True)
+            sys.exit(EXIT_USAGE)
+        except UnicodeDecodeError as exc:
             click.echo(f"{file}: 읽을 수 없습니다: {exc}", err=True)
             sys.exit(EXIT_USAGE)
         for w in warnings:

@@ -23,6 +23,7 @@ box shows the printed number.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import json
@@ -38,12 +39,16 @@ from markupsafe import Markup
 from . import PDF_VARIANTS
 from .build import (
     Options,
+    OutputError,
     Result,
     Source,
     discover,
     environment_key,
     locked,
+    read_data,
+    refused_result,
     run_pool,
+    unwritable,
     worker_renderer,
     write_atomic,
 )
@@ -111,10 +116,9 @@ def render_part(source: Source, digest: str, variant: str | None, draft: bool) -
         doc = source.load()
     except LoadError as exc:
         return {"status": "failed", "problems": [asdict(p) for p in exc.problems]}, None
-    try:
-        now = hashlib.sha256(Path(source.path).read_bytes()).hexdigest()
-    except OSError:
-        now = ""
+    # Loaded from the bytes the key was made of; without them, the file must not have changed since.
+    data = source.data if source.data is not None else read_data(source.path, source.root)
+    now = hashlib.sha256(data).hexdigest() if data is not None else ""
     if now != digest:
         raise BookError(f"{source.path}: 책을 만드는 동안 파일이 바뀌었습니다. 다시 실행하세요.")
     problems = check(doc)
@@ -156,13 +160,16 @@ def numbers_pdf(first: int, count: int, variant: str | None) -> bytes:
 def _work(task: Task, cache: Path, options: Options) -> Result:
     """What a worker does with one task (see :func:`budgetdoc.build.run_pool`)."""
     started = time.perf_counter()
-    if task.kind == "numbers":
-        write_atomic(cache / f"{task.key}.pdf", numbers_pdf(task.first, task.count, options.variant))
-        return Result(task, "built", seconds=time.perf_counter() - started)
-    meta, pdf = render_part(task, task.digest, options.variant, options.draft)
-    if pdf is not None:
-        write_atomic(cache / f"{task.key}.pdf", pdf)
-    write_atomic(cache / f"{task.key}.json", json.dumps({"format": FORMAT, **meta}, ensure_ascii=False))
+    try:
+        if task.kind == "numbers":
+            write_atomic(cache / f"{task.key}.pdf", numbers_pdf(task.first, task.count, options.variant))
+            return Result(task, "built", seconds=time.perf_counter() - started)
+        meta, pdf = render_part(task, task.digest, options.variant, options.draft)
+        if pdf is not None:
+            write_atomic(cache / f"{task.key}.pdf", pdf)
+        write_atomic(cache / f"{task.key}.json", json.dumps({"format": FORMAT, **meta}, ensure_ascii=False))
+    except OSError as exc:
+        return Result(task, "unwritable", message=str(unwritable(exc)))
     status = {"ok": "built", "draft": "drafted", "failed": "failed"}[meta["status"]]
     problems = [Problem(**p) for p in meta["problems"]]
     return Result(task, status, problems, seconds=time.perf_counter() - started)
@@ -579,6 +586,18 @@ def make_book(
     jobs = jobs or os.cpu_count() or 1
     options = Options(formats=("pdf",), variant=variant, draft=draft, timeout=timeout)
     result = BookResult(False)
+    # Every data file is read once, before the lock: one that cannot be (a FIFO, a
+    # device, a link out of its folder) or shares its output name stops the book at once.
+    readable: list[Source] = []
+    for source in sources:
+        data = None if source.clash else read_data(source.path, source.root)
+        if data is None:
+            result.problems.extend(refused_result(source).problems)
+        else:
+            readable.append(dataclasses.replace(source, data=data))
+    if result.problems:
+        return _finish(result, started)
+    sources = readable
     with locked(cache):
         env = environment_key(options) + f"\0book {FORMAT} {SHEET}"  # the key covers this module's source too
         prefix = _prefix(variant)
@@ -586,22 +605,21 @@ def make_book(
         parts: dict[str, Part] = {}
         todo: list[Task] = []
         for source in sources:
-            try:
-                data = Path(source.path).read_bytes()
-            except OSError:
-                data = b""
-            digest = _digest(data)
+            assert source.data is not None
+            digest = _digest(source.data)
             key = prefix + _digest(f"{env}\0part\0{source.path}\0{digest}".encode())
             keys[source.rel] = (key, digest)
             part = _read_part(source, key, cache, draft)
             if part is None:
-                todo.append(Task(source.rel, source.path, source.root, key=key, digest=digest))
+                todo.append(Task(source.rel, source.path, source.root, data=source.data, key=key, digest=digest))
             else:
                 parts[source.rel] = part
         if on_plan:
             on_plan(len(todo), len(parts))
 
         def record(res: Result) -> None:
+            if res.status == "unwritable":
+                raise OutputError(res.message)
             sheet = getattr(res.source, "kind", "") == "numbers"
             if on_result and not sheet:
                 on_result(res)
@@ -657,7 +675,10 @@ def make_book(
             [p.title for p in ordered],
             tagged=variant == "pdf/ua-1",
         )
-        write_atomic(out, pdf)
+        try:
+            write_atomic(out, pdf)
+        except OSError as exc:
+            raise unwritable(exc, out) from None
         result.written = True
         result.projects = len(ordered)
         result.pages = body_pages + _page_count(front)

@@ -20,6 +20,8 @@ build with nothing to do never imports the model, the loader or WeasyPrint.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import errno
 import fcntl
 import gc
 import hashlib
@@ -27,7 +29,9 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
+import re
 import signal
+import stat
 import tempfile
 import threading
 import time
@@ -46,7 +50,9 @@ MANIFEST_VERSION = 2
 LOCK = ".budgetdoc.lock"
 DRAFTS = "_drafts"
 FORMATS = ("html", "pdf", "hwpx")
-YAML_SUFFIXES = (".yaml", ".yml")
+YAML_SUFFIXES = (".yaml", ".yml")  # in any case: X.YAML is a data file too
+MAX_DATA = 2 * 1024 * 1024  # the loader's limit (load.MAX_BYTES); a bigger file is read by the loader only to refuse it
+STARTUP = 60.0  # seconds a fresh worker may take to start before its first document (not part of --timeout)
 TMP_PREFIX = ".tmp-"
 RECYCLE = 250  # documents per worker process before it is replaced by a fresh one
 CHECKPOINT = 2.0  # seconds between manifest saves during a long build
@@ -57,31 +63,112 @@ PRELOAD = ["__main__", "budgetdoc.build", "budgetdoc.load", "budgetdoc.checks", 
 NOT_OUTPUT = {"legacy.py", "report.py", "schema.py"}
 # The environment a worker takes from the build that starts it (the fork server keeps its own).
 WORKER_ENV = ("SOURCE_DATE_EPOCH",)
+READY = "ready"  # what a worker sends once it has started, before its first result
 
 
 class BuildError(Exception):
-    """A build that cannot start (bad arguments, unusable output folder)."""
+    """A build that cannot start (bad arguments)."""
+
+
+class OutputError(Exception):
+    """An output that cannot be written: the user's disk, not a bug (exit 2, one line)."""
+
+
+class TemplateError(Exception):
+    """The templates cannot render (a template bug, a resource that cannot be loaded): exit 3."""
 
 
 # --------------------------------------------------------------------------- files
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def shown_path(path: str) -> str:
+    """A file name as printed: bytes that are not UTF-8 and control characters become ``\\x..`` escapes."""
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+_CAUSES = {
+    errno.EROFS: "읽기 전용 파일 시스템입니다",
+    errno.EACCES: "쓸 권한이 없습니다",
+    errno.EPERM: "쓸 권한이 없습니다",
+    errno.ENOSPC: "디스크에 남은 공간이 없습니다",
+    errno.EDQUOT: "디스크 할당량을 넘었습니다",
+    errno.ENAMETOOLONG: "파일 이름이 너무 깁니다",
+    errno.EISDIR: "같은 이름의 폴더가 있습니다",
+    errno.ENOTDIR: "경로 가운데 폴더가 아닌 파일이 있습니다",
+    errno.EEXIST: "같은 이름의 파일이 있습니다",
+}
+
+
+def unwritable(exc: OSError, path: str | os.PathLike[str] | None = None) -> OutputError:
+    """The one line that says which output cannot be written and why."""
+    where = os.fspath(path) if path is not None else str(exc.filename or "")
+    cause = _CAUSES.get(exc.errno or 0) or (exc.strerror or str(exc))
+    return OutputError(f"{shown_path(where)}에 쓸 수 없습니다: {cause}")
+
 
 def write_atomic(path: Path, data: bytes | str) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+
+    Nothing is left behind when writing fails (no space, a read-only disk): the
+    ``OSError`` names ``path`` itself, not the temporary file.
+    """
     raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=path.suffix, dir=path.parent)
+    tmp = None
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=path.suffix, dir=path.parent)
+        try:
+            view = memoryview(raw)
+            while view:
+                view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+    except BaseException as exc:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        if isinstance(exc, OSError) and exc.filename != os.fspath(path):
+            raise OSError(exc.errno, exc.strerror, os.fspath(path)) from exc
         raise
+
+
+def read_data(path: str, root: str = "") -> bytes | None:
+    """The bytes of a data file, or ``None`` when the loader must say why it cannot be read.
+
+    Only a regular file is ever read (opened without blocking, so a FIFO cannot hang
+    the build), never one behind a link out of ``root``, and never more than the
+    loader's limit; a name that is not UTF-8 is not read either.
+    """
+    try:
+        path.encode("utf-8")
+        if root and os.path.islink(path):
+            target, folder = os.path.realpath(path), os.path.realpath(root)
+            if os.path.commonpath([target, folder]) != folder:
+                return None
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except (OSError, UnicodeEncodeError):
+        return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        chunks, size = [], 0
+        while size <= MAX_DATA:
+            chunk = os.read(fd, MAX_DATA + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    return None if size > MAX_DATA else b"".join(chunks)
 
 
 @dataclass(frozen=True, order=True)
@@ -91,37 +178,85 @@ class Source:
     rel: str  # e.g. "2024/지역균형발전_추진" (no suffix)
     path: str  # the YAML file as given (for messages)
     root: str = ""  # the folder it was found in; a link out of it is not read ("" for a file given by name)
+    clash: str = ""  # another data file with the same output name: neither is built
+    data: bytes | None = field(default=None, compare=False, repr=False)  # the exact bytes the key was made of
 
     def load(self) -> Document:
-        """The loaded document; raises :class:`~budgetdoc.load.LoadError`."""
-        from .load import load
+        """The loaded document (from :attr:`data` when given); raises :class:`~budgetdoc.load.LoadError`."""
+        from .load import LoadError, load
+        from .model import Problem
 
-        return load(self.path, within=self.root or None)
+        if self.clash:
+            message = f"{shown_path(self.clash)}와(과) 출력 이름({shown_path(self.rel)})이 같아 둘 다 만들지 않습니다"
+            raise LoadError([Problem(shown_path(self.path), 1, 1, "same-output", message)])
+        return load(self.path, within=self.root or None, data=self.data)
 
 
-def discover(paths: list[str]) -> list[Source]:
-    """YAML files under ``paths`` (files or folders), sorted, mirroring each folder's tree.
+def _listed(names: list[str]) -> str:
+    shown = ", ".join(shown_path(n) for n in names[:5])
+    return shown + (f" 외 {len(names) - 5}개" if len(names) > 5 else "")
+
+
+def discover(paths: list[str], notes: list[str] | None = None) -> list[Source]:
+    """Data files under ``paths`` (files or folders), sorted, mirroring each folder's tree.
+
+    Every file given is accounted for: what a folder holds besides data files (hidden
+    files and folders, folders whose name starts with ``_``, other suffixes) and a
+    folder without any data file are told once per folder in ``notes``; two files
+    with one output name (``x.yaml`` beside ``x.yml``, ``a/x.yaml`` and ``b/x.yaml``
+    given as two arguments, names that differ only in case) each carry the other in
+    :attr:`Source.clash`, so that neither is built.
 
     Links to folders are not followed; a file that is a link is read only if it points
     inside the folder it was found in (see :meth:`Source.load`).
     """
-    found: dict[str, Source] = {}
+    said = notes if notes is not None else []
+    found: dict[str, list[Source]] = {}
+
+    def add(source: Source) -> None:
+        same = found.setdefault(source.rel.casefold(), [])
+        if all(os.path.abspath(s.path) != os.path.abspath(source.path) for s in same):
+            same.append(source)
+
     for given in paths:
         root = Path(given)
         if root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root):
+            count = 0
+
+            def unreadable(exc: OSError) -> None:
+                said.append(f"{shown_path(str(exc.filename))}: 폴더를 읽을 수 없어 건너뜁니다 ({exc.strerror})")
+
+            for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
+                left = [d + "/" for d in sorted(dirnames) if d.startswith((".", "_"))]
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
                 for name in sorted(filenames):
-                    if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
-                        file = Path(dirpath) / name
-                        rel = file.relative_to(root).with_suffix("").as_posix()
-                        found.setdefault(rel, Source(rel, os.path.normpath(file), os.path.normpath(root)))
-        elif root.is_file():
-            rel = root.with_suffix("").name
-            found.setdefault(rel, Source(rel, os.path.normpath(root)))
+                    if name.startswith(".") or not name.lower().endswith(YAML_SUFFIXES):
+                        left.append(name)
+                        continue
+                    file = Path(dirpath) / name
+                    rel = file.relative_to(root).as_posix().rsplit(".", 1)[0]
+                    add(Source(rel, os.path.normpath(file), os.path.normpath(root)))
+                    count += 1
+                if left:
+                    said.append(
+                        f"{shown_path(os.path.normpath(dirpath))}: 읽지 않은 것 {len(left)}개: {_listed(left)} "
+                        "(숨긴 것, _로 시작하는 폴더, .yaml·.yml이 아닌 파일은 읽지 않습니다)"
+                    )
+            if not count:
+                said.append(f"{shown_path(given)}: 데이터 파일(.yaml, .yml)이 없습니다")
+        elif os.path.lexists(root):  # a file, or something the loader will refuse by name (a FIFO, a broken link)
+            add(Source(root.name.rsplit(".", 1)[0] if "." in root.name else root.name, os.path.normpath(root)))
         else:
-            raise BuildError(f"파일이나 폴더가 없습니다: {given}")
-    return sorted(found.values())
+            raise BuildError(f"파일이나 폴더가 없습니다: {shown_path(given)}")
+    sources: list[Source] = []
+    for same in found.values():
+        if len(same) == 1:
+            sources.extend(same)
+        else:
+            for source in same:
+                others = ", ".join(s.path for s in same if s is not source)
+                sources.append(dataclasses.replace(source, clash=others))
+    return sorted(sources)
 
 
 def output_path(out: Path, rel: str, suffix: str) -> Path:
@@ -146,7 +281,7 @@ class Options:
 @dataclass
 class Result:
     source: Source
-    status: str  # built | drafted | failed | error
+    status: str  # built | drafted | failed | error | unwritable (stops the build) | template (stops the build)
     problems: list[Problem] = field(default_factory=list)
     outputs: dict[str, list[int | str]] = field(default_factory=dict)  # fmt → [size, mtime_ns, sha256]
     message: str = ""
@@ -166,8 +301,48 @@ def worker_renderer() -> Any:  # noqa: ANN401
     return _RENDERER
 
 
+def template_message(templates: Path, exc: Exception) -> str:
+    """Where a template fails and why, in one line."""
+    import jinja2
+
+    where = shown_path(str(templates))
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.name:
+        where = f"{where}/{exc.name}:{exc.lineno}"
+    else:
+        import traceback
+
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(templates))]
+        if frames:
+            where = f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}"
+    return f"{where}: 템플릿 오류: {type(exc).__name__}: {exc}"
+
+
+@contextlib.contextmanager
+def refused_resources() -> Iterator[list[str]]:
+    """The resources WeasyPrint could not load while rendering (it logs them and goes on without)."""
+    import logging
+
+    refused: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            message = record.getMessage()
+            if message.startswith("Failed to load"):
+                refused.append(message.split("\n", 1)[0])
+
+    handler = Collect(logging.WARNING)
+    logger = logging.getLogger("weasyprint")
+    logger.addHandler(handler)
+    try:
+        yield refused
+    finally:
+        logger.removeHandler(handler)
+
+
 def build_one(source: Source, out: Path, options: Options) -> Result:
     """Load, check and render one document; write its outputs atomically."""
+    import jinja2
+
     from .checks import check, errors
     from .figures import compute
     from .load import LoadError
@@ -185,25 +360,35 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
     figures = compute(doc.project)
     marked = frozenset(p.field for p in bad)
     rendered: dict[str, bytes] = {}
-    html = renderer.html(doc.project, figures, marked=marked, draft=bool(bad))
+    try:
+        html = renderer.html(doc.project, figures, marked=marked, draft=bool(bad))
+    except jinja2.TemplateError as exc:
+        return Result(source, "template", message=template_message(renderer.templates, exc))
     if "html" in options.formats:
         rendered["html"] = html.encode("utf-8")
     if "pdf" in options.formats:
-        rendered["pdf"] = renderer.pdf(html, options.variant)
+        with refused_resources() as refused:
+            rendered["pdf"] = renderer.pdf(html, options.variant)
+        if refused:
+            where = shown_path(str(renderer.templates))
+            return Result(source, "template", message=f"{where}: 템플릿의 자원을 불러올 수 없습니다: {refused[0]}")
     if "hwpx" in options.formats:
         from .hwpx import render_hwpx
 
         rendered["hwpx"] = render_hwpx(doc.project, figures)
-    if bad:
+    try:
+        if bad:
+            for fmt, data in rendered.items():
+                write_atomic(output_path(out / DRAFTS, source.rel, fmt), data)
+            return Result(source, "drafted", problems, seconds=time.perf_counter() - started)
+        outputs: dict[str, list[int | str]] = {}
         for fmt, data in rendered.items():
-            write_atomic(output_path(out / DRAFTS, source.rel, fmt), data)
-        return Result(source, "drafted", problems, seconds=time.perf_counter() - started)
-    outputs: dict[str, list[int | str]] = {}
-    for fmt, data in rendered.items():
-        path = output_path(out, source.rel, fmt)
-        write_atomic(path, data)
-        st = path.stat()
-        outputs[fmt] = [st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest()]
+            path = output_path(out, source.rel, fmt)
+            write_atomic(path, data)
+            st = path.stat()
+            outputs[fmt] = [st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest()]
+    except OSError as exc:
+        return Result(source, "unwritable", message=str(unwritable(exc)))
     for fmt in FORMATS:  # a draft of an earlier, wrong version is stale now
         with contextlib.suppress(OSError):
             output_path(out / DRAFTS, source.rel, fmt).unlink()
@@ -236,6 +421,7 @@ def _worker(
     options: Options,
     work: Callable[[Source, Path, Options], Result],
     env: dict[str, str | None],
+    warm: Callable[[], object] | None,
 ) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _end_with_build(lifeline)
@@ -245,6 +431,15 @@ def _worker(
         else:
             os.environ[name] = value
     target = Path(out)
+    # Start-up (the renderer, its fonts) is not part of any document's time limit: the
+    # build starts the clock when the worker says it is ready.
+    if warm is not None:
+        with contextlib.suppress(Exception):  # the document then fails with the real error
+            warm()
+    try:
+        conn.send(READY)
+    except OSError:
+        return
     settled = False
     while True:
         try:
@@ -279,15 +474,24 @@ class _Worker:
         self.ctx, self.args = ctx, args
         self.task: Source | None = None
         self.started = 0.0
+        self.deadline = 0.0
+        self.ready = False
         self.done = 0
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker, args=(child, *args), daemon=True)
         self.proc.start()
         child.close()
 
-    def give(self, task: Source) -> None:
+    def give(self, task: Source, timeout: float) -> None:
         self.task, self.started = task, time.monotonic()
+        self.deadline = self.started + timeout + (0.0 if self.ready else STARTUP)
         self.conn.send(task)
+
+    def go(self, timeout: float) -> None:
+        """The worker has started: its document's time runs from now."""
+        self.ready = True
+        self.started = time.monotonic()
+        self.deadline = self.started + timeout
 
     def stop(self, kill: bool = False) -> int | None:
         """End the process (politely unless ``kill``) and return its exit code."""
@@ -320,13 +524,16 @@ def run_pool(
     on_result: Callable[[Result], None],
     recycle: int = RECYCLE,
     work: Callable[[Source, Path, Options], Result] = build_one,
+    warm: Callable[[], object] | None = worker_renderer,
 ) -> None:
     """Run ``work`` over ``tasks`` in ``jobs`` long-lived processes, in the order given.
 
-    ``work`` must be a module-level function (it is sent to the workers by name). A
-    document that crashes its worker or takes longer than ``options.timeout`` seconds
-    is reported as an ``error`` result; its worker is replaced and the batch goes on.
-    Each worker is also replaced after ``recycle`` documents, so memory stays flat.
+    ``work`` and ``warm`` must be module-level functions (they are sent to the workers
+    by name); each worker runs ``warm`` once before its first document. A document that
+    crashes its worker or takes longer than ``options.timeout`` seconds (counted from
+    when its worker is ready, so start-up is not part of it) is reported as an
+    ``error`` result; its worker is replaced and the batch goes on. Each worker is also
+    replaced after ``recycle`` documents, so memory stays flat.
     """
     if not tasks:
         return
@@ -334,16 +541,16 @@ def run_pool(
     ctx.set_forkserver_preload(PRELOAD)
     lifeline, keep = ctx.Pipe(duplex=False)
     env = {name: os.environ.get(name) for name in WORKER_ENV}
-    args = (lifeline, str(out), options, work, env)
+    args = (lifeline, str(out), options, work, env, warm)
     pending = list(reversed(tasks))
     workers: list[_Worker] = []
     try:
         for _ in range(min(jobs, len(tasks))):
             workers.append(_Worker(ctx, args))
-            workers[-1].give(pending.pop())
+            workers[-1].give(pending.pop(), options.timeout)
         while workers:
             busy = {w.conn: w for w in workers}
-            deadline = min(w.started for w in workers) + options.timeout
+            deadline = min(w.deadline for w in workers)
             ready = multiprocessing.connection.wait(list(busy), timeout=max(0.0, deadline - time.monotonic()))
             finished: list[tuple[_Worker, Result, bool]] = []
             for conn in ready:
@@ -355,11 +562,15 @@ def run_pool(
                     w.proc.join(timeout=1)
                     finished.append((w, Result(w.task, "error", message=_crashed(w.stop(kill=True))), False))
                 else:
+                    if isinstance(result, str) and result == READY:
+                        w.go(options.timeout)
+                        continue
                     w.done += 1
                     finished.append((w, result, True))
             now = time.monotonic()
+            done = {w for w, _, _ in finished}
             for w in workers:
-                if w.conn not in ready and now - w.started >= options.timeout:
+                if w not in done and now >= w.deadline:
                     assert w.task is not None
                     w.stop(kill=True)
                     message = f"{options.timeout:g}초 안에 끝나지 않아 중단했습니다"
@@ -373,7 +584,7 @@ def run_pool(
                 if pending:
                     if not alive:
                         w = _Worker(ctx, args)
-                    w.give(pending.pop())
+                    w.give(pending.pop(), options.timeout)
                     workers.append(w)
                 on_result(result)
     finally:
@@ -414,28 +625,40 @@ def environment_key(options: Options) -> str:
     return digest.hexdigest()
 
 
-def read_manifest(out: Path) -> dict[str, Any]:
-    """The manifest of ``out``; an unreadable or foreign one counts as empty."""
+def read_manifest(out: Path, warnings: list[str] | None = None) -> dict[str, Any]:
+    """The manifest of ``out``; an unreadable or foreign one counts as empty (and is told in ``warnings``)."""
+    empty: dict[str, Any] = {"version": MANIFEST_VERSION, "documents": {}}
+    path = out / MANIFEST
+    said = warnings if warnings is not None else []
+    why = "형식이 다릅니다"
     try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {"version": MANIFEST_VERSION, "documents": {}}
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return empty
+    except OSError as exc:
+        data, why = None, _CAUSES.get(exc.errno or 0, exc.strerror or str(exc)).replace("쓸 ", "읽을 ")
+    except ValueError:
+        data, why = None, "JSON이 아닙니다"
     if (
         not isinstance(data, dict)
         or data.get("version") != MANIFEST_VERSION
         or not isinstance(data.get("documents"), dict)
     ):
-        return {"version": MANIFEST_VERSION, "documents": {}}
+        said.append(f"{shown_path(str(path))}: 매니페스트를 읽을 수 없어({why}) 모든 출력을 다시 확인합니다")
+        return empty
     data["documents"] = {rel: e for rel, e in data["documents"].items() if isinstance(e, dict)}
     return data
 
 
-def _fresh(entry: dict[str, Any] | None, key: str, out: Path, rel: str, formats: tuple[str, ...]) -> bool | None:
+def _fresh(
+    entry: dict[str, Any] | None, key: str, out: Path, rel: str, formats: tuple[str, ...], verify: bool = False
+) -> bool | None:
     """Whether the outputs on disk are the ones the manifest recorded for this key.
 
     Size and modification time decide; when only the time differs (a cache restored by
     a CI runner, a copy), the content hash does, and the entry takes the new time:
-    then the answer is ``None`` ("fresh, but the manifest changed").
+    then the answer is ``None`` ("fresh, but the manifest changed"). With ``verify``
+    the content hash always decides.
     """
     if entry is None or entry.get("key") != key:
         return False
@@ -452,33 +675,60 @@ def _fresh(entry: dict[str, Any] | None, key: str, out: Path, rel: str, formats:
             return False
         if not isinstance(recorded, list) or len(recorded) != 3 or recorded[0] != st.st_size:
             return False
-        if recorded[1] != st.st_mtime_ns:
+        if verify or recorded[1] != st.st_mtime_ns:
             try:
                 digest = hashlib.sha256(path.read_bytes()).hexdigest()
             except OSError:
                 return False
             if digest != recorded[2]:
                 return False
-            recorded[1] = st.st_mtime_ns
-            touched = True
+            if recorded[1] != st.st_mtime_ns:
+                recorded[1] = st.st_mtime_ns
+                touched = True
     return None if touched else True
 
 
 @contextlib.contextmanager
 def locked(out: Path, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
-    """Hold the output folder's lock; a second build waits for the first."""
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / LOCK, "a+") as fh:
+    """Hold the output folder's lock; a second build waits for the first.
+
+    On a folder nobody may write (read-only, no permission) an existing lock is taken
+    through a read-only descriptor, and without one there is nothing to lock against:
+    a build with nothing to do still succeeds there. Raises :class:`OutputError`.
+    """
+    lock = out / LOCK
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise unwritable(exc, out) from None
+    fd: int | None
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_NONBLOCK | os.O_NOFOLLOW, 0o644)
+    except OSError as exc:
+        if exc.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise unwritable(exc, lock) from None
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            if on_wait:
-                on_wait()
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            fd = os.open(lock, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW)
+        except OSError:
+            fd = None
+    try:
+        if fd is not None:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OutputError(f"{shown_path(str(lock))}에 쓸 수 없습니다: 일반 파일이 아닙니다")
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if on_wait:
+                    on_wait()
+                fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        if fd is not None:
+            os.close(fd)
 
 
 def clean_leftovers(out: Path) -> int:
@@ -505,6 +755,7 @@ class Summary:
     removed: int = 0
     seconds: float = 0.0
     results: list[Result] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # files not read, an unreadable manifest
 
     @property
     def ok(self) -> bool:
@@ -520,36 +771,50 @@ def build(
     on_result: Callable[[Result], None] | None = None,
     on_plan: Callable[[int, int], None] | None = None,
     on_wait: Callable[[], None] | None = None,
+    verify: bool = False,
 ) -> Summary:
     """Build every YAML under ``paths`` into ``out``; only what changed unless ``force``.
 
+    Every data file is read once, before the output folder's lock is taken; the
+    document is rendered from exactly those bytes and its manifest key made of them.
+    A file that cannot be read (a FIFO, a device, a link out of its folder, a name
+    that is not UTF-8) or shares its output name with another is reported as failed
+    right away. ``verify`` rehashes every output instead of trusting sizes and times.
+
     The manifest is written only when something changed, so a build with nothing to do
-    writes no file at all.
+    writes no file at all. Raises :class:`OutputError` when an output cannot be written
+    (the build stops, earlier outputs stay) and :class:`TemplateError` when the
+    templates cannot render.
     """
     started = time.perf_counter()
     for fmt in options.formats:
         if fmt not in FORMATS:
             raise BuildError(f"알 수 없는 형식: {fmt} (가능: {', '.join(FORMATS)})")
-    sources = discover(paths)
+    summary = Summary()
+    sources = discover(paths, summary.notes)
+    readable: list[Source] = []
+    refused: list[Result] = []
+    for source in sources:
+        data = None if source.clash else read_data(source.path, source.root)
+        if data is not None:
+            readable.append(dataclasses.replace(source, data=data))
+        else:
+            refused.append(refused_result(source))
     out = out.resolve()
     jobs = jobs or available_cpus()
-    summary = Summary()
     with locked(out, on_wait):
         clean_leftovers(out)
-        manifest = read_manifest(out)
+        manifest = read_manifest(out, summary.notes)
         documents: dict[str, dict[str, Any]] = manifest["documents"]
         dirty = False
         env_key = environment_key(options).encode() + b"\0"
         todo: list[tuple[int, Source]] = []
         keys: dict[str, str] = {}
-        for source in sources:
-            try:
-                data = Path(source.path).read_bytes()
-            except OSError:
-                data = b""
-            keys[source.rel] = hashlib.sha256(env_key + data).hexdigest()
+        for source in readable:
+            assert source.data is not None
+            keys[source.rel] = hashlib.sha256(env_key + source.data).hexdigest()
             entry = documents.get(source.rel)
-            fresh = False if force else _fresh(entry, keys[source.rel], out, source.rel, options.formats)
+            fresh = False if force else _fresh(entry, keys[source.rel], out, source.rel, options.formats, verify)
             if fresh is not False:
                 assert entry is not None
                 summary.skipped += 1
@@ -559,7 +824,7 @@ def build(
                     entry["source"] = where
                     dirty = True
                 continue
-            todo.append((len(data), source))
+            todo.append((len(source.data), source))
         summary.removed, gone = _remove_deleted(out, documents, {s.rel for s in sources}, paths)
         dirty = dirty or gone
         # Largest first, so that a long document does not finish the batch alone.
@@ -570,11 +835,15 @@ def build(
 
         def record(result: Result) -> None:
             nonlocal dirty, last_save
+            if result.status == "unwritable":
+                raise OutputError(result.message)
+            if result.status == "template":
+                raise TemplateError(result.message)
             summary.results.append(result)
             rel = result.source.rel
-            where = os.path.relpath(result.source.path, out)
             if result.status == "built":
                 summary.built += 1
+                where = os.path.relpath(result.source.path, out)
                 documents[rel] = {"source": where, "key": keys[rel], "outputs": result.outputs}
             else:
                 # The previous outputs stay (and stay listed, so that they are removed
@@ -589,22 +858,49 @@ def build(
             if on_result:
                 on_result(result)
             if time.monotonic() - last_save > CHECKPOINT:
-                _save(out, manifest)
+                try:
+                    _save(out, manifest)
+                except OSError as exc:
+                    raise unwritable(exc, out / MANIFEST) from None
                 last_save = time.monotonic()
 
+        finished = False
         try:
+            for result in refused:
+                record(result)
             if len(tasks) == 1 or (jobs == 1 and len(tasks) <= 2):
                 for source in tasks:
                     record(_build_in_process(source, out, options))
             else:
                 run_pool(tasks, out, options, jobs, record)
+            finished = True
         finally:
-            if dirty:
-                _save(out, manifest)
-            if any(r.status == "error" for r in summary.results):
-                clean_leftovers(out)  # what a crashed or stopped worker was writing
+            try:
+                if dirty:
+                    _save(out, manifest)
+            except OSError as exc:
+                if finished:
+                    raise unwritable(exc, out / MANIFEST) from None
+            finally:
+                if not finished or any(r.status == "error" for r in summary.results):
+                    clean_leftovers(out)  # what a crashed or stopped worker was writing
     summary.seconds = time.perf_counter() - started
     return summary
+
+
+def refused_result(source: Source) -> Result:
+    """The result of a data file that is not read (the loader says why)."""
+    from .load import LoadError
+
+    try:
+        source.load()
+    except LoadError as exc:
+        return Result(source, "failed", exc.problems)
+    # Readable after all (it changed just now): fail it rather than build bytes nobody hashed.
+    from .model import Problem
+
+    problem = Problem(shown_path(source.path), 1, 1, "unreadable", "파일을 읽는 동안 바뀌었습니다 — 다시 실행하세요")
+    return Result(source, "failed", [problem])
 
 
 def available_cpus() -> int:
@@ -623,6 +919,8 @@ def _build_in_process(source: Source, out: Path, options: Options) -> Result:
     def on_alarm(signum: int, frame: Any) -> None:  # noqa: ANN401
         raise TimeoutError
 
+    with contextlib.suppress(Exception):  # start-up is not part of the time limit
+        worker_renderer()
     previous = signal.signal(signal.SIGALRM, on_alarm)
     signal.setitimer(signal.ITIMER_REAL, options.timeout)
     try:

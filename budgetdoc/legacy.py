@@ -16,8 +16,10 @@ the input. Nothing is written to disk.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -812,7 +814,10 @@ def import_file(path: str | os.PathLike[str]) -> tuple[str, list[Problem]]:
     as it is: that is unreadable input, not a malformed document.
     """
     file = os.fspath(path)
-    with open(path, "rb") as fh:
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not hang the import
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "일반 파일이 아닙니다", file)
         raw = fh.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise LegacyError([Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")])

@@ -530,9 +530,16 @@ def load_text(text: str, file: str) -> Document:
     return Document(project, source)
 
 
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _display(path: str) -> str:
-    """A file name as printed: bytes that are not UTF-8 become ``\\xff`` escapes."""
-    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    """A file name as printed: bytes that are not UTF-8 and control characters become ``\\x..`` escapes.
+
+    The same as :func:`budgetdoc.build.shown_path` (which must not import this module).
+    """
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 _OS_MESSAGES = {
@@ -548,13 +555,22 @@ def _os_message(exc: OSError) -> str:
     return _OS_MESSAGES.get(exc.errno or 0) or f"파일을 읽을 수 없습니다 ({exc.strerror or exc})"
 
 
-def load(path: str | os.PathLike[str], display: str | None = None, within: str | None = None) -> Document:
+def load(
+    path: str | os.PathLike[str], display: str | None = None, within: str | None = None, data: bytes | None = None
+) -> Document:
     """Load one YAML file; raises :class:`LoadError` with every problem found.
 
     With ``within`` (a folder), a file that resolves to somewhere outside it is not read:
-    a link in a data folder must not pull in files from elsewhere on disk.
+    a link in a data folder must not pull in files from elsewhere on disk. With
+    ``data``, those bytes (read by the caller) are loaded instead of the file's. A file
+    whose name is not UTF-8 is not read: its outputs and its entry in the manifest
+    could not be named.
     """
     file = _display(display or os.fspath(path))
+    try:
+        os.fspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise LoadError([Problem(file, 1, 1, "unreadable", "파일 이름이 UTF-8이 아닙니다 — 이름을 바꾸세요")]) from None
     if within is not None:
         target, folder = os.path.realpath(path), os.path.realpath(within)
         if os.path.commonpath([target, folder]) != folder:
@@ -569,6 +585,8 @@ def load(path: str | os.PathLike[str], display: str | None = None, within: str |
                     )
                 ]
             )
+    if data is not None:
+        return load_text(decode(data, file), file)
     try:
         # Non-blocking, so that a FIFO named like a data file cannot hang the tool.
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)

@@ -158,7 +158,12 @@ def test_whole_corpus_in_one_process() -> None:
     elapsed = time.perf_counter() - started
     assert run.stdout == "".join(c.with_suffix(".out").read_text(encoding="utf-8") for c in CASES)
     assert "Traceback" not in run.stderr
-    assert re.fullmatch(rf"파일 {len(CASES)}개 검사: 오류 \d+개, 경고 0개\n", run.stderr)
+    others = sorted(p.name for p in HOSTILE.iterdir() if p.suffix != ".yaml")
+    note = (
+        f".: 읽지 않은 것 {len(others)}개: {', '.join(others[:5])} 외 {len(others) - 5}개 "
+        "(숨긴 것, _로 시작하는 폴더, .yaml·.yml이 아닌 파일은 읽지 않습니다)\n"
+    )
+    assert re.fullmatch(rf"{re.escape(note)}파일 {len(CASES)}개 검사: 오류 \d+개, 경고 0개\n", run.stderr)
     assert run.returncode == 2  # two of the files cannot be read as UTF-8 at all
     assert elapsed < len(CASES)
 
@@ -247,14 +252,419 @@ def test_a_link_to_itself_is_unreadable(tmp_path: Path) -> None:
     assert (code, out) == (2, f"{tmp_path / 'loop.yaml'}:1:1: unreadable: 심볼릭 링크가 순환합니다\n")
 
 
-def test_a_file_name_that_is_not_utf8_is_printed_escaped(tmp_path: Path) -> None:
-    folder = os.fsencode(tmp_path)
-    with open(os.path.join(folder, b"caf\xe9.yaml"), "wb") as fh:
-        fh.write(b"titel: x\n")
-    code, out, _ = check_file(tmp_path)
+def non_utf8_file(folder: Path) -> None:
+    with open(os.path.join(os.fsencode(folder), b"caf\xe9.yaml"), "wb") as fh:
+        fh.write(MINIMAL.encode())
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_the_same_in_check_and_build(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "good.yaml").write_text(MINIMAL, encoding="utf-8")
+    non_utf8_file(data)
+    line = f"{data}/caf\\xe9.yaml:1:1: unreadable: 파일 이름이 UTF-8이 아닙니다 — 이름을 바꾸세요\n"
+    assert run_main(monkeypatch, capsys, "check", str(data)) == (2, line, "파일 2개 검사: 오류 1개, 경고 0개\n")
+    out = tmp_path / "out"
+    code, stdout, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(out), str(data))
+    assert (code, stdout) == (2, line)
+    assert "Traceback" not in err
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == ["good.html"]
+
+
+def test_control_characters_in_file_names_are_shown_escaped(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    (tmp_path / "a\x1b[31mb.yaml").write_text("titel: x\n", encoding="utf-8")
+    (tmp_path / "c\nd.yaml").write_text("titel: x\n", encoding="utf-8")
+    code, out, _ = run_main(monkeypatch, capsys, "check", str(tmp_path))
     assert code == 1
-    assert f"{tmp_path}/caf\\xe9.yaml:1:1: unknown-key: 알 수 없는 키 'titel' — 'title'을(를) 뜻했나요?\n" in out
-    out.encode("utf-8")  # printable as it is
+    assert all(LINE.match(line) for line in out.splitlines())  # a newline in a name does not split a message
+    assert sorted({line.split(":1:1: ")[0] for line in out.splitlines() if ":1:1: " in line}) == [
+        f"{tmp_path}/a\\x1b[31mb.yaml",
+        f"{tmp_path}/c\\x0ad.yaml",
+    ]
+    assert "\x1b" not in out
+
+
+# --------------------------------------------------------------------------- the data folder: nothing skipped in silence
+
+BUILD = ("build", "--format", "html", "--jobs", "1", "--no-progress")
+CLASH = "와(과) 출력 이름({rel})이 같아 둘 다 만들지 않습니다"
+
+
+def clash_lines(a: Path, b: Path, rel: str) -> str:
+    return f"{a}:1:1: same-output: {b}{CLASH.format(rel=rel)}\n{b}:1:1: same-output: {a}{CLASH.format(rel=rel)}\n"
+
+
+def test_two_files_with_one_output_name_are_an_error_naming_both(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "x.yaml").write_text(MINIMAL, encoding="utf-8")
+    (data / "x.yml").write_text("broken: [\n", encoding="utf-8")
+    expected = clash_lines(data / "x.yaml", data / "x.yml", "x")
+    assert run_main(monkeypatch, capsys, "check", str(data)) == (1, expected, "파일 2개 검사: 오류 2개, 경고 0개\n")
+    out = tmp_path / "out"
+    code, stdout, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(out), str(data))
+    assert (code, stdout) == (1, expected)
+    assert err.endswith("만듦 0, 건너뜀 0, 실패 2 (0.0초)\n") or "실패 2" in err
+    assert not (out / "x.html").exists()
+
+
+def test_the_same_name_in_two_folders_given_as_arguments_is_an_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "x.yaml").write_text(MINIMAL, encoding="utf-8")
+    a, b = tmp_path / "a" / "x.yaml", tmp_path / "b" / "x.yaml"
+    expected = clash_lines(a, b, "x")
+    assert run_main(monkeypatch, capsys, "check", str(a), str(b)) == (
+        1,
+        expected,
+        "파일 2개 검사: 오류 2개, 경고 0개\n",
+    )
+    code, stdout, _ = run_main(monkeypatch, capsys, *BUILD, "-o", str(tmp_path / "out"), str(a), str(b))
+    assert (code, stdout) == (1, expected)
+    assert not (tmp_path / "out" / "x.html").exists()
+    # The same file twice is one file, not two.
+    assert run_main(monkeypatch, capsys, "check", str(a), str(a)) == (0, "", "파일 1개 검사: 오류 0개, 경고 0개\n")
+
+
+def test_upper_case_suffixes_are_data_and_names_differing_in_case_clash(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "X.YAML").write_text(MINIMAL, encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_main(monkeypatch, capsys, *BUILD, "-o", str(out), str(data))[0] == 0
+    assert (out / "X.html").is_file()
+    (data / "x.yaml").write_text(MINIMAL, encoding="utf-8")
+    code, stdout, _ = run_main(monkeypatch, capsys, "check", str(data))
+    assert (code, stdout) == (
+        1,
+        f"{data / 'X.YAML'}:1:1: same-output: {data / 'x.yaml'}{CLASH.format(rel='X')}\n"
+        f"{data / 'x.yaml'}:1:1: same-output: {data / 'X.YAML'}{CLASH.format(rel='x')}\n",
+    )
+
+
+def test_what_a_data_folder_holds_besides_data_is_told_once_per_folder(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    (data / "2024").mkdir(parents=True)
+    (data / "_old").mkdir()
+    (data / ".git").mkdir()
+    (data / "_old" / "x.yaml").write_text(MINIMAL, encoding="utf-8")
+    (data / "2024" / "good.yaml").write_text(MINIMAL, encoding="utf-8")
+    (data / "2024" / ".draft.yaml").write_text(MINIMAL, encoding="utf-8")
+    (data / "2024" / "memo.txt").write_text("메모\n", encoding="utf-8")
+    (data / "README.md").write_text("# data\n", encoding="utf-8")
+    why = "(숨긴 것, _로 시작하는 폴더, .yaml·.yml이 아닌 파일은 읽지 않습니다)"
+    notes = f"{data}: 읽지 않은 것 3개: .git/, _old/, README.md {why}\n{data}/2024: 읽지 않은 것 2개: .draft.yaml, memo.txt {why}\n"
+    assert run_main(monkeypatch, capsys, "check", str(data)) == (0, "", notes + "파일 1개 검사: 오류 0개, 경고 0개\n")
+    code, _, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(tmp_path / "out"), str(data))
+    assert code == 0
+    assert notes in err
+
+
+def test_an_empty_data_folder_is_told(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    empty = tmp_path / "data"
+    empty.mkdir()
+    note = f"{empty}: 데이터 파일(.yaml, .yml)이 없습니다\n"
+    assert run_main(monkeypatch, capsys, "check", str(empty)) == (0, "", note + "파일 0개 검사: 오류 0개, 경고 0개\n")
+    code, _, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(tmp_path / "out"), str(empty))
+    assert code == 0
+    assert err.startswith(note)
+
+
+# --------------------------------------------------------------------------- only regular files are read
+
+
+def generate(
+    *args: str | Path, cwd: Path = ROOT, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The real command in its own process, with a hard limit against hangs."""
+    return subprocess.run(
+        [sys.executable, str(ROOT / "generate.py"), *map(str, args)],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def test_a_fifo_in_the_data_folder_does_not_hang_build_or_book(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "good.yaml").write_text(MINIMAL, encoding="utf-8")
+    os.mkfifo(data / "pipe.yaml")
+    line = f"{data / 'pipe.yaml'}:1:1: unreadable: 일반 파일이 아닙니다\n"
+    run = generate(*BUILD, "-o", tmp_path / "out", data)
+    assert (run.returncode, run.stdout) == (2, line)
+    assert "Traceback" not in run.stderr
+    assert (tmp_path / "out" / "good.html").is_file()
+    # The book refuses before it takes its cache's lock: a held lock does not make it wait.
+    cache = tmp_path / "book" / ".budgetdoc-book"
+    cache.mkdir(parents=True)
+    with open(cache / ".budgetdoc.lock", "a+") as held:
+        import fcntl
+
+        fcntl.flock(held, fcntl.LOCK_EX)
+        run = generate("book", "--no-progress", "-o", tmp_path / "book" / "book.pdf", data)
+    assert (run.returncode, run.stdout) == (2, line)
+    assert run.stderr == "책을 만들지 않았습니다: 오류 1개, 렌더링 실패 0개\n"
+
+
+def test_devices_and_fifos_named_on_the_command_line_are_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    os.mkfifo(tmp_path / "pipe.yaml")
+    (tmp_path / "zero.yaml").symlink_to("/dev/zero")
+    for name in ("pipe.yaml", "zero.yaml"):
+        line = f"{tmp_path / name}:1:1: unreadable: 일반 파일이 아닙니다\n"
+        assert run_main(monkeypatch, capsys, "check", str(tmp_path / name)) == (
+            2,
+            line,
+            "파일 1개 검사: 오류 1개, 경고 0개\n",
+        )
+        code, stdout, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(tmp_path / "out"), str(tmp_path / name))
+        assert (code, stdout) == (2, line)
+        assert "Traceback" not in err
+
+
+def test_import_of_a_fifo_or_a_device_is_refused(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    os.mkfifo(tmp_path / "pipe.txt")
+    (tmp_path / "zero.txt").symlink_to("/dev/zero")
+    for name in ("pipe.txt", "zero.txt"):
+        assert run_main(monkeypatch, capsys, "import", str(tmp_path / name)) == (
+            2,
+            "",
+            f"{tmp_path / name}: 읽을 수 없습니다: 일반 파일이 아닙니다\n",
+        )
+
+
+def test_import_of_a_file_too_big_is_unreadable_input(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    big = tmp_path / "big.txt"
+    with big.open("wb") as fh:
+        fh.truncate(50 * 1024 * 1024)
+    assert run_main(monkeypatch, capsys, "import", str(big)) == (
+        2,
+        "",
+        f"{big}: 파일이 너무 큽니다 (최대 2,097,152바이트)\n",
+    )
+
+
+# --------------------------------------------------------------------------- the user's disk
+
+
+@pytest.fixture
+def mounted(tmp_path: Path) -> Iterator[Path]:
+    """A small tmpfs of our own (root only), unmounted at the end."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(where)], capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        pytest.skip(f"mount is not permitted here: {done.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def remount(where: Path, mode: str) -> None:
+    subprocess.run(["mount", "-o", f"remount,{mode}", str(where)], check=True)
+
+
+def leftovers(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob(".tmp-*"))
+
+
+def test_a_read_only_output_folder_is_exit_2_in_one_line(mounted: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "good.yaml").write_text(MINIMAL, encoding="utf-8")
+    out = mounted / "out"
+    assert generate(*BUILD, "-o", out, data).returncode == 0
+    before = (out / "good.html").read_bytes()
+    remount(mounted, "ro")
+    run = generate(*BUILD, "-o", out, data)  # nothing to do: succeeds
+    assert (run.returncode, run.stdout) == (0, "")
+    (data / "good.yaml").write_text(MINIMAL.replace("시험 사업", "시험 사업 2"), encoding="utf-8")
+    run = generate(*BUILD, "-o", out, data)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == (
+        "문서 1개를 만듭니다 (바뀌지 않은 0개는 건너뜀).\n"
+        f"Error: {out / 'good.html'}에 쓸 수 없습니다: 읽기 전용 파일 시스템입니다\n"
+    )
+    assert (out / "good.html").read_bytes() == before
+    # An output folder that was never written: not even the lock can be made.
+    run = generate(*BUILD, "-o", mounted / "new", data)
+    assert (run.returncode, run.stderr) == (
+        2,
+        f"Error: {mounted / 'new'}에 쓸 수 없습니다: 읽기 전용 파일 시스템입니다\n",
+    )
+
+
+def test_a_full_disk_is_exit_2_in_one_line_and_leaves_nothing_behind(mounted: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "good.yaml").write_text(MINIMAL, encoding="utf-8")
+    out = mounted / "out"
+    assert generate(*BUILD, "-o", out, data).returncode == 0
+    before = (out / "good.html").read_bytes()
+    fd = os.open(mounted / "filler", os.O_WRONLY | os.O_CREAT)
+    with contextlib.suppress(OSError):
+        while True:
+            os.write(fd, b"\0" * 4096)
+    os.close(fd)
+    run = generate(*BUILD, "--force", "-o", out, data)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == (
+        "문서 1개를 만듭니다 (바뀌지 않은 0개는 건너뜀).\n"
+        f"Error: {out / 'good.html'}에 쓸 수 없습니다: 디스크에 남은 공간이 없습니다\n"
+    )
+    assert (out / "good.html").read_bytes() == before
+    assert leftovers(mounted) == []
+
+
+def test_no_space_while_a_worker_writes_stops_the_build(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "good.yaml").write_text(MINIMAL, encoding="utf-8")
+    out = tmp_path / "out"
+    real_write = os.write
+
+    def full(fd: int, data: Any) -> int:  # noqa: ANN401
+        if os.readlink(f"/proc/self/fd/{fd}").startswith(str(out)):
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", full)
+    code, stdout, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(out), str(data))
+    assert (code, stdout) == (2, "")
+    assert err.splitlines()[-1] == f"Error: {out / 'good.html'}에 쓸 수 없습니다: 디스크에 남은 공간이 없습니다"
+    assert "Traceback" not in err
+    assert leftovers(out) == []
+
+
+def test_a_name_too_long_for_the_disk_is_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    stem = "가" * 83 + "xx"  # 251 bytes: the data file fits (.yml), its .html does not
+    (data / f"{stem}.yml").write_text(MINIMAL, encoding="utf-8")
+    out = tmp_path / "out"
+    assert run_main(monkeypatch, capsys, "check", str(data))[0] == 0
+    code, _, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(out), str(data))
+    assert code == 2
+    assert err.splitlines()[-1] == f"Error: {out / stem}.html에 쓸 수 없습니다: 파일 이름이 너무 깁니다"
+    assert leftovers(out) == []
+
+
+@pytest.mark.parametrize("name", [".budgetdoc-manifest.json", ".budgetdoc.lock"])
+def test_a_folder_where_the_manifest_or_lock_should_be_is_exit_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path, name: str
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "good.yaml").write_text(MINIMAL, encoding="utf-8")
+    out = tmp_path / "out"
+    (out / name).mkdir(parents=True)
+    code, stdout, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(out), str(data))
+    assert (code, stdout) == (2, "")
+    assert err.splitlines()[-1] == f"Error: {out / name}에 쓸 수 없습니다: 같은 이름의 폴더가 있습니다"
+    assert leftovers(out) == []
+
+
+# --------------------------------------------------------------------------- templates
+
+
+@pytest.fixture
+def own_templates(tmp_path: Path) -> Path:
+    import shutil
+
+    copy = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, copy)
+    return copy
+
+
+def many(tmp_path: Path, n: int) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    for i in range(n):
+        (data / f"d{i}.yaml").write_text(MINIMAL.replace("시험 사업", f"시험 사업 {i}"), encoding="utf-8")
+    return data
+
+
+@pytest.mark.parametrize("n", [1, 3])
+@pytest.mark.parametrize(
+    ("markup", "resource"),
+    [('<img src="missing.png">', "missing.png"), ('<img src="../outside.png">', "outside.png")],
+    ids=["missing", "outside"],
+)
+def test_a_resource_the_templates_cannot_load_stops_the_build(
+    own_templates: Path, tmp_path: Path, n: int, markup: str, resource: str
+) -> None:
+    (tmp_path / "outside.png").write_bytes(b"\x89PNG\r\n")
+    page = own_templates / "project.html.j2"
+    page.write_text(page.read_text(encoding="utf-8").replace("<body", markup + "<body", 1), encoding="utf-8")
+    run = generate(
+        "build",
+        "--format",
+        "pdf",
+        "--jobs",
+        "2",
+        "--no-progress",
+        "-o",
+        tmp_path / "out",
+        many(tmp_path, n),
+        env={"BUDGETDOC_TEMPLATES": str(own_templates)},
+    )
+    assert run.returncode == 3
+    last = run.stderr.splitlines()[-1]
+    assert last.startswith(f"{own_templates}: 템플릿의 자원을 불러올 수 없습니다: Failed to load image at ")
+    assert resource in last
+    assert "Traceback" not in run.stderr
+    assert not list((tmp_path / "out").glob("*.pdf"))
+
+
+@pytest.mark.parametrize("n", [1, 3])
+def test_a_template_bug_is_exit_3_whatever_the_number_of_documents(own_templates: Path, tmp_path: Path, n: int) -> None:
+    page = own_templates / "project.html.j2"
+    page.write_text(page.read_text(encoding="utf-8") + "{{ no_such_thing.x }}\n", encoding="utf-8")
+    run = generate(
+        *BUILD,
+        "--jobs",
+        "2",
+        "-o",
+        tmp_path / "out",
+        many(tmp_path, n),
+        env={"BUDGETDOC_TEMPLATES": str(own_templates)},
+    )
+    assert run.returncode == 3
+    assert re.fullmatch(
+        rf"{re.escape(str(page))}:\d+: 템플릿 오류: UndefinedError: 'no_such_thing' is undefined",
+        run.stderr.splitlines()[-1],
+    ), run.stderr
+    assert "Traceback" not in run.stderr
 
 
 # --------------------------------------------------------------------------- loading, item by item

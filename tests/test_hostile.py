@@ -512,6 +512,10 @@ def test_a_read_only_output_folder_is_exit_2_in_one_line(mounted: Path, tmp_path
         f"Error: {out / 'good.html'}에 쓸 수 없습니다: 읽기 전용 파일 시스템입니다\n"
     )
     assert (out / "good.html").read_bytes() == before
+    # The book's cache cannot be made there either.
+    run = generate("book", "--no-progress", "-o", mounted / "book.pdf", data)
+    assert (run.returncode, run.stdout) == (2, "")
+    assert run.stderr == f"Error: {mounted / '.budgetdoc-book'}에 쓸 수 없습니다: 읽기 전용 파일 시스템입니다\n"
     # An output folder that was never written: not even the lock can be made.
     run = generate(*BUILD, "-o", mounted / "new", data)
     assert (run.returncode, run.stderr) == (

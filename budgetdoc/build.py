@@ -234,7 +234,7 @@ def discover(paths: list[str], notes: list[str] | None = None) -> list[Source]:
                         left.append(name)
                         continue
                     file = Path(dirpath) / name
-                    rel = file.relative_to(root).as_posix().rsplit(".", 1)[0]
+                    rel = file.relative_to(root).with_suffix("").as_posix()
                     add(Source(rel, os.path.normpath(file), os.path.normpath(root)))
                     count += 1
                 if left:
@@ -245,7 +245,7 @@ def discover(paths: list[str], notes: list[str] | None = None) -> list[Source]:
             if not count:
                 said.append(f"{shown_path(given)}: 데이터 파일(.yaml, .yml)이 없습니다")
         elif os.path.lexists(root):  # a file, or something the loader will refuse by name (a FIFO, a broken link)
-            add(Source(root.name.rsplit(".", 1)[0] if "." in root.name else root.name, os.path.normpath(root)))
+            add(Source(root.with_suffix("").name, os.path.normpath(root)))
         else:
             raise BuildError(f"파일이나 폴더가 없습니다: {shown_path(given)}")
     sources: list[Source] = []

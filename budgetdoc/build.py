@@ -29,7 +29,6 @@ import json
 import multiprocessing
 import multiprocessing.connection
 import os
-import re
 import signal
 import stat
 import tempfile
@@ -41,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import __version__
+from .names import shown_path
 
 if TYPE_CHECKING:
     from .model import Document, Problem
@@ -79,14 +79,6 @@ class TemplateError(Exception):
 
 
 # --------------------------------------------------------------------------- files
-
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-def shown_path(path: str) -> str:
-    """A file name as printed: bytes that are not UTF-8 and control characters become ``\\x..`` escapes."""
-    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
 
 
 _CAUSES = {

@@ -24,6 +24,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .model import Document, Path, Problem, Project, SourceMap, path_str
+from .names import shown_path
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 40
@@ -530,16 +531,7 @@ def load_text(text: str, file: str) -> Document:
     return Document(project, source)
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
-def _display(path: str) -> str:
-    """A file name as printed: bytes that are not UTF-8 and control characters become ``\\x..`` escapes.
-
-    The same as :func:`budgetdoc.build.shown_path` (which must not import this module).
-    """
-    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+_display = shown_path
 
 
 _OS_MESSAGES = {

@@ -468,6 +468,58 @@ def import_(source: str, out: str | None) -> None:
         click.echo(results[0][1], nl=False)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--to", "to", type=click.IntRange(1901, 2200), required=True, help="초안의 회계연도 (올해 문서의 연도 + 1)."
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="초안을 둘 폴더. 없으면 경로에서 올해 연도 폴더를 새 연도로 바꾼 곳 (data/2024/x.yaml → data/2025/x.yaml).",
+)
+@click.option(
+    "--base",
+    type=click.Choice(["current"]),
+    default="current",
+    show_default=True,
+    help="초안의 전년도 예산액 (A)를 채울 기준: current = 올해 문서의 예산액 (B).",
+)
+@click.option("--write", is_flag=True, help="초안을 실제로 씁니다. 없으면 무엇을 옮길지 보고만 합니다.")
+def rollover(paths: tuple[str, ...], to: int, out: str | None, base: str, write: bool) -> None:
+    """올해 문서에서 다음 연도 사업설명서 초안을 만듭니다 (기본: data/, 미리 보기).
+
+    \b
+    문서마다: 회계연도 +1; 과목마다 전년도 예산액 (A) ← 올해 예산액 (B); (B)·산출근거·
+    재원은 그대로 옮겨 고칠 출발점으로; 추진실적은 올해를 빈 칸으로 더하고 가장 오랜 해를
+    빼며; 결산은 한 해 옮겨 새 해의 행을 0으로 채워 둡니다. 사업기간은 그대로 두고, 기간이
+    끝난 계속·한시 사업은 옮기지 않습니다.
+
+    초안에는 draft 항목(할 일 목록)이 붙어, 사람이 확인하고 지울 때까지 check가 경고합니다.
+    --write가 없으면 아무것도 쓰지 않고 보고만 합니다. 이미 있는 파일은 덮어쓰지 않습니다.
+    종료 코드 1: 읽을 수 없거나 검증 오류가 있는 문서, 확인하지 않은 초안, 둘 곳을 모르는 문서가 있음.
+    """
+    from budgetdoc.build import BuildError, OutputError
+    from budgetdoc.rollover import plan, report
+    from budgetdoc.rollover import write as write_drafts
+
+    try:
+        result = plan(_paths(paths), to, Path(out) if out else None, base)
+    except BuildError as exc:
+        raise click.UsageError(str(exc)) from None
+    for note in result.notes:
+        click.echo(note, err=True)
+    if write:
+        try:
+            write_drafts(result)
+        except OutputError as exc:
+            raise Unusable(str(exc)) from None
+    click.echo(report(result, write), nl=False)
+    sys.exit(EXIT_PROBLEMS if result.failed else EXIT_OK)
+
+
 def main() -> None:
     """Console entry point: click handles usage errors; anything unexpected is a bug."""
     try:

@@ -31,6 +31,7 @@ RULES: dict[str, str] = {
     "settlement-balance": "집행잔액 = 예산현액 − 집행액 − 차년이월 (또는 예산현액 − 집행액)",
     "years": "추진실적은 Y−3..Y−1년, 결산은 Y−4..Y−2년, 연속; 사업기간 시작 ≤ 종료",
     "negative-amount": "음수는 증감, 증감률, 예산변경에만 쓸 수 있음",
+    "draft": "rollover가 만든 초안은 사람이 확인하고 draft 항목을 지울 때까지 경고",
 }
 
 
@@ -366,7 +367,26 @@ def _check_negative(c: _Checker, project: Project) -> None:
             )
 
 
+def _check_draft(c: _Checker, project: Project) -> None:
+    draft = project.draft
+    if draft is None:
+        return
+    if not draft.todo:
+        made = f" ({draft.source}에서 만듦)" if draft.source else ""
+        c.add(
+            ("draft",), "draft", f"다음 연도 초안입니다{made}: 확인을 마치면 draft 항목을 지우세요", severity="warning"
+        )
+    for i, todo in enumerate(draft.todo):
+        c.add(
+            ("draft", "todo", i),
+            "draft",
+            f"초안 할 일: {todo} (마치면 이 줄을, 모두 마치면 draft 항목을 지우세요)",
+            severity="warning",
+        )
+
+
 CHECKS = (
+    _check_draft,
     _check_negative,
     _check_budget,
     _check_basis,

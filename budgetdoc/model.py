@@ -177,6 +177,13 @@ class SettlementRow(_Record):
     balance: Amount | None = Field(None, description="집행잔액, 생략하면 계산")
 
 
+class Draft(_Record):
+    """Marks a next-year draft made by ``rollover``: ``check`` warns until a person removes it."""
+
+    source: OptText = Field("", description="초안을 만든 원본 문서")
+    todo: list[Text] = Field(default_factory=list, description="사람이 확인하거나 써야 할 것")
+
+
 class Project(_Record):
     """One budget project explanation: the whole form."""
 
@@ -189,6 +196,10 @@ class Project(_Record):
 
     fiscal_year: Year
     title: Text
+    id: Text | None = Field(
+        None, description="사업의 고정 식별자: 파일 이름이나 위치가 바뀌어도 같은 사업으로 봅니다 (diff)"
+    )
+    draft: Draft | None = Field(None, description="rollover가 만든 다음 연도 초안: 확인을 마치면 이 항목을 지웁니다")
     conventions: Conventions = Conventions()
     overview: Overview
     contacts: Contacts

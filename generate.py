@@ -14,6 +14,7 @@ import os
 import sys
 import traceback
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -518,6 +519,89 @@ def rollover(paths: tuple[str, ...], to: int, out: str | None, base: str, write:
             raise Unusable(str(exc)) from None
     click.echo(report(result, write), nl=False)
     sys.exit(EXIT_PROBLEMS if result.failed else EXIT_OK)
+
+
+def _rate_threshold(ctx: click.Context, param: click.Parameter, value: str) -> Decimal:
+    from decimal import InvalidOperation
+
+    try:
+        rate = Decimal(value)
+    except InvalidOperation:
+        raise click.BadParameter(f"'{value}'은(는) 수가 아닙니다 (예: 30, 12.5)") from None
+    if not rate.is_finite() or rate < 0:
+        raise click.BadParameter(f"'{value}'은(는) 0 이상의 수여야 합니다")
+    return rate
+
+
+@cli.command()
+@click.argument("base")
+@click.argument("head")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="보고 형식: text (터미널), markdown (GitHub 단계 요약·PR 댓글), json.",
+)
+@click.option(
+    "--threshold-amount",
+    type=click.IntRange(min=0),
+    default=100_000,
+    show_default=True,
+    help="이 금액(천원) 이상 늘거나 준 사업, 이 금액 이상의 신규·폐지 사업을 표시합니다 (기본 1억 원).",
+)
+@click.option(
+    "--threshold-rate",
+    default="30",
+    show_default=True,
+    callback=_rate_threshold,
+    help="예산액 (B)의 증감률이 이 값(%) 이상인 사업을 표시합니다.",
+)
+@click.option(
+    "--fit",
+    type=click.Choice(["summary", "comment"]),
+    default="summary",
+    show_default=True,
+    help="markdown 길이 한도: summary = GitHub 단계 요약 (1 MiB 미만), comment = PR 댓글 (60,000자).",
+)
+@click.option("--repo", type=click.Path(), default=".", show_default=True, help="리비전을 읽을 git 저장소.")
+@click.option(
+    "--data",
+    "folder",
+    default="data",
+    show_default=True,
+    help="리비전만 줄 때 읽을 데이터 폴더 (저장소 최상위에서). 다른 폴더는 REV:폴더로 줍니다.",
+)
+def diff(
+    base: str, head: str, fmt: str, threshold_amount: int, threshold_rate: Decimal, fit: str, repo: str, folder: str
+) -> None:
+    """두 판의 데이터를 비교해 예산이 어떻게 바뀌었는지 보고합니다.
+
+    \b
+    BASE와 HEAD는 폴더나 git 리비전입니다 (main, HEAD~1, 커밋, REV:폴더). 리비전은 git으로
+    읽기만 하고 작업 트리는 건드리지 않습니다. 사업은 YAML의 id로, 없으면 경로로 맞추고,
+    옮기거나 이름을 바꾼 파일은 사업명과 부서로 찾습니다.
+    \b
+    보고 순서: 실·국·부서·회계·재원별 합계와 증감; 신규·폐지 사업과 금액; 예산액 (B)·사업비·
+    재원이 바뀐 사업(증감이 큰 차례, 바뀐 과목과 함께); 기준을 넘은 것; 금액 밖의 변경 수;
+    HEAD의 모든 문서가 검증을 통과하는지.
+
+    종료 코드: 0 보고함, 1 HEAD에 검증을 통과하지 못한 문서가 있음, 2 읽을 수 없는 BASE·HEAD.
+    """
+    from budgetdoc.diff import DiffError, compare, read_version
+    from budgetdoc.diff_report import FORMATS, as_markdown
+
+    try:
+        old = read_version(base, repo, folder)
+        new = read_version(head, repo, folder, checked=True)
+    except DiffError as exc:
+        raise Unusable(str(exc)) from None
+    result = compare(old, new, threshold_amount, threshold_rate)
+    for note in result.notes:
+        click.echo(note, err=True)
+    click.echo(as_markdown(result, fit) if fmt == "markdown" else FORMATS[fmt](result), nl=False)
+    sys.exit(EXIT_OK if result.passed else EXIT_PROBLEMS)
 
 
 def main() -> None:

@@ -123,14 +123,14 @@ def read_revision(repo: str, revision: str, folder: str, checked: bool = False) 
         if not entry:
             continue
         meta, _, raw_path = entry.partition(b"\t")
-        mode, kind, sha, _size = meta.split()
+        mode, kind, obj_id, _size = meta.split()
         path = raw_path.decode("utf-8", "surrogateescape")
         if kind != b"blob" or _skipped(path):
             continue
         if mode == b"120000":
             links.append(path)
             continue
-        blobs.append((path, sha.decode()))
+        blobs.append((path, obj_id.decode()))
     if links:
         side.notes.append(f"{side.label}: 심볼릭 링크 {len(links)}개는 읽지 않습니다: {', '.join(links[:5])}")
     contents = _cat(repo, [blob for _, blob in blobs])
@@ -235,7 +235,7 @@ class Project1:
 
 @dataclass(frozen=True)
 class Change:
-    """A project whose (B), 사업비 or funding changed."""
+    """A project whose (B), 사업비, funding or the (B) of a 과목 changed."""
 
     title: str
     path: str
@@ -476,7 +476,7 @@ def compare(base: Side, head: Side, threshold_amount: int = 100_000, threshold_r
         if b.project is None or h.project is None:
             continue
         old, new = Money.of(b.project), Money.of(h.project)
-        if (old.budget, old.total, old.funding) != (new.budget, new.total, new.funding):
+        if (old.budget, old.total, old.funding, old.items) != (new.budget, new.total, new.funding, new.items):
             funding = tuple(
                 (name, x, y) for (_, name), x, y in zip(FUNDING, old.funding, new.funding, strict=True) if x != y
             )

@@ -17,6 +17,7 @@ import subprocess
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from pathlib import PurePosixPath
 
 from . import numbers
@@ -51,6 +52,12 @@ class Doc:
     def errors(self) -> list[Problem]:
         """The problems that are errors (a document that could not be loaded has at least one)."""
         return errors(list(self.problems))
+
+    @cached_property
+    def money(self) -> Money:
+        """The amounts the report compares (computed once)."""
+        assert self.project is not None
+        return Money.of(self.project)
 
 
 @dataclass
@@ -411,7 +418,7 @@ def _moves(base: Money, head: Money) -> tuple[ItemMove, ...]:
 def _one(doc: Doc) -> Project1:
     assert doc.project is not None
     p = doc.project
-    return Project1(p.title, doc.path, p.contacts.office, p.contacts.department, p.overview.account, Money.of(p).budget)
+    return Project1(p.title, doc.path, p.contacts.office, p.contacts.department, p.overview.account, doc.money.budget)
 
 
 def _flags(diff: Diff) -> list[Flag]:
@@ -454,8 +461,8 @@ def _failure(doc: Doc) -> Failure | None:
 def compare(base: Side, head: Side, threshold_amount: int = 100_000, threshold_rate: Decimal = Decimal(30)) -> Diff:
     """The report of what changed from ``base`` to ``head`` (``head``'s documents checked)."""
     pairs, removed, added = _pair(base.docs, head.docs)
-    loaded_base = [(d.project, Money.of(d.project)) for d in base.docs if d.project is not None]
-    loaded_head = [(d.project, Money.of(d.project)) for d in head.docs if d.project is not None]
+    loaded_base = [(d.project, d.money) for d in base.docs if d.project is not None]
+    loaded_head = [(d.project, d.money) for d in head.docs if d.project is not None]
 
     def by(key: Callable[[Project], str]) -> list[Total]:
         return _table(_totals(loaded_base, key), _totals(loaded_head, key))
@@ -475,12 +482,12 @@ def compare(base: Side, head: Side, threshold_amount: int = 100_000, threshold_r
             moved.append((b.path, h.path))
         if b.project is None or h.project is None:
             continue
-        old, new = Money.of(b.project), Money.of(h.project)
+        old, new = b.money, h.money
         if (old.budget, old.total, old.funding, old.items) != (new.budget, new.total, new.funding, new.items):
             funding = tuple(
                 (name, x, y) for (_, name), x, y in zip(FUNDING, old.funding, new.funding, strict=True) if x != y
             )
-            if old.total != new.total:
+            if new.total - old.total != new.budget - old.budget:  # 사업비 that does not follow (B)
                 funding = (("사업비", old.total, new.total), *funding)
             p = h.project
             changed.append(

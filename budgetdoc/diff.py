@@ -529,7 +529,7 @@ def compare(base: Side, head: Side, threshold_amount: int = 100_000, threshold_r
         unreadable,
         len(head.docs),
         [f for f in (_failure(d) for d in head.docs) if f is not None],
-        base.notes + head.notes,
+        list(dict.fromkeys(base.notes + head.notes)),
     )
     diff.flags = _flags(diff)
     return diff

@@ -278,7 +278,7 @@ def plan(paths: list[str], to: int, out: Path | None = None, base: str = "curren
         except LoadError as exc:
             first = exc.problems[0]
             more = f" 외 {len(exc.problems) - 1}개" if len(exc.problems) > 1 else ""
-            entry.reason = f"읽을 수 없습니다: {first.line}행 {first.column}열: {first.message}{more}"
+            entry.reason = f"{first.message} ({first.line}행 {first.column}열{more})"
             continue
         project = doc.project
         if project.fiscal_year != year:

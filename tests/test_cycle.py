@@ -7,12 +7,14 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import varied
+import yaml
 from click.testing import CliRunner
-from conftest import REFERENCE_YAML
+from conftest import REFERENCE_YAML, ROOT
 from varied import Spec
 
 from budgetdoc.checks import check
@@ -297,6 +299,63 @@ def test_diff_reads_revisions_without_touching_the_working_tree(repo: Path) -> N
         (repo / "data/2024/복지/untracked.yaml").unlink()
 
 
+def test_diff_reads_a_folder_of_a_revision(repo: Path) -> None:
+    code, out, err = run(
+        "diff", "HEAD~1:data/2024/복지", "HEAD:data/2024/복지", "--repo", str(repo), "--format", "json"
+    )
+    assert (code, err) == (0, "")
+    data = json.loads(out)
+    assert (data["base"], data["head"], data["projects"]) == (
+        "HEAD~1:data/2024/복지",
+        "HEAD:data/2024/복지",
+        {"base": 2, "head": 4},
+    )
+    assert [p["path"] for p in data["added"]] == ["new.yaml", "tiny.yaml"]
+    # A revision without the folder (a repository's first data) is empty, and said so.
+    code, out, err = run("diff", "HEAD~1:nowhere", "HEAD", "--repo", str(repo), "--format", "json")
+    assert (code, err) == (0, "HEAD~1에 nowhere 폴더가 없어 빈 것으로 봅니다\n")
+    assert len(json.loads(out)["added"]) == 9
+
+
+def test_the_example_workflow_step_posts_the_markdown(repo: Path, tmp_path: Path) -> None:
+    workflow = yaml.safe_load((ROOT / "examples" / "github-actions.yml").read_text(encoding="utf-8"))
+    steps = workflow["jobs"]["check"]["steps"]
+    assert steps[0] == {"uses": "actions/checkout@v4", "with": {"fetch-depth": 2}}
+    step = next(s for s in steps if s.get("name") == "예산 변경 보고")
+    assert step["if"] == "always() && github.event_name == 'pull_request'"
+    command = (
+        step["run"].replace(".budgetdoc/generate.py", str(ROOT / "generate.py")).replace("python", sys.executable, 1)
+    )
+    summary = tmp_path / "summary.md"
+    summary.write_text("", encoding="utf-8")
+    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(summary)}
+    # GitHub runs a step with bash -e -o pipefail.
+    done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", command], cwd=repo, env=env, capture_output=True)
+    assert done.returncode == 0, done.stderr
+    assert summary.read_text(encoding="utf-8").startswith("## 예산 변경: HEAD^1:data → HEAD:data\n")
+    # A HEAD document that fails its checks is the check step's to report: this step still passes.
+    (repo / "data/2024/복지/small.yaml").write_text("fiscal_year: 2024\n", encoding="utf-8")
+    git(repo, "commit", "-q", "-am", "틀린 문서")
+    try:
+        done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", command], cwd=repo, env=env, capture_output=True)
+        assert done.returncode == 0, done.stderr
+        assert "❌ HEAD 문서 9개 가운데 1개가 검증을 통과하지 못합니다." in summary.read_text(encoding="utf-8")
+    finally:
+        git(repo, "reset", "-q", "--hard", "HEAD~1")
+
+
+def test_diff_does_not_follow_links_in_a_revision(tmp_path: Path) -> None:
+    git(tmp_path, "init", "-q")
+    (tmp_path / "data").mkdir()
+    shutil.copy(REFERENCE_YAML, tmp_path / "data" / "ref.yaml")
+    (tmp_path / "data" / "link.yaml").symlink_to("ref.yaml")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "링크")
+    code, out, err = run("diff", "HEAD", "HEAD", "--repo", str(tmp_path), "--format", "json")
+    assert (code, err) == (0, "HEAD:data: 심볼릭 링크 1개는 읽지 않습니다: link.yaml\n")
+    assert json.loads(out)["projects"] == {"base": 1, "head": 1}
+
+
 def test_diff_says_which_head_documents_fail(tmp_path: Path) -> None:
     base, head = tmp_path / "base", tmp_path / "head"
     for folder in (base, head):
@@ -495,14 +554,16 @@ def test_rollover_says_what_it_does_not_roll(tmp_path: Path) -> None:
     (folder / "older.yaml").write_text(varied.text(dataclasses.replace(SMALL, year=2023)), encoding="utf-8")
     bad = REFERENCE_YAML.read_text(encoding="utf-8").replace("amount: 5100", "amount: 5200")
     (folder / "bad.yaml").write_text(bad, encoding="utf-8")
+    (folder / "broken.yaml").write_text("fiscal_year: 2024\nfiscal_year: 2025\n", encoding="utf-8")
     code, out, _ = run("rollover", str(data), "--to", "2025", "-o", str(tmp_path / "drafts"), "--write")
     assert code == 1
     assert out.splitlines()[1:-1] == [
         f"옮기지 않음: {folder}/bad.yaml: 검증 오류 1개가 있어 옮기지 않습니다 (check로 확인하세요)",
+        f"옮기지 않음: {folder}/broken.yaml: 필수 항목 'title'이(가) 최상위에 없습니다 (1행 1열 외 4개)",
         f"끝난 사업: {folder}/ended.yaml: 사업기간(한시 2022~2024)이 2024년에 끝나 2025년으로 옮기지 않습니다",
         f"다른 연도: {folder}/older.yaml: 2023년 문서라 2025년으로 옮기지 않습니다 (2024년 문서만 옮깁니다)",
         f"씀: {folder}/지역균형발전_추진.yaml → {tmp_path}/drafts/2025/지역균형발전_추진.yaml",
-        "쓴 초안 1개, 이미 있어 그대로 둔 것 0개, 끝난 사업 1개, 다른 연도 1개, 문제 있음 1개",
+        "쓴 초안 1개, 이미 있어 그대로 둔 것 0개, 끝난 사업 1개, 다른 연도 1개, 문제 있음 2개",
     ]
     assert [p.name for p in (tmp_path / "drafts" / "2025").iterdir()] == ["지역균형발전_추진.yaml"]
     # A draft that nobody has confirmed is not rolled again; a path without a year folder needs -o.

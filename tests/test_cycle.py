@@ -322,7 +322,7 @@ def test_the_example_workflow_step_posts_the_markdown(repo: Path, tmp_path: Path
     steps = workflow["jobs"]["check"]["steps"]
     assert steps[0] == {"uses": "actions/checkout@v4", "with": {"fetch-depth": 2}}
     step = next(s for s in steps if s.get("name") == "예산 변경 보고")
-    assert step["if"] == "always() && github.event_name == 'pull_request'"
+    assert step["if"] == "${{ !cancelled() && github.event_name == 'pull_request' }}"
     command = (
         step["run"].replace(".budgetdoc/generate.py", str(ROOT / "generate.py")).replace("python", sys.executable, 1)
     )

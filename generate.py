@@ -589,12 +589,13 @@ def diff(
 
     종료 코드: 0 보고함, 1 HEAD에 검증을 통과하지 못한 문서가 있음, 2 읽을 수 없는 BASE·HEAD.
     """
-    from budgetdoc.diff import DiffError, compare, read_version
+    from budgetdoc.diff import DiffError, Loader, compare, read_version
     from budgetdoc.diff_report import FORMATS, as_markdown
 
+    loader = Loader()
     try:
-        old = read_version(base, repo, folder)
-        new = read_version(head, repo, folder, checked=True)
+        old = read_version(base, repo, folder, loader=loader)
+        new = read_version(head, repo, folder, checked=True, loader=loader)
     except DiffError as exc:
         raise Unusable(str(exc)) from None
     result = compare(old, new, threshold_amount, threshold_rate)

@@ -12,6 +12,8 @@ department, so it is not a removal plus an addition.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import os
 import subprocess
 from collections.abc import Callable, Iterable
@@ -21,11 +23,11 @@ from functools import cached_property
 from pathlib import PurePosixPath
 
 from . import numbers
-from .build import YAML_SUFFIXES, discover
+from .build import YAML_SUFFIXES, Source, discover, read_data
 from .checks import check, errors
 from .figures import compute
 from .load import LoadError, decode, load_text
-from .model import Problem, Project
+from .model import Document, Problem, Project
 from .names import shown_path
 
 FUNDING = (("national", "국비"), ("city", "시비"), ("district", "구비"), ("other", "기타"))
@@ -69,25 +71,40 @@ class Side:
     notes: list[str] = field(default_factory=list)
 
 
-def _doc(key: str, path: str, data: bytes, checked: bool) -> Doc:
-    try:
-        document = load_text(decode(data, path), path)
-    except LoadError as exc:
-        return Doc(key, path, None, tuple(exc.problems))
-    return Doc(key, path, document.project, tuple(check(document)) if checked else ())
+class Loader:
+    """Loads data files, each content once: a file the same in BASE and HEAD is read for both."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, bytes], Document | LoadError] = {}
+
+    def doc(self, key: str, path: str, data: bytes | None, checked: bool, source: Source | None = None) -> Doc:
+        """The :class:`Doc` of ``data`` at ``path`` (its checks' problems too when ``checked``).
+
+        With ``source``, it is loaded as ``check`` loads it (``data`` ``None``: unread, so not kept).
+        """
+        digest = (path, hashlib.sha256(data or b"").digest())
+        found = self.seen.get(digest) if data is not None else None
+        if found is None:
+            try:
+                found = source.load() if source is not None else load_text(decode(data or b"", path), path)
+            except LoadError as exc:
+                found = exc
+            if data is not None:
+                self.seen[digest] = found
+        if isinstance(found, LoadError):
+            return Doc(key, path, None, tuple(found.problems))
+        return Doc(key, path, found.project, tuple(check(found)) if checked else ())
 
 
-def read_folder(folder: str, checked: bool = False) -> Side:
+def read_folder(folder: str, checked: bool = False, loader: Loader | None = None) -> Side:
     """Every data file under ``folder`` (the same files ``check`` reads)."""
+    loader = loader or Loader()
     side = Side(shown_path(folder))
     for source in discover([folder], side.notes):
         path = shown_path(source.rel + PurePosixPath(source.path).suffix)
-        try:
-            document = source.load()
-        except LoadError as exc:
-            side.docs.append(Doc(source.rel, path, None, tuple(exc.problems)))
-            continue
-        side.docs.append(Doc(source.rel, path, document.project, tuple(check(document)) if checked else ()))
+        data = read_data(source.path, source.root)
+        # Without the bytes (a link out of the folder, not a regular file) the loader says why.
+        side.docs.append(loader.doc(source.rel, path, data, checked, dataclasses.replace(source, data=data)))
     return side
 
 
@@ -109,8 +126,9 @@ def _skipped(path: str) -> bool:
     return not parts[-1].lower().endswith(YAML_SUFFIXES)
 
 
-def read_revision(repo: str, revision: str, folder: str, checked: bool = False) -> Side:
+def read_revision(repo: str, revision: str, folder: str, checked: bool = False, loader: Loader | None = None) -> Side:
     """The data files under ``folder`` (from the top of the repository) at git ``revision``."""
+    loader = loader or Loader()
     try:
         commit = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
     except DiffError:
@@ -143,7 +161,7 @@ def read_revision(repo: str, revision: str, folder: str, checked: bool = False) 
     contents = _cat(repo, [blob for _, blob in blobs])
     for path, blob in sorted(blobs):
         key = str(PurePosixPath(path).with_suffix(""))
-        side.docs.append(_doc(key, shown_path(path), contents[blob], checked))
+        side.docs.append(loader.doc(key, shown_path(path), contents[blob], checked))
     return side
 
 
@@ -164,12 +182,17 @@ def _cat(repo: str, objects: list[str]) -> dict[str, bytes]:
     return found
 
 
-def read_version(spec: str, repo: str = ".", folder: str = "data", checked: bool = False) -> Side:
-    """A folder when ``spec`` is one; else the git revision ``REV`` (its ``folder``) or ``REV:PATH``."""
+def read_version(
+    spec: str, repo: str = ".", folder: str = "data", checked: bool = False, loader: Loader | None = None
+) -> Side:
+    """A folder when ``spec`` is one; else the git revision ``REV`` (its ``folder``) or ``REV:PATH``.
+
+    Give both versions one ``loader``, so that what did not change is loaded once.
+    """
     if os.path.isdir(spec):
-        return read_folder(spec, checked)
+        return read_folder(spec, checked, loader)
     revision, colon, path = spec.partition(":")
-    return read_revision(repo, revision, path if colon else folder, checked)
+    return read_revision(repo, revision, path if colon else folder, checked, loader)
 
 
 # --------------------------------------------------------------------------- the money of a project

@@ -18,11 +18,11 @@ from conftest import REFERENCE_YAML, ROOT
 from varied import Spec
 
 from budgetdoc.checks import check
-from budgetdoc.diff import Diff, Doc, Side, compare
+from budgetdoc.diff import Diff, Doc, Loader, Side, compare, read_version
 from budgetdoc.diff_report import LIMITS, as_markdown
 from budgetdoc.figures import compute
 from budgetdoc.load import load
-from budgetdoc.model import Project
+from budgetdoc.model import Document, Project
 from generate import cli
 
 
@@ -354,6 +354,25 @@ def test_diff_does_not_follow_links_in_a_revision(tmp_path: Path) -> None:
     code, out, err = run("diff", "HEAD", "HEAD", "--repo", str(tmp_path), "--format", "json")
     assert (code, err) == (0, "HEAD:data: 심볼릭 링크 1개는 읽지 않습니다: link.yaml\n")
     assert json.loads(out)["projects"] == {"base": 1, "head": 1}
+
+
+def test_diff_loads_a_file_unchanged_between_the_versions_once(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import budgetdoc.diff
+
+    loaded: list[str] = []
+    real = budgetdoc.diff.load_text
+
+    def counting(text: str, file: str) -> Document:
+        loaded.append(file)
+        return real(text, file)
+
+    monkeypatch.setattr(budgetdoc.diff, "load_text", counting)
+    loader = Loader()
+    base = read_version("HEAD~1", str(repo), loader=loader)
+    head = read_version("HEAD", str(repo), checked=True, loader=loader)
+    # 8 + 9 files; only the reference is the same file with the same bytes in both.
+    assert len(loaded) == 16 and loaded.count("2024/균형/지역균형발전_추진.yaml") == 1
+    assert compare(base, head).counts == (8, 9)
 
 
 def test_diff_says_which_head_documents_fail(tmp_path: Path) -> None:

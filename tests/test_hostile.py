@@ -38,9 +38,10 @@ from hypothesis import strategies as st
 
 from budgetdoc import load as loader
 from budgetdoc import numbers
-from budgetdoc.build import BuildError, output_path
 from budgetdoc.checks import check
+from budgetdoc.errors import BuildError
 from budgetdoc.figures import compute
+from budgetdoc.files import output_path
 from budgetdoc.load import UNREADABLE, LoadError, decode, load_text
 from budgetdoc.model import Problem
 from budgetdoc.render import TEMPLATES, make_url_fetcher

@@ -231,7 +231,7 @@ def test_a_link_out_of_the_data_folder_is_not_read(tmp_path: Path) -> None:
     (data / "alias.yaml").symlink_to("good.yaml")  # inside: read
     (data / "secret.yaml").symlink_to(tmp_path / "secret.yaml")
     (data / "zero.yaml").symlink_to("/dev/zero")
-    code, out, _ = check_file(data)
+    code, out = check_file(data)
     assert (code, out) == (
         2,
         (
@@ -244,7 +244,7 @@ def test_a_link_out_of_the_data_folder_is_not_read(tmp_path: Path) -> None:
 
 def test_a_link_to_itself_is_unreadable(tmp_path: Path) -> None:
     (tmp_path / "loop.yaml").symlink_to("loop.yaml")
-    code, out, _ = check_file(tmp_path)
+    code, out = check_file(tmp_path)
     assert (code, out) == (2, f"{tmp_path / 'loop.yaml'}:1:1: unreadable: 심볼릭 링크가 순환합니다\n")
 
 

@@ -45,7 +45,7 @@ from .files import locked, unwritable, write_atomic
 from .manifest import environment_key
 from .model import Problem
 from .pipeline import prepare, worker_renderer
-from .pool import available_cpus, run_here, run_pool
+from .pool import available_cpus, run_tasks
 from .sources import Source, discover, read_data
 
 CACHE = ".budgetdoc-book"
@@ -325,20 +325,16 @@ def _digest(data: bytes) -> str:
 
 def _pool(tasks: list[Task], cache: Path, options: Options, jobs: int, on_result: Callable[[Result], None]) -> None:
     """Render ``tasks`` in the build's worker pool; two or fewer in this process, under the same time limit."""
-    work = functools.partial(_work, cache=cache, options=options)
-    if len(tasks) <= 2 or jobs == 1:
-        for task in tasks:
-            on_result(run_here(work, task, options.timeout, error_result, warm=worker_renderer))
-    else:
-        run_pool(
-            tasks,
-            work,
-            jobs=jobs,
-            timeout=options.timeout,
-            on_result=on_result,
-            failure=error_result,
-            warm=worker_renderer,
-        )
+    run_tasks(
+        tasks,
+        functools.partial(_work, cache=cache, options=options),
+        jobs=jobs,
+        timeout=options.timeout,
+        on_result=on_result,
+        failure=error_result,
+        warm=worker_renderer,
+        here=len(tasks) <= 2 or jobs == 1,
+    )
 
 
 def _sheets(env: str, prefix: str, cache: Path, pages: int) -> tuple[list[str], list[Task]]:

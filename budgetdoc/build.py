@@ -36,7 +36,7 @@ from .files import DRAFTS, FORMATS, clean_leftovers, locked, output_path, unwrit
 from .manifest import MANIFEST, environment_key, is_fresh, read_manifest, remove_deleted, save
 from .names import shown_path
 from .pipeline import prepare, worker_renderer
-from .pool import available_cpus, run_here, run_pool
+from .pool import available_cpus, run_tasks
 from .sources import Source, discover, read_data
 
 if TYPE_CHECKING:
@@ -288,21 +288,16 @@ def build(
         try:
             for result in refused:
                 record(result)
-            if len(tasks) == 1 or (jobs == 1 and len(tasks) <= 2):
-                work = functools.partial(build_one, out=out, options=options)
-                for source in tasks:
-                    record(run_here(work, source, options.timeout, error_result, warm=worker_renderer))
-            else:
-                work = functools.partial(build_one, out=out, options=options)
-                run_pool(
-                    tasks,
-                    work,
-                    jobs=jobs,
-                    timeout=options.timeout,
-                    on_result=record,
-                    failure=error_result,
-                    warm=worker_renderer,
-                )
+            run_tasks(
+                tasks,
+                functools.partial(build_one, out=out, options=options),
+                jobs=jobs,
+                timeout=options.timeout,
+                on_result=record,
+                failure=error_result,
+                warm=worker_renderer,
+                here=len(tasks) == 1 or (jobs == 1 and len(tasks) <= 2),  # one changed file starts fastest so
+            )
             finished = True
         finally:
             try:

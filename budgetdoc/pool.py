@@ -275,6 +275,25 @@ def run_here(
         signal.signal(signal.SIGALRM, previous)
 
 
+def run_tasks(
+    tasks: Sequence[T],
+    work: Callable[[T], R],
+    *,
+    jobs: int,
+    timeout: float,
+    on_result: Callable[[R], None],
+    failure: Callable[[T, str], R],
+    warm: Callable[[], object] | None = None,
+    here: bool = False,
+) -> None:
+    """:func:`run_pool`, or with ``here`` each task in turn in this process (:func:`run_here`): same rules, same results."""
+    if here:
+        for task in tasks:
+            on_result(run_here(work, task, timeout, failure, warm=warm))
+    else:
+        run_pool(tasks, work, jobs=jobs, timeout=timeout, on_result=on_result, failure=failure, warm=warm)
+
+
 def available_cpus() -> int:
     """The CPUs this process may run on (a container or CI runner may allow fewer than the machine has)."""
     try:

@@ -494,7 +494,7 @@ def rollover(paths: tuple[str, ...], to: int, out: str | None, base: str, write:
     --write가 없으면 아무것도 쓰지 않고 보고만 합니다. 이미 있는 파일은 덮어쓰지 않습니다.
     종료 코드 1: 읽을 수 없거나 검증 오류가 있는 문서, 확인하지 않은 초안, 둘 곳을 모르는 문서가 있음.
     """
-    from budgetdoc.build import BuildError, OutputError
+    from budgetdoc.errors import BuildError, OutputError
     from budgetdoc.rollover import plan, report
     from budgetdoc.rollover import write as write_drafts
 

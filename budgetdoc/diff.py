@@ -23,12 +23,12 @@ from functools import cached_property
 from pathlib import PurePosixPath
 
 from . import numbers
-from .build import YAML_SUFFIXES, Source, discover, read_data
 from .checks import check, errors
 from .figures import compute
 from .load import LoadError, decode, load_text
 from .model import Document, Problem, Project
 from .names import shown_path
+from .sources import YAML_SUFFIXES, Source, discover, read_data
 
 FUNDING = (("national", "국비"), ("city", "시비"), ("district", "구비"), ("other", "기타"))
 UNSPLIT = "재원 미기재"  # a project that states neither 국비 nor 시비: its (B) in one row of its own

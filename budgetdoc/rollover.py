@@ -25,12 +25,14 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from . import checks
-from .build import TMP_PREFIX, BuildError, Source, discover, unwritable
+from .errors import BuildError
 from .figures import compute
+from .files import TMP_PREFIX, unwritable
 from .legacy import _Flow, dump
 from .load import LoadError, load_text
 from .model import BasisLine, BudgetItem, Conventions, Document, Person, Project, SettlementRow
 from .names import shown_path
+from .sources import Source, discover
 
 #: What the {Y-1} column of a draft is taken from; this year's budget (B) is the one source so far.
 BASES = ("current",)
@@ -261,7 +263,7 @@ def _read(source: Source) -> tuple[Document, str]:
 def plan(paths: list[str], to: int, out: Path | None = None, base: str = "current") -> Plan:
     """What ``rollover`` would do for the data files under ``paths``; reads only.
 
-    Raises :class:`~budgetdoc.build.BuildError` for a path that does not exist.
+    Raises :class:`~budgetdoc.errors.BuildError` for a path that does not exist.
     """
     if base not in BASES:
         raise BuildError(f"알 수 없는 기준 {base}; 가능: {', '.join(BASES)}")
@@ -345,7 +347,7 @@ def write_new(path: Path, text: str) -> bool:
 
     The file appears at once (a hard link of a finished temporary file), so there is
     never a half-written draft and never a draft written over an existing file.
-    Raises :class:`~budgetdoc.build.OutputError` when the folder cannot be written.
+    Raises :class:`~budgetdoc.errors.OutputError` when the folder cannot be written.
     """
     tmp = None
     try:

@@ -539,6 +539,7 @@ def _rate_threshold(ctx: click.Context, param: click.Parameter, value: str) -> D
 @click.option(
     "--threshold-amount",
     type=click.IntRange(min=0),
+    metavar="천원",
     default=100_000,
     show_default=True,
     help="이 금액(천원) 이상 늘거나 준 사업, 이 금액 이상의 신규·폐지 사업을 표시합니다 (기본 1억 원).",
@@ -546,6 +547,7 @@ def _rate_threshold(ctx: click.Context, param: click.Parameter, value: str) -> D
 @click.option(
     "--threshold-rate",
     default="30",
+    metavar="PERCENT",
     show_default=True,
     callback=_rate_threshold,
     help="예산액 (B)의 증감률이 이 값(%) 이상인 사업을 표시합니다.",

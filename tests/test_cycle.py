@@ -642,3 +642,12 @@ def test_rollover_of_a_varied_corpus_keeps_the_sums(tmp_path: Path) -> None:
     assert 40 < rolled < 60
     assert old_sum == new_sum
     assert f"쓴 초안 {rolled}개, 이미 있어 그대로 둔 것 0개, 끝난 사업 {60 - rolled}개," in out
+
+
+def test_rollover_into_a_folder_it_cannot_write_is_exit_2(tmp_path: Path) -> None:
+    data = _reference_data(tmp_path)
+    (tmp_path / "file").write_text("", encoding="utf-8")
+    code, _, err = run("rollover", str(data), "--to", "2025", "-o", str(tmp_path / "file" / "drafts"), "--write")
+    assert code == 2
+    target = tmp_path / "file" / "drafts" / "2025" / "지역균형발전_추진.yaml"
+    assert err == f"Error: {target}에 쓸 수 없습니다: 경로 가운데 폴더가 아닌 파일이 있습니다\n"

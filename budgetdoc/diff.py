@@ -252,7 +252,7 @@ class ItemMove:
 
 
 @dataclass(frozen=True)
-class Project1:
+class Listed:
     """A new or removed project with its amount."""
 
     title: str
@@ -322,8 +322,8 @@ class Diff:
     threshold_rate: Decimal
     counts: tuple[int, int]  # projects in BASE, HEAD (loaded)
     totals: dict[str, list[Total]]  # "office", "department", "account", "funding"
-    added: list[Project1]
-    removed: list[Project1]
+    added: list[Listed]
+    removed: list[Listed]
     changed: list[Change]
     flags: list[Flag]
     text_only: int  # matched projects that changed, but not in (B), 사업비 or funding
@@ -438,10 +438,10 @@ def _moves(base: Money, head: Money) -> tuple[ItemMove, ...]:
     return tuple(out)
 
 
-def _one(doc: Doc) -> Project1:
+def _one(doc: Doc) -> Listed:
     assert doc.project is not None
     p = doc.project
-    return Project1(p.title, doc.path, p.contacts.office, p.contacts.department, p.overview.account, doc.money.budget)
+    return Listed(p.title, doc.path, p.contacts.office, p.contacts.department, p.overview.account, doc.money.budget)
 
 
 def _flags(diff: Diff) -> list[Flag]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from .diff import Change, Diff, Flag, ItemMove, Project1, Total
+from .diff import Change, Diff, Flag, ItemMove, Listed, Total
 from .numbers import decimals_of, rate_text, won
 
 #: Limits of the markdown, by where it is posted: (size, measured in) — under GitHub's own limits.
@@ -238,7 +238,7 @@ def _parts(diff: Diff) -> list[_Part]:
     return parts
 
 
-def _new_row(p: Project1) -> str:
+def _new_row(p: Listed) -> str:
     return _row([md(p.title), md(f"{p.office} · {p.department}"), md(p.account), won(p.budget), md(p.path)])
 
 
@@ -323,7 +323,7 @@ def _total(t: Total) -> dict[str, Any]:
     }
 
 
-def _project(p: Project1) -> dict[str, Any]:
+def _project(p: Listed) -> dict[str, Any]:
     return {
         "title": p.title,
         "path": p.path,

@@ -19,7 +19,6 @@ import errno
 import os
 import re
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
@@ -372,7 +371,7 @@ def write_new(path: Path, text: str) -> bool:
     return True
 
 
-def write(result: Plan, on_written: Callable[[Entry], None] | None = None) -> None:
+def write(result: Plan) -> None:
     """Write every draft of ``result`` that is to be rolled; a file that appeared meanwhile is left alone."""
     for entry in result.rolled:
         assert entry.target is not None
@@ -380,8 +379,6 @@ def write(result: Plan, on_written: Callable[[Entry], None] | None = None) -> No
             entry.written = True
         else:
             entry.status, entry.reason = EXISTS, f"{shown_path(str(entry.target))}이(가) 이미 있어 쓰지 않습니다"
-        if on_written is not None:
-            on_written(entry)
 
 
 # --------------------------------------------------------------------------- the report

@@ -492,7 +492,8 @@ def rollover(paths: tuple[str, ...], to: int, out: str | None, base: str, write:
 
     초안에는 draft 항목(할 일 목록)이 붙어, 사람이 확인하고 지울 때까지 check가 경고합니다.
     --write가 없으면 아무것도 쓰지 않고 보고만 합니다. 이미 있는 파일은 덮어쓰지 않습니다.
-    종료 코드 1: 읽을 수 없거나 검증 오류가 있는 문서, 확인하지 않은 초안, 둘 곳을 모르는 문서가 있음.
+    종료 코드 1: 형식이 틀렸거나 검증 오류가 있는 문서, 확인하지 않은 초안, 둘 곳을 모르는 문서가
+    있음; 2: 읽을 수 없는 데이터 파일(UTF-8이 아님 등)이 있거나 초안을 쓸 수 없음.
     """
     from budgetdoc.errors import BuildError, OutputError
     from budgetdoc.rollover import plan, report
@@ -510,7 +511,7 @@ def rollover(paths: tuple[str, ...], to: int, out: str | None, base: str, write:
         except OutputError as exc:
             raise Unusable(str(exc)) from None
     click.echo(report(result, write), nl=False)
-    sys.exit(EXIT_PROBLEMS if result.failed else EXIT_OK)
+    sys.exit(EXIT_USAGE if result.unreadable else EXIT_PROBLEMS if result.failed else EXIT_OK)
 
 
 def _rate_threshold(ctx: click.Context, param: click.Parameter, value: str) -> Decimal:
@@ -581,7 +582,8 @@ def diff(
     재원이 바뀐 사업(증감이 큰 차례, 바뀐 과목과 함께); 기준을 넘은 것; 금액 밖의 변경 수;
     HEAD의 모든 문서가 검증을 통과하는지.
 
-    종료 코드: 0 보고함, 1 HEAD에 검증을 통과하지 못한 문서가 있음, 2 읽을 수 없는 BASE·HEAD.
+    종료 코드: 0 보고함, 1 HEAD에 검증을 통과하지 못한 문서가 있음, 2 읽을 수 없는 BASE·HEAD나
+    HEAD의 데이터 파일(UTF-8이 아님, 너무 큼, 일반 파일이 아님; 보고는 그대로 나옴).
     """
     from budgetdoc.diff import DiffError, Loader, compare, read_version
     from budgetdoc.diff_report import FORMATS, as_markdown
@@ -596,7 +598,7 @@ def diff(
     for note in result.notes:
         click.echo(note, err=True)
     click.echo(as_markdown(result, fit) if fmt == "markdown" else FORMATS[fmt](result), nl=False)
-    sys.exit(EXIT_OK if result.passed else EXIT_PROBLEMS)
+    sys.exit(EXIT_USAGE if result.unreadable_head else EXIT_OK if result.passed else EXIT_PROBLEMS)
 
 
 def main() -> None:

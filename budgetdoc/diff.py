@@ -25,7 +25,7 @@ from pathlib import PurePosixPath
 from . import numbers
 from .checks import check, errors
 from .figures import compute
-from .load import LoadError, decode, load_text
+from .load import UNREADABLE, LoadError, decode, load_text
 from .model import Document, Problem, Project
 from .names import shown_path
 from .sources import YAML_SUFFIXES, Source, discover, read_data
@@ -310,6 +310,7 @@ class Failure:
     path: str
     errors: int
     first: str  # the first error, as ``line:column: message``
+    unreadable: bool = False  # not a document at all (not UTF-8, too big, not a regular file)
 
 
 @dataclass
@@ -337,6 +338,11 @@ class Diff:
     def passed(self) -> bool:
         """Every HEAD document loads and passes its checks."""
         return not self.failures
+
+    @property
+    def unreadable_head(self) -> bool:
+        """A HEAD data file could not be read at all (exit code 2, as ``check`` has it)."""
+        return any(f.unreadable for f in self.failures)
 
 
 def _pair(base: list[Doc], head: list[Doc]) -> tuple[list[tuple[Doc, Doc]], list[Doc], list[Doc]]:
@@ -478,7 +484,8 @@ def _failure(doc: Doc) -> Failure | None:
     if not errs:
         return None
     first = errs[0]
-    return Failure(doc.path, len(errs), f"{first.line}:{first.column}: {first.message}")
+    unreadable = any(p.rule in UNREADABLE for p in errs)
+    return Failure(doc.path, len(errs), f"{first.line}:{first.column}: {first.message}", unreadable)
 
 
 def compare(base: Side, head: Side, threshold_amount: int = 100_000, threshold_rate: Decimal = Decimal(30)) -> Diff:

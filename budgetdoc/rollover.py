@@ -50,6 +50,7 @@ class Entry:
     text: str = ""  # the draft's YAML
     office: str = ""
     account: str = ""
+    unreadable: bool = False  # the data file could not be read at all (exit code 2)
     amount: int = 0  # Σ (B) of this year
     previous: int = 0  # Σ (A) of the draft, as loaded back: equal to ``amount``
     written: bool = False
@@ -67,6 +68,11 @@ class Plan:
     def rolled(self) -> list[Entry]:
         """The documents that are (or would be) rolled."""
         return [e for e in self.entries if e.status == ROLLED]
+
+    @property
+    def unreadable(self) -> bool:
+        """A data file could not be read at all (exit code 2, as ``check`` has it)."""
+        return any(e.unreadable for e in self.entries)
 
     @property
     def failed(self) -> bool:
@@ -280,6 +286,7 @@ def plan(paths: list[str], to: int, out: Path | None = None, base: str = "curren
             first = exc.problems[0]
             more = f" 외 {len(exc.problems) - 1}개" if len(exc.problems) > 1 else ""
             entry.reason = f"{first.message} ({first.line}행 {first.column}열{more})"
+            entry.unreadable = exc.unreadable
             continue
         project = doc.project
         if project.fiscal_year != year:

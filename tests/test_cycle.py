@@ -654,3 +654,16 @@ def test_rollover_into_a_folder_it_cannot_write_is_exit_2(tmp_path: Path) -> Non
     assert code == 2
     target = tmp_path / "file" / "drafts" / "2025" / "지역균형발전_추진.yaml"
     assert err == f"Error: {target}에 쓸 수 없습니다: 경로 가운데 폴더가 아닌 파일이 있습니다\n"
+
+
+def test_an_unreadable_data_file_is_exit_2_as_in_check(tmp_path: Path) -> None:
+    data = _reference_data(tmp_path)
+    (data / "2024" / "utf16.yaml").write_bytes("fiscal_year: 2024\n".encode("utf-16"))
+    message = "UTF-16이나 UTF-32로 저장된 파일 또는 이진 파일입니다 — UTF-8로 저장하세요"
+    code, out, _ = run("rollover", str(data), "--to", "2025")
+    assert code == 2
+    assert f"옮기지 않음: {data}/2024/utf16.yaml: {message} (1행 1열)\n" in out
+    assert f"옮길 것: {data}/2024/지역균형발전_추진.yaml → " in out
+    code, out, _ = run("diff", str(data), str(data))
+    assert code == 2
+    assert out.endswith(f"2024/utf16.yaml:1:1: {message} (오류 1개)\n")

@@ -15,6 +15,7 @@ existing file. The invariant Σ (A) of the drafts = Σ (B) of this year holds pe
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import errno
 import os
 import re
@@ -31,7 +32,7 @@ from .legacy import _Flow, dump
 from .load import LoadError, load_text
 from .model import BasisLine, BudgetItem, Conventions, Document, Person, Project, SettlementRow
 from .names import shown_path
-from .sources import Source, discover
+from .sources import Source, discover, read_data
 
 #: What the {Y-1} column of a draft is taken from; this year's budget (B) is the one source so far.
 BASES = ("current",)
@@ -255,14 +256,10 @@ def target_path(source: Source, year: int, to: int, out: Path | None) -> Path | 
 
 
 def _read(source: Source) -> tuple[Document, str]:
-    """The document and its text; raises :class:`LoadError`."""
-    doc = source.load()
-    try:
-        with open(source.path, encoding="utf-8-sig") as fh:
-            text = fh.read()
-    except (OSError, UnicodeDecodeError):  # read once by the loader already; the comments are a nicety
-        text = ""
-    return doc, text
+    """The document and its text (read once); raises :class:`LoadError`."""
+    data = read_data(source.path, source.root)
+    doc = dataclasses.replace(source, data=data).load()  # without the bytes, the loader says why
+    return doc, (data or b"").decode("utf-8-sig", "replace")
 
 
 def plan(paths: list[str], to: int, out: Path | None = None, base: str = "current") -> Plan:

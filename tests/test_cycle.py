@@ -16,7 +16,7 @@ import pytest
 import varied
 import yaml
 from click.testing import CliRunner
-from conftest import REFERENCE_YAML, ROOT
+from conftest import REFERENCE_YAML, ROOT, pdftotext
 from varied import Spec
 
 from budgetdoc.checks import check
@@ -25,6 +25,7 @@ from budgetdoc.diff_report import LIMITS, as_markdown
 from budgetdoc.figures import compute
 from budgetdoc.load import load
 from budgetdoc.model import Document, Project
+from budgetdoc.render import Renderer
 from generate import cli
 
 
@@ -667,3 +668,17 @@ def test_an_unreadable_data_file_is_exit_2_as_in_check(tmp_path: Path) -> None:
     code, out, _ = run("diff", str(data), str(data))
     assert code == 2
     assert out.endswith(f"2024/utf16.yaml:1:1: {message} (오류 1개)\n")
+
+
+@pytest.mark.slow
+def test_the_rolled_reference_prints_this_years_budget_as_its_2024_column(tmp_path: Path, renderer: Renderer) -> None:
+    data = _reference_data(tmp_path)
+    assert run("rollover", str(data), "--to", "2025", "--write")[0] == 0
+    project = load(data / "2025" / "지역균형발전_추진.yaml").project
+    text = pdftotext(renderer.pdf(renderer.html(project)), "-layout")
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    assert "2024예산액 2025예산액 증감" in lines
+    for row in ("계 263,698", "기간제근로자등보수 55,275", "사무관리비 6,623", "특정업무경비 94,800"):
+        name, amount = row.split()
+        assert f"{name} {amount} {amount} 0 0" in lines
+    assert "2024년도" in lines and "2023 0 0 0 0 0 0 0" in lines

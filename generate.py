@@ -585,8 +585,9 @@ def diff(
     종료 코드: 0 보고함, 1 HEAD에 검증을 통과하지 못한 문서가 있음, 2 읽을 수 없는 BASE·HEAD나
     HEAD의 데이터 파일(UTF-8이 아님, 너무 큼, 일반 파일이 아님; 보고는 그대로 나옴).
     """
-    from budgetdoc.diff import DiffError, Loader, compare, read_version
+    from budgetdoc.diff import compare
     from budgetdoc.diff_report import FORMATS, as_markdown
+    from budgetdoc.versions import DiffError, Loader, read_version
 
     loader = Loader()
     try:

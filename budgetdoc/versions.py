@@ -115,7 +115,7 @@ def read_revision(repo: str, revision: str, folder: str, checked: bool = False, 
         raise DiffError(f"'{revision}'은(는) 폴더가 아니고 {shown_path(repo)}의 git 리비전도 아닙니다") from None
     sha = commit.decode().strip()
     where = folder.strip("/")
-    side = Side(f"{revision}:{where}" if where else f"{revision}:")
+    side = Side(f"{revision}:{where} ({sha[:7]})")
     spec = f"{sha}:{where}" if where else f"{sha}^{{tree}}"
     try:
         listing = _git(repo, "ls-tree", "-r", "-z", "-l", spec)

@@ -49,6 +49,10 @@ def git(repo: Path, *args: str) -> str:
     return done.stdout
 
 
+def short(repo: Path, revision: str) -> str:
+    return git(repo, "rev-parse", revision).strip()[:7]
+
+
 # --------------------------------------------------------------------------- the test repository
 
 WELFARE, TRAFFIC, CLIMATE = (
@@ -131,7 +135,7 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 EXPECTED_TEXT = """\
-예산 변경: HEAD~1:data → HEAD:data
+예산 변경: HEAD~1:data ({base}) → HEAD:data ({head})
 사업 8개 → 9개: 신규 2, 폐지 1, 금액 변경 3, 금액 밖의 변경만 2, 파일 옮김 2, 기준을 넘은 것 4
 HEAD 문서 9개가 모두 검증을 통과합니다.
 
@@ -206,7 +210,7 @@ HEAD 문서 9개가 모두 검증을 통과합니다.
 def test_diff_between_two_revisions_prints_the_money(repo: Path) -> None:
     code, out, err = run("diff", "HEAD~1", "HEAD", "--repo", str(repo))
     assert (code, err) == (0, "")
-    assert out == EXPECTED_TEXT
+    assert out == EXPECTED_TEXT.format(base=short(repo, "HEAD~1"), head=short(repo, "HEAD"))
 
 
 def test_diff_json_has_the_same_report(repo: Path) -> None:
@@ -264,7 +268,7 @@ def test_diff_markdown_of_the_repository(repo: Path) -> None:
     assert code == 0
     lines = out.splitlines()
     assert lines[:5] == [
-        "## 예산 변경: HEAD\\~1:data → HEAD:data",
+        f"## 예산 변경: HEAD\\~1:data ({short(repo, 'HEAD~1')}) → HEAD:data ({short(repo, 'HEAD')})",
         "",
         "사업 8개 → 9개: 신규 2, 폐지 1, 금액 변경 3, 금액 밖의 변경만 2, 파일 옮김 2, 기준을 넘은 것 4",
         "",
@@ -312,8 +316,8 @@ def test_diff_reads_a_folder_of_a_revision(repo: Path) -> None:
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert (data["base"], data["head"], data["projects"]) == (
-        "HEAD~1:data/2024/복지",
-        "HEAD:data/2024/복지",
+        f"HEAD~1:data/2024/복지 ({short(repo, 'HEAD~1')})",
+        f"HEAD:data/2024/복지 ({short(repo, 'HEAD')})",
         {"base": 2, "head": 4},
     )
     assert [p["path"] for p in data["added"]] == ["new.yaml", "tiny.yaml"]
@@ -339,7 +343,9 @@ def test_the_example_workflow_step_posts_the_markdown(repo: Path, tmp_path: Path
     # GitHub runs a step with bash -e -o pipefail.
     done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", command], cwd=repo, env=env, capture_output=True)
     assert done.returncode == 0, done.stderr
-    assert summary.read_text(encoding="utf-8").startswith("## 예산 변경: HEAD^1:data → HEAD:data\n")
+    assert summary.read_text(encoding="utf-8").startswith(
+        f"## 예산 변경: HEAD^1:data ({short(repo, 'HEAD~1')}) → HEAD:data ({short(repo, 'HEAD')})\n"
+    )
     # A HEAD document that fails its checks is the check step's to report: this step still passes.
     (repo / "data/2024/복지/small.yaml").write_text("fiscal_year: 2024\n", encoding="utf-8")
     git(repo, "commit", "-q", "-am", "틀린 문서")
@@ -359,7 +365,7 @@ def test_diff_does_not_follow_links_in_a_revision(tmp_path: Path) -> None:
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-q", "-m", "링크")
     code, out, err = run("diff", "HEAD", "HEAD", "--repo", str(tmp_path), "--format", "json")
-    assert (code, err) == (0, "HEAD:data: 심볼릭 링크 1개는 읽지 않습니다: link.yaml\n")
+    assert (code, err) == (0, f"HEAD:data ({short(tmp_path, 'HEAD')}): 심볼릭 링크 1개는 읽지 않습니다: link.yaml\n")
     assert json.loads(out)["projects"] == {"base": 1, "head": 1}
 
 

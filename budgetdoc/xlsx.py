@@ -1027,7 +1027,7 @@ def _read_project(rd: _Reader) -> dict[str, Any]:  # noqa: C901
     settlement = []
     while rd.row < rd.max_row:
         r = rd.next()
-        if all(rd.get(r, c) in (None, "") for c in (1, 2, 3, 4, 6, 7)):
+        if all(rd.get(r, c) in (None, "") for c in (2, 3, 4, 6, 7)):
             continue
         i = len(settlement)
         base = ("settlement", i)
@@ -1259,3 +1259,49 @@ def import_workbook(data: bytes, file: str) -> Iterator[tuple[ImportedSheet, str
 
 
 Writer = Callable[[str, bytes], None]
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _is_folder(out: str) -> bool:
+    return out.endswith(("/", os.sep)) or os.path.isdir(out)
+
+
+def export_paths(paths: list[str], out: str, notes: list[str] | None = None) -> list[tuple[str, bytes]]:
+    """The workbooks ``export`` writes: ``[(path, bytes)]``; raises :class:`LoadError` with every problem found.
+
+    One workbook for all projects, or with ``out`` a folder one per project, named and
+    placed like the build's outputs.
+    """
+    from .build import discover
+    from .load import load
+
+    sources = [s for s in discover(paths, notes) if not s.workbook]
+    if not sources:
+        raise _unreadable(shown_path(paths[0] if paths else "data"), "내보낼 YAML 파일이 없습니다")
+    loaded: list[tuple[Document, str, str, str]] = []
+    problems: list[Problem] = []
+    for source in sources:
+        try:
+            doc = load(source.path, within=source.root or None)
+            with open(source.path, encoding="utf-8-sig") as fh:
+                head = yaml_head(fh.read())
+        except LoadError as exc:
+            problems.extend(exc.problems)
+            continue
+        loaded.append((doc, source.path, head, source.rel))
+    if problems:
+        raise LoadError(problems)
+    if _is_folder(out):
+        return [(os.path.join(out, rel + ".xlsx"), export_workbook([(doc, path, head)])) for doc, path, head, rel in loaded]
+    return [(out, export_workbook([(doc, path, head) for doc, path, head, _ in loaded]))]
+
+
+def yaml_name(imported: ImportedSheet) -> str:
+    """The file name an imported project is written to: its source's, else the sheet's."""
+    if imported.source:
+        name = os.path.basename(imported.source.replace("\\", "/"))
+        if name.lower().endswith((".yaml", ".yml")) and not name.startswith("."):
+            return name
+    return sheet_name(imported.sheet, set()).replace("/", "_") + ".yaml"

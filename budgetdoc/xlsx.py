@@ -20,6 +20,7 @@ when empty, so that YAML → workbook → YAML gives back the same bytes.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import io
 import os
 import re
@@ -241,6 +242,13 @@ class _Writer:
         self.row += 1
         return self.row
 
+    def merge(self, r: int, first: int, last: int) -> None:
+        """Merge a row's cells; the anchor loses its border (openpyxl's cost per bordered merge is high)."""
+        from openpyxl.styles import Border
+
+        self.ws.cell(r, first).border = Border()
+        self.ws.merge_cells(start_row=r, start_column=first, end_row=r, end_column=last)
+
     def label(self, r: int, c: int, text: str) -> None:
         cell = self.ws.cell(r, c)
         cell.value = text
@@ -262,7 +270,7 @@ class _Writer:
         cell.border = self.border
         cell.protection = Protection(locked=False)
         if merge_to > c:
-            self.ws.merge_cells(start_row=r, start_column=c, end_row=r, end_column=merge_to)
+            self.merge(r, c, merge_to)
 
     def number(self, r: int, c: int, value: int | None, signed: bool = False, year: bool = False) -> None:
         from openpyxl.styles import Protection
@@ -291,7 +299,7 @@ class _Writer:
         r = self.next()
         self.label(r, 1, title)
         self.ws.cell(r, 1).fill = self.section_fill
-        self.ws.merge_cells(start_row=r, start_column=1, end_row=r, end_column=WIDTH)
+        self.merge(r, 1, WIDTH)
         return r
 
     def header(self, labels: tuple[str, ...]) -> int:
@@ -299,7 +307,7 @@ class _Writer:
         for c, text in enumerate(labels, 1):
             self.label(r, c, text)
         if len(labels) < WIDTH:
-            self.ws.merge_cells(start_row=r, start_column=len(labels), end_row=r, end_column=WIDTH)
+            self.merge(r, len(labels), WIDTH)
         return r
 
     def bullets(self, name: str, lines: list[str], blank: int) -> None:
@@ -338,7 +346,7 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     w.choice(r, 4, conv.formula_rounding if conv else "exact", ROUNDINGS)
     w.label(r, 5, "집행잔액 계산")
     w.choice(r, 6, conv.settlement_balance if conv else BALANCES[0], BALANCES)
-    w.ws.merge_cells(start_row=r, start_column=6, end_row=r, end_column=WIDTH)
+    w.merge(r, 6, WIDTH)
 
     w.section(SEC_OVERVIEW)
     r = w.next()
@@ -355,13 +363,13 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     w.number(r, 4, o.period.start if o else None, year=True)
     w.label(r, 5, "종료 연도")
     w.number(r, 6, o.period.end if o else None, year=True)
-    w.ws.merge_cells(start_row=r, start_column=6, end_row=r, end_column=WIDTH)
+    w.merge(r, 6, WIDTH)
     w.bullets("사업내용", list(o.summary) if o else [], blank)
     r = w.next()
     w.label(r, 1, "사업비(당해년도)")
     w.formula(r, 2, f_project_total(r + 1), ("overview", "total"), o.total if o else None)
     w.label(r, 3, "국비 + 시비 (구비·기타는 예산 외)")
-    w.ws.merge_cells(start_row=r, start_column=3, end_row=r, end_column=WIDTH)
+    w.merge(r, 3, WIDTH)
     r = w.next()
     for i, (key, name) in enumerate(FUNDS):
         w.label(r, 1 + 2 * i, name)
@@ -498,6 +506,7 @@ def _finish_sheet(w: _Writer) -> None:
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.horizontalCentered = True
+    ws.print_options.gridLines = True  # the lines of merged cells, which carry no border
     ws.page_margins.left = ws.page_margins.right = 0.5
     if w.amounts:
         dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
@@ -1073,6 +1082,7 @@ def read_bytes(path: str) -> bytes:
     return data
 
 
+@functools.lru_cache(maxsize=1)
 def _open(data: bytes, file: str) -> tuple[Any, Any]:  # noqa: ANN401
     """Both views of the workbook (formulas, cached values), after refusing what must not be opened."""
     import openpyxl

@@ -27,7 +27,7 @@ import re
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from pydantic import ValidationError
@@ -423,9 +423,9 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
             w.text(r, 3, line.label)
             w.text(r, 4, line.formula)
             base: Path = ("budget", "items", i, "basis", j)
-            if line.parts:
+            if line.parts and all(part.amount is not None for part in line.parts):
                 w.formula(r, 5, f_sum("E", r + 1, r + len(line.parts)), (*base, "amount"), line.amount)
-            else:
+            else:  # a part left to its formula: the sheet cannot sum it, the checks do
                 w.number(r, 5, line.amount)
             for part in line.parts:
                 r = w.next()
@@ -630,6 +630,7 @@ class _Reader:
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     merges: set[str] = field(default_factory=set)
     row: int = 0
+    decimals: int = 0  # of rates, as the sheet states them
 
     def add(self, r: int, c: int, rule: str, message: str, path: Path = ()) -> None:
         self.problems.append(Problem(self.file, r, c, rule, message, _path_text(path), sheet=self.sheet))
@@ -739,12 +740,18 @@ class _Reader:
                 path,
             )
             return None
-        if cell.cached is not None:
-            return self.scalar(r, c, cell.cached, path)
         recorded = self.stated.get(_path_text(path))
         if recorded and _norm_formula(recorded[0]) == _norm_formula(str(cell.value)):
-            return recorded[1] or None
-        return None
+            if not recorded[1]:
+                return None  # the YAML left it to be computed, and so do the checks
+            if cell.cached is None:
+                return recorded[1]
+        if cell.cached is None:
+            return None
+        if path[-1] == "rate" and isinstance(cell.cached, (int, float)) and not isinstance(cell.cached, bool):
+            exponent = Decimal(1).scaleb(-self.decimals)
+            return format(Decimal(repr(cell.cached)).quantize(exponent, rounding=ROUND_HALF_UP), "f")
+        return self.scalar(r, c, cell.cached, path)
 
 
 class _Abort(Exception):
@@ -797,6 +804,10 @@ def _read_project(rd: _Reader) -> dict[str, Any]:  # noqa: C901
         "formula_rounding": rd.text(r, 4, ("conventions", "formula_rounding")) or "exact",
         "settlement_balance": rd.text(r, 6, ("conventions", "settlement_balance")) or BALANCES[0],
     }
+    try:
+        rd.decimals = max(0, min(4, int(conventions["rate_decimals"])))
+    except ValueError:
+        rd.decimals = 0
     if conventions != {"rate_decimals": "0", "formula_rounding": "exact", "settlement_balance": BALANCES[0]}:
         data["conventions"] = conventions
 

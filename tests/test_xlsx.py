@@ -54,18 +54,19 @@ def test_reference_round_trip_is_byte_identical(book: Path, tmp_path: Path) -> N
     assert out.read_bytes() == REFERENCE_YAML.read_bytes()
 
 
+@pytest.mark.slow
 def test_corpus_round_trip_is_byte_identical(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    texts = corpus(30)
+    texts = corpus(12)
     for i, text in enumerate(texts):
         (data / f"p{i:02}.yaml").write_text(text, encoding="utf-8")
     code, _, _ = run("check", str(data))
     assert code == 0  # the generated documents add up
     assert run("export", str(data), "-o", str(tmp_path / "all.xlsx"))[0] == 0
-    assert len(openpyxl.load_workbook(tmp_path / "all.xlsx").sheetnames) == 31  # and the hidden sheet
+    assert len(openpyxl.load_workbook(tmp_path / "all.xlsx").sheetnames) == 13  # and the hidden sheet
     code, _, err = run("import", str(tmp_path / "all.xlsx"), "-o", str(tmp_path / "back"))
-    assert (code, err) == (0, f"30개 파일을 {tmp_path / 'back'}에 변환했습니다.\n")
+    assert (code, err) == (0, f"12개 파일을 {tmp_path / 'back'}에 변환했습니다.\n")
     for i, text in enumerate(texts):
         assert (tmp_path / "back" / f"p{i:02}.yaml").read_text(encoding="utf-8") == text
 
@@ -421,7 +422,9 @@ def test_libreoffice_opens_it_and_its_formulas_agree_with_the_checks(tmp_path: P
     for stem, project in docs.items():
         ws = wb[names[stem]]
         fig = compute(project)
-        rows = {ws.cell(r, 1).value: r for r in range(1, ws.max_row + 1)}
+        rows: dict[object, int] = {}
+        for r in range(ws.max_row, 0, -1):
+            rows[ws.cell(r, 1).value] = r  # the first row with that label
         total = rows["계"]
         assert [ws.cell(total, c).value for c in (2, 3, 4)] == [fig.total.previous, fig.total.current, fig.total.change]
         assert ws.cell(total, 5).value == pytest.approx(float(fig.total.rate))
@@ -429,8 +432,10 @@ def test_libreoffice_opens_it_and_its_formulas_agree_with_the_checks(tmp_path: P
             assert ws.cell(total + 1 + k, 4).value == item.change
             assert ws.cell(total + 1 + k, 5).value == pytest.approx(float(item.rate))
         assert ws.cell(rows["사업비(당해년도)"], 2).value == fig.project_total
+        head = max(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "연도")  # 결산, the last table
+        years = {ws.cell(r, 1).value: r for r in range(head + 1, ws.max_row + 1)}
         for s in fig.settlement:
-            r = rows[s.year]
+            r = years[s.year]
             assert (ws.cell(r, 5).value, ws.cell(r, 8).value) == (s.available, s.balance)
 
     # What LibreOffice saved (cached values included) reads back to the same YAML.
@@ -440,7 +445,7 @@ def test_libreoffice_opens_it_and_its_formulas_agree_with_the_checks(tmp_path: P
         assert (tmp_path / "back" / p.name).read_bytes() == p.read_bytes()
 
     # A cached value that disagrees with the formula is reported at its cell.
-    sheet_xml = "xl/worksheets/sheet1.xml"
+    sheet_xml = f"xl/worksheets/sheet{wb.sheetnames.index(SHEET) + 1}.xml"  # as LibreOffice names them
     with zipfile.ZipFile(recalculated) as z:
         xml = z.read(sheet_xml).decode("utf-8")
     xml, n = re.subn(r'(<c r="D20"[^>]*>\s*<f[^>]*>[^<]*</f>\s*<v>)-3877(</v>)', r"\g<1>-3000\g<2>", xml)

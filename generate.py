@@ -502,7 +502,7 @@ def _import_workbook(file: Path, src: Path, out: str | None) -> tuple[list[tuple
             click.echo(f"{p} (가져온 값 그대로 썼습니다)", err=True)
         if many and out:
             folder = Path(out) / file.parent.relative_to(src) if src.is_dir() else Path(out)
-            results.append((folder / yaml_name(imported), text))
+            results.append((folder / yaml_name(imported, str(file), len(found)), text))
         else:
             results.append((Path(out or "-"), text))
     return results, []

@@ -287,7 +287,9 @@ class _Writer:
         self.text(r, c, value)
         self.lists.setdefault((*options, "" if strict else "*"), []).append(cell_name(r, c))
 
-    def formula(self, r: int, c: int, formula: str, path: Path, stated: int | Decimal | None, rate: bool = False) -> None:
+    def formula(
+        self, r: int, c: int, formula: str, path: Path, stated: int | Decimal | None, rate: bool = False
+    ) -> None:
         cell = self.ws.cell(r, c)
         cell.value = formula
         cell.number_format = _amount_format(self.decimals) if rate else AMOUNT_FORMAT
@@ -351,7 +353,9 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     w.section(SEC_OVERVIEW)
     r = w.next()
     account = o.account if o else ""
-    kind = "" if not o else ("일반회계" if account == "일반회계" else "기금" if account.endswith("기금") else "특별회계")
+    kind = (
+        "" if not o else ("일반회계" if account == "일반회계" else "기금" if account.endswith("기금") else "특별회계")
+    )
     w.label(r, 1, "회계")
     w.choice(r, 2, kind, ACCOUNT_KINDS)
     w.label(r, 3, "회계명")
@@ -400,8 +404,12 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     for col, key in ((2, "previous"), (3, "current")):
         value = getattr(stated_total, key) if stated_total else None
         w.formula(total_row, col, f_sum("BC"[col - 2], first, last), ("budget", "total", key), value)
-    w.formula(total_row, 4, f_change(total_row), ("budget", "total", "change"), stated_total and stated_total.change)
-    w.formula(total_row, 5, f_rate(total_row), ("budget", "total", "rate"), stated_total and stated_total.rate, True)
+    w.formula(
+        total_row, 4, f_change(total_row), ("budget", "total", "change"), stated_total.change if stated_total else None
+    )
+    w.formula(
+        total_row, 5, f_rate(total_row), ("budget", "total", "rate"), stated_total.rate if stated_total else None, True
+    )
     for i in range(last - first + 1):
         item = items[i] if i < len(items) else None
         r = w.next()
@@ -466,14 +474,14 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     w.section(SEC_EFFECTS)
     w.header(("연도", "추진실적"))
     achievements = dict(p.effects.achievements) if p else {y: [] for y in range(year - 3, year)}
-    for y, lines in achievements.items():
-        for k, line in enumerate(list(lines) + [""] * (blank if not p else 0) or [""]):
+    for y, bullets in achievements.items():
+        for k, bullet in enumerate(list(bullets) + [""] * (blank if not p else 0) or [""]):
             r = w.next()
             if k == 0:
                 w.number(r, 1, y, year=True)
             else:
                 w.text(r, 1, "")
-            w.text(r, 2, line, WIDTH)
+            w.text(r, 2, bullet, WIDTH)
     w.section(SEC_EXPECTED)
     w.bullets("기대효과", list(p.effects.expected) if p else [], blank)
 
@@ -821,7 +829,9 @@ def _read_project(rd: _Reader) -> dict[str, Any]:  # noqa: C901
     if kind == "일반회계":
         ov["account"] = "일반회계"
         if name and name != "일반회계":
-            rd.add(r, 4, "xlsx-account", f"일반회계에는 회계명을 쓰지 않습니다 ('{_shown(name)}')", ("overview", "account"))
+            rd.add(
+                r, 4, "xlsx-account", f"일반회계에는 회계명을 쓰지 않습니다 ('{_shown(name)}')", ("overview", "account")
+            )
     elif kind in ("특별회계", "기금"):
         ov["account"] = name
         rd.values[("overview", "account")] = (r, 4)
@@ -830,7 +840,9 @@ def _read_project(rd: _Reader) -> dict[str, Any]:  # noqa: C901
     else:
         ov["account"] = None if kind is None else kind
         if kind is not None:
-            rd.add(r, 2, "invalid-value", f"회계는 {', '.join(ACCOUNT_KINDS)} 중 하나여야 합니다", ("overview", "account"))
+            rd.add(
+                r, 2, "invalid-value", f"회계는 {', '.join(ACCOUNT_KINDS)} 중 하나여야 합니다", ("overview", "account")
+            )
     r = rd.next()
     rd.expect_label(r, 1, "사업기간")
     rd.merges.add(f"F{r}:H{r}")
@@ -936,7 +948,9 @@ def _read_project(rd: _Reader) -> dict[str, Any]:  # noqa: C901
         name = rd.text(r, 1, ())
         mark = rd.text(r, 2, ())
         if name is not None:
-            found = [k for k in range(current + 1 if current is not None else 0, len(items)) if items[k]["name"] == name]
+            found = [
+                k for k in range(current + 1 if current is not None else 0, len(items)) if items[k]["name"] == name
+            ]
             if not found:
                 rd.add(r, 1, "xlsx-basis", f"예산 총괄에 없는 과목 '{_shown(name)}'입니다 (또는 순서가 다릅니다)")
                 raise _Abort
@@ -1044,7 +1058,7 @@ def _read_project(rd: _Reader) -> dict[str, Any]:  # noqa: C901
 
     rd.section(SEC_SETTLEMENT)
     rd.header(SETTLEMENT_HEAD)
-    settlement = []
+    settlement: list[dict[str, Any]] = []
     while rd.row < rd.max_row:
         r = rd.next()
         if all(rd.get(r, c) in (None, "") for c in (2, 3, 4, 6, 7)):
@@ -1113,7 +1127,9 @@ def _open(data: bytes, file: str) -> tuple[Any, Any]:  # noqa: ANN401
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         raise _bad(file, "xlsx-macro", "매크로가 든 통합 문서는 읽지 않습니다 — 매크로 없이 .xlsx로 저장하세요")
     if any(n.startswith("xl/externalLinks/") for n in names):
-        raise _bad(file, "xlsx-external", "다른 파일을 가리키는 외부 연결이 있어 읽지 않습니다 — 연결을 끊고 저장하세요")
+        raise _bad(
+            file, "xlsx-external", "다른 파일을 가리키는 외부 연결이 있어 읽지 않습니다 — 연결을 끊고 저장하세요"
+        )
     try:
         formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False)
         cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True, keep_links=False)
@@ -1142,7 +1158,11 @@ def _meta(wb: Any, file: str) -> tuple[list[tuple[str, str, str]], dict[str, dic
         elif cells[0] == "formula":
             formulas.setdefault(cells[1], {})[cells[2]] = (cells[3], cells[4])
     if version != FORMAT_VERSION:
-        raise _bad(file, "xlsx-layout", f"통합 문서 형식 {version}은(는) 읽을 수 없습니다 (읽을 수 있는 형식: {FORMAT_VERSION})")
+        raise _bad(
+            file,
+            "xlsx-layout",
+            f"통합 문서 형식 {version}은(는) 읽을 수 없습니다 (읽을 수 있는 형식: {FORMAT_VERSION})",
+        )
     return sheets, formulas
 
 
@@ -1167,13 +1187,25 @@ def read_workbook(data: bytes, file: str, only: str | None = None) -> list[Impor
         if name != META and name not in listed:
             problems.append(
                 Problem(
-                    file, 1, 1, "xlsx-layout", f"양식에 없는 시트 '{_shown(name)}'입니다 — 시트 이름을 바꾸었나요?", sheet=name
+                    file,
+                    1,
+                    1,
+                    "xlsx-layout",
+                    f"양식에 없는 시트 '{_shown(name)}'입니다 — 시트 이름을 바꾸었나요?",
+                    sheet=name,
                 )
             )
     for name, _, _ in sheets:
         if name not in wb.sheetnames:
             problems.append(
-                Problem(file, 1, 1, "xlsx-layout", f"시트 '{_shown(name)}'가 없습니다 — 이름을 바꾸었거나 지웠습니다", sheet=name)
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "xlsx-layout",
+                    f"시트 '{_shown(name)}'가 없습니다 — 이름을 바꾸었거나 지웠습니다",
+                    sheet=name,
+                )
             )
     if problems:
         raise LoadError(problems)
@@ -1187,9 +1219,18 @@ def read_workbook(data: bytes, file: str, only: str | None = None) -> list[Impor
     return out
 
 
-def _read_sheet(ws: Any, cws: Any, file: str, name: str, source: str, head: str, recorded: dict[str, tuple[str, str]]) -> ImportedSheet:  # noqa: ANN401
+def _read_sheet(
+    ws: Any, cws: Any, file: str, name: str, source: str, head: str, recorded: dict[str, tuple[str, str]]
+) -> ImportedSheet:  # noqa: ANN401
     if ws.max_row > MAX_ROWS:
-        problem = Problem(file, MAX_ROWS + 1, 1, "file-size", f"시트의 행이 너무 많습니다 ({ws.max_row:,}행, 최대 {MAX_ROWS:,}행)", sheet=name)
+        problem = Problem(
+            file,
+            MAX_ROWS + 1,
+            1,
+            "file-size",
+            f"시트의 행이 너무 많습니다 ({ws.max_row:,}행, 최대 {MAX_ROWS:,}행)",
+            sheet=name,
+        )
         return ImportedSheet(name, source, head, None, [problem])
     cells: dict[tuple[int, int], _Cell] = {}
     problems: list[Problem] = []
@@ -1202,7 +1243,14 @@ def _read_sheet(ws: Any, cws: Any, file: str, name: str, source: str, head: str,
                 formula = str(value) if not hasattr(value, "text") else str(value.text)
                 if "[" in formula or "!" in formula:
                     problems.append(
-                        Problem(file, cell.row, cell.column, "xlsx-external", f"수식이 다른 시트나 파일을 가리킵니다: {_shown(formula)}", sheet=name)
+                        Problem(
+                            file,
+                            cell.row,
+                            cell.column,
+                            "xlsx-external",
+                            f"수식이 다른 시트나 파일을 가리킵니다: {_shown(formula)}",
+                            sheet=name,
+                        )
                     )
                     continue
                 cached = cws.cell(cell.row, cell.column).value
@@ -1211,7 +1259,14 @@ def _read_sheet(ws: Any, cws: Any, file: str, name: str, source: str, head: str,
                 cells[(cell.row, cell.column)] = _Cell(value, value)
             else:
                 problems.append(
-                    Problem(file, cell.row, cell.column, "xlsx-layout", f"양식 밖(H열 오른쪽)의 칸에 값이 있습니다: {_shown(value)}", sheet=name)
+                    Problem(
+                        file,
+                        cell.row,
+                        cell.column,
+                        "xlsx-layout",
+                        f"양식 밖(H열 오른쪽)의 칸에 값이 있습니다: {_shown(value)}",
+                        sheet=name,
+                    )
                 )
     rd = _Reader(file, name, cells, ws.max_row, recorded, problems)
     data: dict[str, Any] | None = None
@@ -1222,7 +1277,12 @@ def _read_sheet(ws: Any, cws: Any, file: str, name: str, source: str, head: str,
             rd.add(rd.row, 1, "xlsx-layout", "양식의 구성이 달라 더 읽을 수 없습니다")
     for merged in ws.merged_cells.ranges:
         if str(merged) not in rd.merges:
-            rd.add(merged.min_row, merged.min_col, "xlsx-merge", f"병합된 셀 {merged}이(가) 양식과 다릅니다 — 병합을 풀거나 옮기지 마세요")
+            rd.add(
+                merged.min_row,
+                merged.min_col,
+                "xlsx-merge",
+                f"병합된 셀 {merged}이(가) 양식과 다릅니다 — 병합을 풀거나 옮기지 마세요",
+            )
     source_map = SourceMap(file, rd.values, {}, name)
     if rd.problems or data is None:
         return ImportedSheet(name, source, head, None, _limited(rd.problems))
@@ -1258,12 +1318,16 @@ def project_sheets(path: str) -> list[str]:
         if data[:2] != b"PK":
             return []
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if any(n.lower().endswith("vbaproject.bin") or n.startswith("xl/externalLinks/") for n in archive.namelist()):
+            if any(
+                n.lower().endswith("vbaproject.bin") or n.startswith("xl/externalLinks/") for n in archive.namelist()
+            ):
                 return []
         wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, keep_links=False)
         if META not in wb.sheetnames:
             return []
-        names = [str(row[1]) for row in wb[META].iter_rows(values_only=True) if row and row[0] == "sheet" and len(row) > 1]
+        names = [
+            str(row[1]) for row in wb[META].iter_rows(values_only=True) if row and row[0] == "sheet" and len(row) > 1
+        ]
         wb.close()
         return names
     except Exception:  # noqa: BLE001 — the loader says what is wrong, with the cell
@@ -1315,14 +1379,18 @@ def export_paths(paths: list[str], out: str, notes: list[str] | None = None) -> 
     if problems:
         raise LoadError(problems)
     if _is_folder(out):
-        return [(os.path.join(out, rel + ".xlsx"), export_workbook([(doc, path, head)])) for doc, path, head, rel in loaded]
+        return [
+            (os.path.join(out, rel + ".xlsx"), export_workbook([(doc, path, head)])) for doc, path, head, rel in loaded
+        ]
     return [(out, export_workbook([(doc, path, head) for doc, path, head, _ in loaded]))]
 
 
-def yaml_name(imported: ImportedSheet) -> str:
-    """The file name an imported project is written to: its source's, else the sheet's."""
+def yaml_name(imported: ImportedSheet, workbook: str, count: int) -> str:
+    """The file name an imported project is written to: its source's; for a filled form the workbook's
+    (and the sheet's, when the workbook has several projects)."""
     if imported.source:
         name = os.path.basename(imported.source.replace("\\", "/"))
         if name.lower().endswith((".yaml", ".yml")) and not name.startswith("."):
             return name
-    return sheet_name(imported.sheet, set()).replace("/", "_") + ".yaml"
+    stem = os.path.splitext(os.path.basename(workbook))[0]
+    return (f"{stem}_{imported.sheet}" if count > 1 else stem).replace("/", "_") + ".yaml"

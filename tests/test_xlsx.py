@@ -118,7 +118,12 @@ def test_workbook_has_the_form_formulas_formats_validation_and_protection(book: 
     assert wb["_budgetdoc"].sheet_state == "hidden"
     meta = [row for row in wb["_budgetdoc"].iter_rows(values_only=True)]
     assert meta[0] == ("format", "1", None, None, None)
-    assert meta[1][:4] == ("sheet", SHEET, str(REFERENCE_YAML), "# yaml-language-server: $schema=../../schema/project.schema.json\n")
+    assert meta[1][:4] == (
+        "sheet",
+        SHEET,
+        str(REFERENCE_YAML),
+        "# yaml-language-server: $schema=../../schema/project.schema.json\n",
+    )
     ws = wb[SHEET]
     assert ws["B18"].value == "=SUM(B19:B23)"
     assert ws["D20"].value == "=C20-B20"
@@ -192,6 +197,9 @@ def test_filled_template_imports_and_checks(tmp_path: Path) -> None:
     assert "achievements:\n    2022: []\n    2023: []\n    2024: []\n" in text
     assert text.endswith("settlement: []\n")  # the three years of the form with nothing in them
     assert "    - name: 사무관리비\n      previous: 1000\n      current: 1200\n      basis:\n" in text
+    code, _, err = run("import", str(out), "-o", str(tmp_path / "back") + "/")
+    assert (code, err) == (0, "")
+    assert (tmp_path / "back" / "form.yaml").read_text(encoding="utf-8") == text  # named after the workbook
 
 
 # --------------------------------------------------------------------------- errors at the cell
@@ -228,8 +236,13 @@ def test_a_budget_change_is_reported_against_the_recorded_totals(book: Path) -> 
     code, out, _ = run("check", str(book))
     assert code == 1
     lines = out.splitlines()
-    assert f"{book}!{SHEET}!C18: budget-total: 예산 총괄 계 (B)는 과목 합계 263,699천원인데 263,698천원으로 적혀 있습니다" in lines
-    assert any(line.startswith(f"{book}!{SHEET}!C20: basis-item: ") and "6,623천원인데 6,624천원" in line for line in lines)
+    assert (
+        f"{book}!{SHEET}!C18: budget-total: 예산 총괄 계 (B)는 과목 합계 263,699천원인데 263,698천원으로 적혀 있습니다"
+        in lines
+    )
+    assert any(
+        line.startswith(f"{book}!{SHEET}!C20: basis-item: ") and "6,623천원인데 6,624천원" in line for line in lines
+    )
 
 
 def test_text_in_an_amount_cell(book: Path) -> None:
@@ -257,7 +270,10 @@ def test_a_formula_referring_elsewhere(book: Path) -> None:
 def test_a_typed_number_in_a_formula_cell_is_a_stated_value(book: Path) -> None:
     edit(book, {"D20": -3000})
     code, out, _ = run("check", str(book))
-    assert (code, out) == (1, f"{book}!{SHEET}!D20: budget-diff: '사무관리비' 증감 (B−A)는 6,623 − 10,500 = △3,877천원인데 △3,000천원으로 적혀 있습니다\n")
+    assert (code, out) == (
+        1,
+        f"{book}!{SHEET}!D20: budget-diff: '사무관리비' 증감 (B−A)는 6,623 − 10,500 = △3,877천원인데 △3,000천원으로 적혀 있습니다\n",
+    )
 
 
 # --------------------------------------------------------------------------- bad workbooks
@@ -284,7 +300,11 @@ def test_bad_workbooks_get_one_clear_line(book: Path, tmp_path: Path) -> None:
     locked = tmp_path / "locked.xlsx"
     locked.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
     cases.append(
-        (str(locked), 2, f"{locked}:1:1: unreadable: 암호가 걸린 통합 문서이거나 옛 .xls 형식입니다 — 암호를 풀고 .xlsx로 저장하세요")
+        (
+            str(locked),
+            2,
+            f"{locked}:1:1: unreadable: 암호가 걸린 통합 문서이거나 옛 .xls 형식입니다 — 암호를 풀고 .xlsx로 저장하세요",
+        )
     )
 
     renamed = tmp_path / "renamed.xlsx"
@@ -292,7 +312,13 @@ def test_bad_workbooks_get_one_clear_line(book: Path, tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(renamed)
     wb[SHEET].title = "고친 이름"
     wb.save(renamed)
-    cases.append((str(renamed), 1, f"{renamed}!고친 이름!A1: xlsx-layout: 양식에 없는 시트 '고친 이름'입니다 — 시트 이름을 바꾸었나요?"))
+    cases.append(
+        (
+            str(renamed),
+            1,
+            f"{renamed}!고친 이름!A1: xlsx-layout: 양식에 없는 시트 '고친 이름'입니다 — 시트 이름을 바꾸었나요?",
+        )
+    )
 
     deleted = tmp_path / "deleted.xlsx"
     shutil.copy(book, deleted)
@@ -307,18 +333,34 @@ def test_bad_workbooks_get_one_clear_line(book: Path, tmp_path: Path) -> None:
     wb[SHEET].unmerge_cells("B35:H35")
     wb[SHEET].merge_cells("B35:C35")
     wb.save(merged)
-    cases.append((str(merged), 1, f"{merged}!{SHEET}!B35: xlsx-merge: 병합된 셀 B35:C35이(가) 양식과 다릅니다 — 병합을 풀거나 옮기지 마세요"))
+    cases.append(
+        (
+            str(merged),
+            1,
+            f"{merged}!{SHEET}!B35: xlsx-merge: 병합된 셀 B35:C35이(가) 양식과 다릅니다 — 병합을 풀거나 옮기지 마세요",
+        )
+    )
 
     macro = tmp_path / "macro.xlsx"
     shutil.copy(book, macro)
     _rezip(macro, {"xl/vbaProject.bin": b"\x00" * 64})
-    cases.append((str(macro), 1, f"{macro}:1:1: xlsx-macro: 매크로가 든 통합 문서는 읽지 않습니다 — 매크로 없이 .xlsx로 저장하세요"))
+    cases.append(
+        (
+            str(macro),
+            1,
+            f"{macro}:1:1: xlsx-macro: 매크로가 든 통합 문서는 읽지 않습니다 — 매크로 없이 .xlsx로 저장하세요",
+        )
+    )
 
     linked = tmp_path / "linked.xlsx"
     shutil.copy(book, linked)
     _rezip(linked, {"xl/externalLinks/externalLink1.xml": b"<externalLink/>"})
     cases.append(
-        (str(linked), 1, f"{linked}:1:1: xlsx-external: 다른 파일을 가리키는 외부 연결이 있어 읽지 않습니다 — 연결을 끊고 저장하세요")
+        (
+            str(linked),
+            1,
+            f"{linked}:1:1: xlsx-external: 다른 파일을 가리키는 외부 연결이 있어 읽지 않습니다 — 연결을 끊고 저장하세요",
+        )
     )
 
     long = tmp_path / "long.xlsx"

@@ -222,4 +222,3 @@ def project(seed: int, broken: bool = False) -> Project:
 def corpus(count: int = 30, start: int = 1) -> list[str]:
     """``count`` documents as canonical YAML."""
     return [to_yaml(project(seed)) for seed in range(start, start + count)]
-

@@ -96,13 +96,13 @@ class WorkbookError(Exception):
 def project_data(project: Project) -> dict[str, Any]:
     """The project as plain data in the canonical shape: every section, explicitly empty when empty."""
 
-    def person(p: Any) -> _Flow:  # noqa: ANN401
+    def person(p: Any) -> _Flow:
         out = _Flow(name=p.name)
         if p.phone:
             out["phone"] = p.phone
         return out
 
-    def stated(record: Any, keys: tuple[str, ...]) -> dict[str, Any]:  # noqa: ANN401
+    def stated(record: Any, keys: tuple[str, ...]) -> dict[str, Any]:
         return {k: getattr(record, k) for k in keys if getattr(record, k) is not None}
 
     o = project.overview
@@ -181,26 +181,32 @@ def _amount_format(decimals: int) -> str:
 
 
 def f_change(r: int) -> str:
+    """증감 (B−A) of row ``r``."""
     return f"=C{r}-B{r}"
 
 
 def f_rate(r: int) -> str:
+    """증감률 of row ``r``: 100 when A = 0 < B, 0 when both are 0, else rounded to the sheet's decimals (B3)."""
     return f"=IF(B{r}=0,IF(C{r}=0,0,100),ROUND((C{r}-B{r})*100/B{r},$B$3))"
 
 
 def f_sum(col: str, first: int, last: int) -> str:
+    """The sum of ``col`` over rows ``first``..``last`` (``=0`` for no rows)."""
     return f"=SUM({col}{first}:{col}{last})" if last >= first else "=0"
 
 
 def f_project_total(r: int) -> str:
+    """사업비 (당해년도) = 국비 + 시비 of the funding row ``r``."""
     return f"=B{r}+D{r}"
 
 
 def f_available(r: int) -> str:
+    """예산현액 = 최종예산 + 전년이월 + 예산변경."""
     return f"=B{r}+C{r}+D{r}"
 
 
 def f_balance(r: int) -> str:
+    """집행잔액 by the convention chosen in F3."""
     return f'=IF($F$3="available-spent",E{r}-F{r},E{r}-F{r}-G{r})'
 
 
@@ -219,7 +225,7 @@ class _Sheet:
 
 
 class _Writer:
-    def __init__(self, ws: Any, year: int, decimals: int) -> None:  # noqa: ANN401
+    def __init__(self, ws: Any, year: int, decimals: int) -> None:
         from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
         self.ws = ws
@@ -519,13 +525,13 @@ def _finish_sheet(w: _Writer) -> None:
     if w.amounts:
         dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
         dv.error, dv.errorTitle, dv.showErrorMessage = "0 이상의 정수(천원)를 넣으세요.", "금액", True
-        dv.sqref = " ".join(w.amounts)  # type: ignore[assignment]
+        dv.sqref = " ".join(w.amounts)
         ws.add_data_validation(dv)
     if w.signed:
         dv = DataValidation(type="whole", operator="between", formula1="-999999999999", formula2="999999999999")
         dv.error, dv.errorTitle, dv.showErrorMessage = "정수(천원)를 넣으세요.", "금액", True
         dv.allow_blank = True
-        dv.sqref = " ".join(w.signed)  # type: ignore[assignment]
+        dv.sqref = " ".join(w.signed)
         ws.add_data_validation(dv)
     for options, cells in w.lists.items():
         strict = options[-1] == ""
@@ -534,7 +540,7 @@ def _finish_sheet(w: _Writer) -> None:
         dv.showErrorMessage = True
         dv.errorStyle = "stop" if strict else "warning"
         dv.error = f"다음 중 하나를 고르세요: {values}"
-        dv.sqref = " ".join(cells)  # type: ignore[assignment]
+        dv.sqref = " ".join(cells)
         ws.add_data_validation(dv)
     # A guide, not security: labels and formulas are locked, rows may still be added.
     ws.protection.sheet = True
@@ -643,11 +649,11 @@ class _Reader:
     def add(self, r: int, c: int, rule: str, message: str, path: Path = ()) -> None:
         self.problems.append(Problem(self.file, r, c, rule, message, _path_text(path), sheet=self.sheet))
 
-    def get(self, r: int, c: int) -> Any:  # noqa: ANN401
+    def get(self, r: int, c: int) -> Any:
         cell = self.cells.get((r, c))
         return None if cell is None else cell.value
 
-    def peek(self) -> Any:  # noqa: ANN401
+    def peek(self) -> Any:
         return self.get(self.row + 1, 1)
 
     def next(self) -> int:
@@ -711,7 +717,7 @@ class _Reader:
             return None
         return self.scalar(r, c, value, path)
 
-    def scalar(self, r: int, c: int, value: Any, path: Path) -> str | None:  # noqa: ANN401
+    def scalar(self, r: int, c: int, value: Any, path: Path) -> str | None:
         if value is None or value == "":
             return None
         if isinstance(value, bool):
@@ -792,7 +798,7 @@ def _read_bullets(rd: _Reader, label: str, path: Path) -> list[str]:
     return lines
 
 
-def _read_project(rd: _Reader) -> dict[str, Any]:  # noqa: C901
+def _read_project(rd: _Reader) -> dict[str, Any]:
     data: dict[str, Any] = {}
     r = rd.next()
     rd.expect_label(r, 1, "사업명")
@@ -1108,7 +1114,7 @@ def read_bytes(path: str) -> bytes:
 
 
 @functools.lru_cache(maxsize=1)
-def _open(data: bytes, file: str) -> tuple[Any, Any]:  # noqa: ANN401
+def _open(data: bytes, file: str) -> tuple[Any, Any]:
     """Both views of the workbook (formulas, cached values), after refusing what must not be opened."""
     import openpyxl
 
@@ -1138,7 +1144,7 @@ def _open(data: bytes, file: str) -> tuple[Any, Any]:  # noqa: ANN401
     return formulas, cached
 
 
-def _meta(wb: Any, file: str) -> tuple[list[tuple[str, str, str]], dict[str, dict[str, tuple[str, str]]]]:  # noqa: ANN401
+def _meta(wb: Any, file: str) -> tuple[list[tuple[str, str, str]], dict[str, dict[str, tuple[str, str]]]]:
     if META not in wb.sheetnames:
         raise _bad(
             file,
@@ -1221,7 +1227,7 @@ def read_workbook(data: bytes, file: str, only: str | None = None) -> list[Impor
 
 def _read_sheet(
     ws: Any, cws: Any, file: str, name: str, source: str, head: str, recorded: dict[str, tuple[str, str]]
-) -> ImportedSheet:  # noqa: ANN401
+) -> ImportedSheet:
     if ws.max_row > MAX_ROWS:
         problem = Problem(
             file,
@@ -1330,7 +1336,7 @@ def project_sheets(path: str) -> list[str]:
         ]
         wb.close()
         return names
-    except Exception:  # noqa: BLE001 — the loader says what is wrong, with the cell
+    except Exception:
         return []
 
 
@@ -1359,8 +1365,8 @@ def export_paths(paths: list[str], out: str, notes: list[str] | None = None) -> 
     One workbook for all projects, or with ``out`` a folder one per project, named and
     placed like the build's outputs.
     """
-    from .build import discover
     from .load import load
+    from .sources import discover
 
     sources = [s for s in discover(paths, notes) if not s.workbook]
     if not sources:
@@ -1386,8 +1392,11 @@ def export_paths(paths: list[str], out: str, notes: list[str] | None = None) -> 
 
 
 def yaml_name(imported: ImportedSheet, workbook: str, count: int) -> str:
-    """The file name an imported project is written to: its source's; for a filled form the workbook's
-    (and the sheet's, when the workbook has several projects)."""
+    """The file name an imported project is written to.
+
+    Its source's name; for a filled form the workbook's (and the sheet's, when the
+    workbook has several projects).
+    """
     if imported.source:
         name = os.path.basename(imported.source.replace("\\", "/"))
         if name.lower().endswith((".yaml", ".yml")) and not name.startswith("."):

@@ -501,3 +501,19 @@ def test_libreoffice_opens_it_and_its_formulas_agree_with_the_checks(tmp_path: P
     assert out.splitlines() == [
         f"{tampered}!{SHEET}!D20: budget-diff: '사무관리비' 증감 (B−A)는 6,623 − 10,500 = △3,877천원인데 △3,000천원으로 적혀 있습니다"
     ]
+
+
+def test_export_of_a_broken_yaml_writes_nothing(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        REFERENCE_YAML.read_text(encoding="utf-8").replace("title: 지역균형발전 추진\n", ""), encoding="utf-8"
+    )
+    out = tmp_path / "out.xlsx"
+    out.write_bytes(b"good")
+    code, _, err = run("export", str(bad), "-o", str(out))
+    assert (code, err) == (
+        1,
+        f"{bad}:2:1: missing-field: 필수 항목 'title'이(가) 최상위에 없습니다\n"
+        "내보내지 못했습니다: 읽을 수 없는 YAML이 있어 아무것도 쓰지 않았습니다.\n",
+    )
+    assert out.read_bytes() == b"good"

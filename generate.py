@@ -476,7 +476,8 @@ def _import_workbook(file: Path, src: Path, out: str | None) -> tuple[list[tuple
     """The YAML of each project of a workbook and where it goes; problems instead when it has any."""
     from budgetdoc.checks import check as check_document
     from budgetdoc.load import LoadError
-    from budgetdoc.xlsx import import_workbook, read_bytes, yaml_name
+    from budgetdoc.xlsx import yaml_name
+    from budgetdoc.xlsxread import import_workbook, read_bytes
 
     try:
         found = list(import_workbook(read_bytes(str(file)), str(file)))

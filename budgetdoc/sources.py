@@ -78,7 +78,7 @@ class Source:
             message = f"{shown_path(self.clash)}와(과) 출력 이름({shown_path(self.rel)})이 같아 둘 다 만들지 않습니다"
             raise LoadError([Problem(shown_path(self.path), 1, 1, "same-output", message)])
         if self.workbook:
-            from .xlsx import load_workbook_document
+            from .xlsxread import load_workbook_document
 
             if self.root and os.path.islink(self.path):
                 target, folder = os.path.realpath(self.path), os.path.realpath(self.root)
@@ -90,7 +90,7 @@ class Source:
 
 def _workbook_sources(rel: str, path: str, root: str = "") -> list[Source]:
     """One source per project sheet of a workbook (``rel/시트`` when it has several)."""
-    from .xlsx import project_sheets
+    from .xlsxread import project_sheets
 
     sheets = project_sheets(path)
     if len(sheets) <= 1:

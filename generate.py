@@ -74,10 +74,10 @@ def cli() -> None:
     help="문제 출력 형식: text (파일:행:열: 규칙: 메시지), json, github (워크플로 주석).",
 )
 def check(paths: tuple[str, ...], fmt: str) -> None:
-    """YAML 파일(또는 폴더 아래 모든 YAML)의 숫자를 빠짐없이 검증합니다.
+    """YAML 파일과 통합 문서(.xlsx)(또는 폴더 아래 모든 데이터 파일)의 숫자를 빠짐없이 검증합니다.
 
-    기본 경로는 data/ 입니다. 모든 문제를 한 번에, 틀린 값이 적힌 행과 열, 규칙 id,
-    계산한 값과 적힌 값과 함께 보여 줍니다.
+    기본 경로는 data/ 입니다. 모든 문제를 한 번에, 틀린 값이 적힌 행과 열(통합 문서는
+    파일!시트!칸), 규칙 id, 계산한 값과 적힌 값과 함께 보여 줍니다.
     """
     from budgetdoc.errors import BuildError
     from budgetdoc.pipeline import check_paths

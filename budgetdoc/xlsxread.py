@@ -31,6 +31,7 @@ from .xlsx import (
     FUNDS,
     MAX_BYTES,
     MAX_ROWS,
+    MAX_SHEET_XML,
     MAX_SHEETS,
     MAX_UNPACKED,
     META,
@@ -559,12 +560,14 @@ def _open(data: bytes, file: str) -> tuple[Any, Any]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
         unpacked = sum(i.file_size for i in archive.infolist())
+        biggest = max((i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/")), default=0)
     except (zipfile.BadZipFile, OSError, ValueError):
         raise _unreadable(file, "엑셀 통합 문서(.xlsx)가 아닙니다") from None
     if "xl/workbook.xml" not in names:
         raise _unreadable(file, "엑셀 통합 문서(.xlsx)가 아닙니다 (xl/workbook.xml이 없습니다)")
-    if unpacked > MAX_UNPACKED:
-        raise _unreadable(file, f"통합 문서의 압축을 풀면 너무 큽니다 (최대 {MAX_UNPACKED:,}바이트)")
+    if unpacked > MAX_UNPACKED or biggest > MAX_SHEET_XML:
+        limit = f"최대 통합 문서 {MAX_UNPACKED:,}바이트, 시트 하나 {MAX_SHEET_XML:,}바이트"
+        raise _unreadable(file, f"통합 문서의 압축을 풀면 너무 큽니다 ({limit})")
     if any(n.lower().endswith("vbaproject.bin") for n in names):
         raise _bad(file, "xlsx-macro", "매크로가 든 통합 문서는 읽지 않습니다 — 매크로 없이 .xlsx로 저장하세요")
     if any(n.startswith("xl/externalLinks/") for n in names):

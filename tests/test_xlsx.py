@@ -370,6 +370,13 @@ def test_bad_workbooks_get_one_clear_line(book: Path, tmp_path: Path) -> None:
     wb.save(long)
     cases.append((str(long), 2, f"{long}!{SHEET}!A5001: file-size: 시트의 행이 너무 많습니다 (50,000행, 최대 5,000행)"))
 
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/workbook.xml", "<workbook/>")
+        z.writestr("xl/worksheets/sheet1.xml", b"0" * (21 * 1024 * 1024))
+    limit = "최대 통합 문서 104,857,600바이트, 시트 하나 20,971,520바이트"
+    cases.append((str(bomb), 2, f"{bomb}:1:1: unreadable: 통합 문서의 압축을 풀면 너무 큽니다 ({limit})"))
+
     for path, exit_code, line in cases:
         result = CliRunner().invoke(cli, ["check", path])
         assert result.exception is None or isinstance(result.exception, SystemExit), path

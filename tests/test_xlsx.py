@@ -524,3 +524,40 @@ def test_export_of_a_broken_yaml_writes_nothing(tmp_path: Path) -> None:
         "내보내지 못했습니다: 읽을 수 없는 YAML이 있어 아무것도 쓰지 않았습니다.\n",
     )
     assert out.read_bytes() == b"good"
+
+
+@pytest.mark.slow
+def test_random_edits_never_end_in_a_traceback(book: Path) -> None:
+    """Cells overwritten with anything, rows inserted and deleted: a problem list or a document, nothing else."""
+    import datetime
+    import random
+
+    from budgetdoc.checks import check
+    from budgetdoc.load import LoadError
+    from budgetdoc.xlsxread import load_workbook_document
+
+    rng = random.Random(17)
+    values = [None, "", "글", "=1+1", "=SUM(A1:A2)", 3.5, -7, 10**20, True, datetime.datetime(2024, 1, 1)]
+    values += ["○", "-", "계", "사업내용", "2024", "1. 기본 현황 — 사업개요", 0]
+    base = book.read_bytes()
+    outcomes = {"document": 0, "problems": 0}
+    for _ in range(15):
+        wb = openpyxl.load_workbook(io.BytesIO(base))
+        ws = wb[SHEET]
+        for _ in range(rng.randint(1, 6)):
+            cell = ws.cell(rng.randint(1, 70), rng.randint(1, 9))
+            if not isinstance(cell, openpyxl.cell.cell.MergedCell):
+                cell.value = rng.choice(values)
+        if rng.random() < 0.2:
+            ws.insert_rows(rng.randint(1, 70))
+        if rng.random() < 0.2:
+            ws.delete_rows(rng.randint(1, 70))
+        out = io.BytesIO()
+        wb.save(out)
+        try:
+            check(load_workbook_document(str(book), "", data=out.getvalue()))
+            outcomes["document"] += 1
+        except LoadError as exc:
+            assert exc.problems and all(p.sheet or p.line == 1 for p in exc.problems)
+            outcomes["problems"] += 1
+    assert outcomes["document"] and outcomes["problems"]  # both kinds of edit happened

@@ -1,7 +1,7 @@
 """The JSON Schema of the YAML data format, generated from the model.
 
 Only standard JSON Schema 2020-12 keywords are used (``type``, ``minimum``/``maximum``,
-``pattern``, ``enum``, ``required``, ``additionalProperties: false``, ``if``/``then``), so
+``pattern``, ``enum``, ``required``, ``additionalProperties: false``), so
 every validator enforces the same thing and ajv's strict mode accepts it. The loader keeps
 every scalar as the text that was typed and the model's field types decide what it means;
 a validator sees what its own YAML parser made of it, so each field type takes both
@@ -34,9 +34,6 @@ SCHEMA_FILE = PurePosixPath("schema/project.schema.json")
 
 SIGNED_AMOUNTS = {(model.BudgetItem, "change"), (model.BudgetTotal, "change"), (model.SettlementRow, "change")}
 """Amounts that may be negative (증감, 예산변경); every other amount is 0 or more."""
-
-YEARS_REQUIRED_FOR = ("계속", "한시")
-"""사업기간 kinds that carry a start and an end year."""
 
 SECTION_RECORDS = (model.Project, model.Description, model.Schedule, model.Effects)
 """The records whose lists, mappings and records are the sections of the form: each must be
@@ -222,10 +219,6 @@ class _Walk:
             out["description"] = cls.__doc__.strip().splitlines()[0]
         if required:
             out["required"] = required
-        if cls is model.Period:
-            out["if"] = {"required": ["kind"], "properties": {"kind": {"enum": list(YEARS_REQUIRED_FOR)}}}
-            year = {"not": {"type": "null"}}
-            out["then"] = {"required": ["start", "end"], "properties": {"start": year, "end": year}}
         return out
 
 

@@ -419,6 +419,7 @@ def import_(source: str, out: str | None) -> None:
     잘못된 입력은 '파일:행: 메시지'로 알리고 아무것도 쓰지 않습니다.
     """
     from budgetdoc.legacy import LegacyError, import_file
+    from budgetdoc.schema import with_modeline
 
     src = Path(source)
     if src.is_dir():
@@ -455,12 +456,38 @@ def import_(source: str, out: str | None) -> None:
     if src.is_dir():
         assert out is not None
         for file, text in results:
-            _write(Path(out) / file.relative_to(src).with_suffix(".yaml"), text)
+            target = Path(out) / file.relative_to(src).with_suffix(".yaml")
+            _write(target, with_modeline(text, target))
         click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
     elif out:
-        _write(Path(out), results[0][1])
+        _write(Path(out), with_modeline(results[0][1], Path(out)))
     else:
         click.echo(results[0][1], nl=False)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path(file_okay=False))
+def init(folder: str) -> None:
+    """사업설명서 데이터 저장소를 FOLDER에 만듭니다.
+
+    예제 사업 하나(data/2024/), 데이터 파일의 $schema 줄이 가리키는 schema/project.schema.json,
+    GitHub Actions 워크플로(검증, 바뀐 문서만 빌드, 문서 아티팩트), .pre-commit-config.yaml,
+    사무실용 README.md를 씁니다. 이미 있는 파일은 덮어쓰지 않습니다(하나라도 있으면 아무것도
+    쓰지 않고 종료 코드 2).
+
+    \b
+    예: python generate.py init 예산-사업설명서
+    """
+    from budgetdoc.init import InitError
+    from budgetdoc.init import init as make
+
+    try:
+        created = make(Path(folder))
+    except InitError as exc:
+        raise Unusable(str(exc)) from None
+    for path in created.files:
+        click.echo(f"  {path}", err=True)
+    click.echo(f"{folder}: 데이터 저장소를 만들었습니다 (파일 {len(created.files)}개). README.md를 읽어 보세요.", err=True)
 
 
 def main() -> None:

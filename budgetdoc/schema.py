@@ -265,3 +265,11 @@ def find_schema(data_file: Path) -> Path | None:
         if path.is_file():
             return path
     return None
+
+
+def with_modeline(text: str, data_file: Path) -> str:
+    """``text`` with the ``$schema`` line first when a schema stands beside or above ``data_file``."""
+    found = find_schema(data_file)
+    if found is None or text.startswith("# yaml-language-server:"):
+        return text
+    return modeline(data_file, found) + "\n" + text

@@ -466,7 +466,7 @@ def import_(source: str, out: str | None) -> None:
 
 
 @cli.command()
-@click.argument("folder", type=click.Path(file_okay=False))
+@click.argument("folder", type=click.Path())
 def init(folder: str) -> None:
     """사업설명서 데이터 저장소를 FOLDER에 만듭니다.
 

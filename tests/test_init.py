@@ -97,7 +97,7 @@ def test_init_on_a_file_is_a_usage_error(tmp_path: Path) -> None:
     target.write_text("x", encoding="utf-8")
     code, out = init(target)
     assert code == 2
-    assert "폴더가 아니라 파일입니다" in out or "directory" in out.lower() or "file" in out.lower()
+    assert out == f"Error: {target}: 폴더가 아니라 파일입니다\n"
 
 
 def test_workflow_uses_current_major_versions(repo: Path) -> None:
@@ -172,3 +172,19 @@ def test_pre_commit_runs_check_on_all_files(repo: Path, tmp_path: Path) -> None:
     assert bad.returncode == 1
     assert re.search(r"사업설명서 숫자 검증\.+Failed", bad.stdout)
     assert "data/2024/지역균형발전_추진.yaml:" in bad.stdout and "5,101" in bad.stdout
+
+
+def test_import_writes_the_schema_line(repo: Path) -> None:
+    out = repo / "data" / "2024" / "가져온_사업.yaml"
+    result = CliRunner().invoke(cli, ["import", str(ROOT / "tests/fixtures/reference.txt"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    first = out.read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../../schema/project.schema.json"
+    assert CliRunner().invoke(cli, ["check", str(out)]).exit_code == 0
+
+
+def test_import_outside_a_data_repository_writes_no_schema_line(tmp_path: Path) -> None:
+    out = tmp_path / "사업.yaml"
+    result = CliRunner().invoke(cli, ["import", str(ROOT / "tests/fixtures/reference.txt"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not out.read_text(encoding="utf-8").startswith("#")

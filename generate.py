@@ -487,7 +487,9 @@ def init(folder: str) -> None:
         raise Unusable(str(exc)) from None
     for path in created.files:
         click.echo(f"  {path}", err=True)
-    click.echo(f"{folder}: 데이터 저장소를 만들었습니다 (파일 {len(created.files)}개). README.md를 읽어 보세요.", err=True)
+    click.echo(
+        f"{folder}: 데이터 저장소를 만들었습니다 (파일 {len(created.files)}개). README.md를 읽어 보세요.", err=True
+    )
 
 
 def main() -> None:

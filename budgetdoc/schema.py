@@ -44,8 +44,9 @@ NOT_SECTIONS = {(model.Project, "conventions")}
 
 _MAX = 10**numbers.MAX_DIGITS - 1
 _SIGN = r"(?:[-△−▲]\s*)"
-_DIGITS = r"(?:[1-9][0-9]{0,%d}|[0-9]{1,3}(?:,[0-9]{3}){1,%d})" % (numbers.MAX_DIGITS - 1, numbers.MAX_DIGITS // 3 - 1)
-_ZERO = r"(?:0|0{1,3}(?:,000){1,%d})" % (numbers.MAX_DIGITS // 3 - 1)
+_GROUPS = numbers.MAX_DIGITS // 3 - 1  # groups of three after the first one to three digits
+_DIGITS = rf"(?:[1-9][0-9]{{0,{numbers.MAX_DIGITS - 1}}}|[0-9]{{1,3}}(?:,[0-9]{{3}}){{1,{_GROUPS}}})"
+_ZERO = rf"(?:0|0{{1,3}}(?:,000){{1,{_GROUPS}}})"
 
 
 def _range_pattern(lo: int, hi: int) -> str:

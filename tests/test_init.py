@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from conftest import REFERENCE_YAML, ROOT
 
 from budgetdoc.init import skeleton
 from budgetdoc.schema import SCHEMA_FILE, schema_json
-from conftest import REFERENCE_YAML, ROOT
 from generate import cli
 
 NODE_BIN = ROOT / ".venv" / "node" / "node_modules" / ".bin"

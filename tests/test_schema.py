@@ -20,10 +20,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from conftest import REFERENCE_YAML, ROOT
 
 from budgetdoc import schema as S
-
-from conftest import REFERENCE_YAML, ROOT
 
 SCHEMA_FILE = ROOT / "schema" / "project.schema.json"
 NODE_BIN = ROOT / ".venv" / "node" / "node_modules" / ".bin"
@@ -113,7 +112,13 @@ MUTATIONS: list[Mutation] = [
     Mutation("rate-grouped", sub("      rate: 1800", "      rate: 1,800"), True),
     Mutation("rate-words", sub("rate: 1853", "rate: 약간"), False),
     Mutation("rate-bool", sub("rate: 1853", "rate: true"), False),
-    Mutation("settlement-change-negative", sub("final_budget: 13500, carried_in: 279576, change: 0", "final_budget: 13505, carried_in: 279576, change: -5"), True),
+    Mutation(
+        "settlement-change-negative",
+        sub(
+            "final_budget: 13500, carried_in: 279576, change: 0", "final_budget: 13505, carried_in: 279576, change: -5"
+        ),
+        True,
+    ),
     Mutation("funding-negative", sub("    city: 263698", "    city: △263,698"), False),
     Mutation("schedule-amount-negative", sub("      amount: 263698", "      amount: -263698"), False),
     Mutation("settlement-spent-negative", sub("spent: 3772", "spent: -3772"), False),
@@ -129,8 +134,14 @@ MUTATIONS: list[Mutation] = [
     Mutation("title-number", sub("title: 지역균형발전 추진", "title: 2024"), True),
     Mutation("title-list", sub("title: 지역균형발전 추진", "title: [지역, 균형]"), False),
     Mutation("phone-empty", sub("phone: 2133-8608", 'phone: ""'), True),
-    Mutation("officer-one-line", sub("  officer: {name: 김승연, phone: 2133-8625}", "  officer: 김승연 2133-8625"), False),
-    Mutation("summary-mapping", lambda t: add("    kind: 연례반복\n", "  summary: {내용: 지역균형발전}\n")(drop("summary", "  ")(t)), False),
+    Mutation(
+        "officer-one-line", sub("  officer: {name: 김승연, phone: 2133-8625}", "  officer: 김승연 2133-8625"), False
+    ),
+    Mutation(
+        "summary-mapping",
+        lambda t: add("    kind: 연례반복\n", "  summary: {내용: 지역균형발전}\n")(drop("summary", "  ")(t)),
+        False,
+    ),
     Mutation("unknown-key", add("  account: 일반회계\n", "  colour: 파랑\n"), False),
     Mutation("typo-top-level", sub("fiscal_year: 2024", "fiscal_yaer: 2024"), False),
     Mutation("settlement-extra-key", sub("balance: 9728}", "balance: 9728, note: 없음}"), False),
@@ -143,7 +154,14 @@ MUTATIONS: list[Mutation] = [
     Mutation("settlement-year-gap", sub("{year: 2020,", "{year: 2019,"), False, YEARS),
     Mutation("fiscal_year-2025", sub("fiscal_year: 2024", "fiscal_year: 2025"), False, YEARS),
     Mutation("period-reversed", sub("kind: 연례반복", "kind: 계속\n    start: 2026\n    end: 2022"), False, CROSS),
-    Mutation("anchor-alias", lambda t: sub("  total: 263698\n  funding:", "  total: &b 263698\n  funding:")(sub("    city: 263698", "    city: *b")(t)), False, ANCHOR),
+    Mutation(
+        "anchor-alias",
+        lambda t: sub("  total: 263698\n  funding:", "  total: &b 263698\n  funding:")(
+            sub("    city: 263698", "    city: *b")(t)
+        ),
+        False,
+        ANCHOR,
+    ),
     Mutation("amount-float", sub("      current: 6623\n", "      current: 6623.0\n"), False, LEXICAL),
     Mutation("amount-leading-zero", sub("      previous: 3000\n", "      previous: 03000\n"), False, LEXICAL),
     Mutation("amount-underscore", sub("      previous: 10500\n", "      previous: 10_500\n"), False, LEXICAL),

@@ -158,13 +158,13 @@ def test_schema_is_current() -> None:
     code, out, _ = run("schema")
     assert code == 0
     assert out == (ROOT / "schema" / "project.schema.json").read_text(encoding="utf-8")
-    assert json.loads(out)["properties"]["fiscal_year"]["type"] == "integer"
+    assert json.loads(out)["properties"]["fiscal_year"] == {"$ref": "#/$defs/Year"}
 
 
 def test_help_explains_every_command() -> None:
     code, out, _ = run("--help")
     assert code == 0
-    for command in ("build", "check", "import", "schema"):
+    for command in ("build", "check", "import", "schema", "init"):
         assert f"  {command} " in out
 
 

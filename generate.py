@@ -158,6 +158,7 @@ class Progress:
         self.bar: Any = None
 
     def plan(self, todo: int, other: int) -> None:
+        """Announce the run; start the bar when there is something to render."""
         if not todo:
             return
         click.echo(self.describe(todo, other), err=True)
@@ -165,11 +166,12 @@ class Progress:
             self.bar = click.progressbar(length=todo, label="렌더링", file=sys.stderr, show_pos=True, show_eta=True)
             self.bar.__enter__()
 
-    def result(self, result: Any) -> None:  # noqa: ANN401
+    def result(self, result: Any) -> None:
+        """Advance the bar, or print one line for a finished document."""
         if self.bar is not None:
             self.bar.update(1)
         else:
-            from budgetdoc.build import shown_path
+            from budgetdoc.names import shown_path
 
             click.echo(
                 f"{self.LABELS.get(result.status, result.status)} {shown_path(result.source.path)} ({result.seconds:.2f}초)",
@@ -177,6 +179,7 @@ class Progress:
             )
 
     def close(self) -> None:
+        """End the bar."""
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
@@ -236,8 +239,9 @@ def build(
     검증에 실패한 문서는 만들지 않고 이전 출력을 그대로 두며, 문제를 보여 주고 종료
     코드 1로 끝납니다. 나머지 문서는 그대로 만들어집니다.
     """
-    from budgetdoc.build import BuildError, Options, OutputError, Result, TemplateError, shown_path
+    from budgetdoc.build import BuildError, Options, OutputError, Result, TemplateError
     from budgetdoc.build import build as run_build
+    from budgetdoc.names import shown_path
     from budgetdoc.render import RenderError, check_fonts
 
     formats = _formats(fmt)
@@ -337,8 +341,9 @@ def book(
     바뀐 문서만 다시 렌더링합니다.
     """
     from budgetdoc.book import BookError, make_book
-    from budgetdoc.build import BuildError, OutputError, shown_path
+    from budgetdoc.build import BuildError, OutputError
     from budgetdoc.load import UNREADABLE
+    from budgetdoc.names import shown_path
     from budgetdoc.render import RenderError, check_fonts
 
     try:

@@ -148,13 +148,14 @@ def render_part(source: Source, digest: str, variant: str | None, draft: bool) -
 
 
 def numbers_pdf(first: int, count: int, variant: str | None) -> bytes:
-    """A sheet of ``count`` blank pages whose footers read ``- first -``, ``- first+1 -``, …"""
+    """A sheet of ``count`` blank pages whose footers read ``- first -``, ``- first+1 -`` and so on."""
     renderer = worker_renderer()
-    html = renderer.env.get_template("book/numbers.html.j2").render(
+    html: str = renderer.env.get_template("book/numbers.html.j2").render(
         numbers=range(first, first + count), print_css=renderer.print_css, numbers_css=_book_css("numbers.css")
     )
     # Untagged even for PDF/UA: the stamp goes in as a pagination artifact.
-    return renderer.pdf(html, variant if variant in PDFA_VARIANTS else None)
+    pdf: bytes = renderer.pdf(html, variant if variant in PDFA_VARIANTS else None)
+    return pdf
 
 
 def _work(task: Task, cache: Path, options: Options) -> Result:
@@ -216,12 +217,16 @@ def _read_part(source: Source, key: str, cache: Path, draft: bool) -> Part | Non
 
 @dataclass
 class Entry:
+    """One project in the contents: its title, page and group."""
+
     title: str
     page: int  # the printed number of the project's first page
 
 
 @dataclass
 class Group:
+    """The projects of one 실·국 in the book, in order."""
+
     name: str
     page: int = 0
     departments: list[Group] = field(default_factory=list)
@@ -293,6 +298,8 @@ def summary_rows(groups: list[Group]) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Cover:
+    """What the cover page prints."""
+
     title: str
     org: str
     year: int
@@ -302,14 +309,16 @@ class Cover:
 
 
 def front_html(cover: Cover, groups: list[Group]) -> str:
+    """The HTML of the cover, the contents and the summary table."""
     renderer = worker_renderer()
-    return renderer.env.get_template("book/front.html.j2").render(
+    html: str = renderer.env.get_template("book/front.html.j2").render(
         book=cover,
         offices=groups,
         summary=summary_rows(groups),
         print_css=renderer.print_css,
         book_css=_book_css("book.css"),
     )
+    return html
 
 
 # --------------------------------------------------------------------------- assembly
@@ -392,7 +401,7 @@ def assemble(
     return out.getvalue()
 
 
-def _own_stream_data(pdf: Any) -> None:  # noqa: ANN401
+def _own_stream_data(pdf: Any) -> None:
     """Hold every stream's data in memory, encoded as it is, so copies of it outlive ``pdf``.
 
     A copied stream otherwise reads its data from the source file when the book is saved,
@@ -407,7 +416,7 @@ def _own_stream_data(pdf: Any) -> None:  # noqa: ANN401
             obj.write(obj.read_raw_bytes(), type_check=False, **encoded)
 
 
-def _outline_targets(pdf: Any) -> list[tuple[str, int]]:  # noqa: ANN401
+def _outline_targets(pdf: Any) -> list[tuple[str, int]]:
     """(title, page index) of the front matter's own top-level bookmarks (목차, 총괄표)."""
     pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
     found = []
@@ -429,7 +438,7 @@ class _Structure:
     used, and its pages' /StructParents and annotations' /StructParent with them.
     """
 
-    def __init__(self, book: Any) -> None:  # noqa: ANN401
+    def __init__(self, book: Any) -> None:
         from pikepdf import Array, Name
 
         root = book.Root.get(Name.StructTreeRoot)
@@ -441,7 +450,7 @@ class _Structure:
         self.nums = Array(_flat_nums(root.ParentTree))
         self.next = max((int(k) for k in self.nums[::2]), default=-1) + 1
 
-    def add(self, part: Any, first: int, count: int) -> None:  # noqa: ANN401
+    def add(self, part: Any, first: int, count: int) -> None:
         from pikepdf import Array, Name
 
         root = part.Root.get(Name.StructTreeRoot)
@@ -478,7 +487,7 @@ class _Structure:
         self.root[Name.ParentTreeNextKey] = self.next
 
 
-def _flat_nums(tree: Any) -> list[Any]:  # noqa: ANN401
+def _flat_nums(tree: Any) -> list[Any]:
     """A number tree's (key, value, …) pairs, in order, from however many levels it has."""
     from pikepdf import Name
 

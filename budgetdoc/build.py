@@ -35,7 +35,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -264,6 +264,8 @@ def output_path(out: Path, rel: str, suffix: str) -> Path:
 
 @dataclass(frozen=True)
 class Options:
+    """How documents are rendered: formats, PDF variant, draft mode and time limit."""
+
     formats: tuple[str, ...] = ("html", "pdf")
     variant: str | None = None
     draft: bool = False
@@ -272,6 +274,8 @@ class Options:
 
 @dataclass
 class Result:
+    """What became of one data file: its status, outputs, problems and time."""
+
     source: Source
     status: str  # built | drafted | failed | error | unwritable (stops the build) | template (stops the build)
     problems: list[Problem] = field(default_factory=list)
@@ -283,7 +287,7 @@ class Result:
 _RENDERER: Any = None
 
 
-def worker_renderer() -> Any:  # noqa: ANN401
+def worker_renderer() -> Any:
     """This process's one :class:`~budgetdoc.render.Renderer` (a worker's, shared by builds and books)."""
     global _RENDERER
     if _RENDERER is None:
@@ -462,7 +466,7 @@ def _worker(
 class _Worker:
     """One long-lived worker process and the document it is working on."""
 
-    def __init__(self, ctx: Any, args: tuple[Any, ...]) -> None:  # noqa: ANN401
+    def __init__(self, ctx: Any, args: tuple[Any, ...]) -> None:
         self.ctx, self.args = ctx, args
         self.task: Source | None = None
         self.started = 0.0
@@ -498,7 +502,8 @@ class _Worker:
             self.proc.kill()
             self.proc.join()
         self.conn.close()
-        return self.proc.exitcode
+        code: int | None = self.proc.exitcode
+        return code
 
 
 def _crashed(code: int | None) -> str:
@@ -546,7 +551,7 @@ def run_pool(
             ready = multiprocessing.connection.wait(list(busy), timeout=max(0.0, deadline - time.monotonic()))
             finished: list[tuple[_Worker, Result, bool]] = []
             for conn in ready:
-                w = busy[conn]  # type: ignore[index]
+                w = busy[conn]
                 assert w.task is not None
                 try:
                     result = w.conn.recv()
@@ -740,6 +745,8 @@ def clean_leftovers(out: Path) -> int:
 
 @dataclass
 class Summary:
+    """The counts of a batch build, as the command line reports them."""
+
     built: int = 0
     skipped: int = 0
     failed: int = 0
@@ -751,6 +758,7 @@ class Summary:
 
     @property
     def ok(self) -> bool:
+        """True when every document was built clean."""
         return self.failed == 0 and self.drafted == 0
 
 
@@ -908,7 +916,7 @@ def _build_in_process(source: Source, out: Path, options: Options) -> Result:
     if threading.current_thread() is not threading.main_thread():
         return build_one(source, out, options)
 
-    def on_alarm(signum: int, frame: Any) -> None:  # noqa: ANN401
+    def on_alarm(signum: int, frame: Any) -> None:
         raise TimeoutError
 
     with contextlib.suppress(Exception):  # start-up is not part of the time limit
@@ -950,9 +958,3 @@ def _remove_deleted(
 def _save(out: Path, manifest: dict[str, Any]) -> None:
     data = {**manifest, "version": MANIFEST_VERSION, "documents": dict(sorted(manifest["documents"].items()))}
     write_atomic(out / MANIFEST, json.dumps(data, ensure_ascii=False, indent=1))
-
-
-def result_dict(result: Result) -> dict[str, Any]:
-    data = asdict(result)
-    data["source"] = result.source.path
-    return data

@@ -92,7 +92,7 @@ def keep_all(text: str) -> str:
     return _BETWEEN.sub(lambda m: "" if _continues_cluster(m[1], m[2]) else WORD_JOINER, text)
 
 
-def join_words(root: Any) -> None:  # noqa: ANN401
+def join_words(root: Any) -> None:
     """Replace every ``<span class="kw">`` of a parsed document by its text, with WORD JOINERs.
 
     The span only marks the text; left in, it would be one more inline box to lay out and
@@ -117,10 +117,12 @@ def join_words(root: Any) -> None:  # noqa: ANN401
 
 
 def won_filter(value: int | None) -> str:
+    """Jinja2 filter: an amount with thousands separators and △ for negatives."""
     return numbers.won(value)
 
 
 def thousand_filter(value: int | None) -> str:
+    """Jinja2 filter: an amount in 천원 with its unit."""
     return "" if value is None else numbers.won(value) + "천원"
 
 
@@ -174,6 +176,8 @@ def fonts_fingerprint() -> str:
 
 @dataclass(frozen=True)
 class Cell:
+    """One table cell as the templates print it."""
+
     text: str
     wrong: bool = False
 
@@ -383,14 +387,11 @@ class Renderer:
             options["pdf_variant"] = variant
             if variant == "pdf/ua-1":
                 options["pdf_tags"] = True
-        return document.write_pdf(**options)
-
-    def render(self, project: Project, variant: str | None = None) -> tuple[str, bytes]:
-        html = self.html(project)
-        return html, self.pdf(html, variant)
+        pdf: bytes = document.write_pdf(**options)
+        return pdf
 
 
-def make_url_fetcher(root: Path) -> Any:  # noqa: ANN401
+def make_url_fetcher(root: Path) -> Any:
     """A WeasyPrint URL fetcher that serves ``data:`` URIs and files inside ``root`` only."""
     from urllib.parse import unquote, urlsplit
 
@@ -398,11 +399,11 @@ def make_url_fetcher(root: Path) -> Any:  # noqa: ANN401
 
     root = root.resolve()
 
-    class _Fetcher(URLFetcher):
+    class _Fetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type information
         def __init__(self) -> None:
             super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
 
-        def fetch(self, url: str, headers: Any = None) -> Any:  # noqa: ANN401
+        def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("file:"):
                 path = Path(unquote(urlsplit(url).path)).resolve()
                 if not path.is_relative_to(root) or not path.is_file():

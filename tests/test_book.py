@@ -374,7 +374,7 @@ def test_book_variants_keep_their_metadata(three: Path, tmp_path: Path, variant:
 
 @SRGB_LEAK
 @pytest.mark.parametrize("variant", ["pdf/a-2b", "pdf/a-3b", "pdf/ua-1"])
-def test_single_document_variants(renderer, reference_html: str, variant: str) -> None:  # noqa: ANN001
+def test_single_document_variants(renderer, reference_html: str, variant: str) -> None:
     data = renderer.pdf(reference_html, variant)
     assert_fonts_embedded(data)
     with pikepdf.open(io.BytesIO(data)) as pdf:

@@ -555,7 +555,7 @@ def test_no_space_while_a_worker_writes_stops_the_build(
     out = tmp_path / "out"
     real_write = os.write
 
-    def full(fd: int, data: Any) -> int:  # noqa: ANN401
+    def full(fd: int, data: Any) -> int:
         if os.readlink(f"/proc/self/fd/{fd}").startswith(str(out)):
             raise OSError(28, "No space left on device")
         return real_write(fd, data)
@@ -912,7 +912,7 @@ def assert_well_formed(problems: list[Problem]) -> None:
     json.loads(as_json(problems))
 
 
-def load_or_problems(text: str) -> Any:  # noqa: ANN401
+def load_or_problems(text: str) -> Any:
     """Load and check ``text``: LoadError is the only way out, and check() never raises on what loads."""
     try:
         doc = load_text(text, "fuzz.yaml")
@@ -990,7 +990,7 @@ def paths(node: object, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...
             yield from paths(value, (*prefix, i))
 
 
-def lookup(data: Any, path: tuple[Any, ...]) -> Any:  # noqa: ANN401
+def lookup(data: Any, path: tuple[Any, ...]) -> Any:
     for part in path:
         data = data[part]
     return data
@@ -1054,7 +1054,7 @@ VALUES = st.one_of(
 ROUNDING = st.sampled_from(["exact", "floor", "ceil", "half-up", "up", None])
 
 
-def replace(data: Any, path: tuple[Any, ...], value: object) -> None:  # noqa: ANN401
+def replace(data: Any, path: tuple[Any, ...], value: object) -> None:
     target = data
     for part in path[:-1]:
         target = target[part]
@@ -1099,7 +1099,7 @@ def test_fuzz_reference_variations(
 )
 def test_fuzz_reference_numbers(
     renderer: Any,
-    changes: list[tuple[tuple[Any, ...], object]],  # noqa: ANN401
+    changes: list[tuple[tuple[Any, ...], object]],
     rounding: str,
     decimals: int,
 ) -> None:
@@ -1194,7 +1194,7 @@ def pdf_objects(pdf: bytes) -> tuple[set[str], int]:
     images = 0
     seen: set[int] = set()
 
-    def walk(obj: Any) -> None:  # noqa: ANN401
+    def walk(obj: Any) -> None:
         nonlocal images
         if hasattr(obj, "idnum"):
             if obj.idnum in seen:
@@ -1219,7 +1219,7 @@ def pdf_objects(pdf: bytes) -> tuple[set[str], int]:
 
 def test_markup_and_template_syntax_stay_literal(
     renderer: Any,
-    listener: socket.socket,  # noqa: ANN401
+    listener: socket.socket,
     weasy_logs: list[str],
 ) -> None:
     port = listener.getsockname()[1]
@@ -1243,7 +1243,7 @@ def test_markup_and_template_syntax_stay_literal(
 
 def test_renderer_reaches_nothing_even_from_raw_markup(
     renderer: Any,
-    listener: socket.socket,  # noqa: ANN401
+    listener: socket.socket,
     weasy_logs: list[str],
     tmp_path: Path,
 ) -> None:

@@ -23,6 +23,8 @@ class InitError(Exception):
 
 @dataclass(frozen=True)
 class Created:
+    """What ``init`` wrote: the folder and the paths inside it."""
+
     root: Path
     files: list[PurePosixPath]
 

@@ -92,6 +92,7 @@ def amount(signed: bool) -> dict[str, Any]:
 
 
 def rate() -> dict[str, Any]:
+    """A rate in %: a number, or the text ``check`` reads (``1,853``, ``△36.9``)."""
     return _either(
         {"type": "number", "exclusiveMinimum": -(10**numbers.MAX_DIGITS), "exclusiveMaximum": 10**numbers.MAX_DIGITS},
         rf"{_SIGN}?(?:{_DIGITS}|{_ZERO})(?:\.[0-9]{{1,{numbers.MAX_DECIMALS}}})?",
@@ -100,6 +101,7 @@ def rate() -> dict[str, Any]:
 
 
 def integer(lo: int, hi: int, description: str | None = None) -> dict[str, Any]:
+    """A whole number ``lo``..``hi``, as an integer or as its digits (``"2024"``)."""
     return _either({"type": "integer", "minimum": lo, "maximum": hi}, _range_pattern(lo, hi), description)
 
 
@@ -115,7 +117,7 @@ def text(min_length: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- the model walk
 
 
-def _validator(metadata: list[Any]) -> Any:  # noqa: ANN401
+def _validator(metadata: list[Any]) -> Any:
     for m in metadata:
         func = getattr(m, "func", None)
         if func is not None:
@@ -133,7 +135,7 @@ def _bounds(metadata: list[Any]) -> tuple[int | None, int | None, int]:
     return lo, hi, min_length
 
 
-def _annotated(annotation: Any) -> tuple[Any, list[Any]]:  # noqa: ANN401
+def _annotated(annotation: Any) -> tuple[Any, list[Any]]:
     if get_origin(annotation) is typing.Annotated:
         base, *metadata = get_args(annotation)
         flat: list[Any] = []
@@ -147,7 +149,7 @@ class _Walk:
     def __init__(self) -> None:
         self.defs: dict[str, dict[str, Any]] = {}
 
-    def type_schema(self, annotation: Any, metadata: list[Any], signed: bool) -> dict[str, Any]:  # noqa: ANN401
+    def type_schema(self, annotation: Any, metadata: list[Any], signed: bool) -> dict[str, Any]:
         base, more = _annotated(annotation)
         metadata = [*metadata, *more]
         origin = get_origin(base)
@@ -235,6 +237,7 @@ def is_required(cls: type[BaseModel], field: str) -> bool:
 
 
 def schema() -> dict[str, Any]:
+    """The JSON Schema of a project file, from the model."""
     walk = _Walk()
     root = walk.object_schema(model.Project)
     out: dict[str, Any] = {
@@ -249,6 +252,7 @@ def schema() -> dict[str, Any]:
 
 
 def schema_json() -> str:
+    """The JSON Schema as the text written to ``schema/project.schema.json``."""
     return json.dumps(schema(), ensure_ascii=False, indent=2) + "\n"
 
 

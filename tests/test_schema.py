@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import REFERENCE_YAML, ROOT
@@ -328,3 +329,74 @@ def test_ajv_agrees_with_check(corpus: dict[str, Path]) -> None:
     verdicts = json.loads(run.stdout)
     wrong = [m.name for m in MUTATIONS if m.beyond is None and verdicts[str(corpus[m.name])] is not m.valid]
     assert wrong == []
+
+
+# --------------------------------------------------------------------------- varied documents
+
+AMOUNT_KEYS = {"previous", "current", "amount", "final_budget", "carried_in", "available", "spent", "carried_out"}
+AMOUNT_KEYS |= {"balance", "national", "city", "district", "other", "total"}
+
+
+def _as_text(node: object) -> object:
+    """Every amount written as budget staff type it: ``263,698``, ``△3,877``."""
+    if isinstance(node, list):
+        return [_as_text(v) for v in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[object, object] = {}
+    for key, value in node.items():
+        if isinstance(value, int) and key in AMOUNT_KEYS | {"change"}:
+            out[key] = ("△" if value < 0 else "") + f"{abs(value):,}"
+        else:
+            out[key] = _as_text(value)
+    return out
+
+
+def _varied(i: int, project: dict[str, Any]) -> list[tuple[str, Any, bool]]:
+    first = project["budget"]["items"][0]
+    negative = json.loads(json.dumps(project))
+    negative["budget"]["items"][0]["current"] = -first["current"] - 1
+    unknown = json.loads(json.dumps(project))
+    unknown["overview"]["비고"] = "없음"
+    no_contacts = {k: v for k, v in project.items() if k != "contacts"}
+    old = {**project, "fiscal_year": 1800}
+    return [
+        (f"{i}-as-is", project, True),
+        (f"{i}-amounts-as-text", _as_text(project), True),
+        (f"{i}-negative-current", negative, False),
+        (f"{i}-unknown-key", unknown, False),
+        (f"{i}-no-contacts", no_contacts, False),
+        (f"{i}-fiscal-year-1800", old, False),
+    ]
+
+
+@pytest.mark.slow
+def test_varied_documents_agree(tmp_path: Path) -> None:
+    """Projects with 1–8 과목, special accounts and funds, 계속/한시 periods, 국비+시비, written two ways."""
+    import random
+
+    import yaml
+
+    from bench.bench_build import synthesize
+
+    rng = random.Random(13)
+    cases = [case for i in range(1, 13) for case in _varied(i, synthesize(i, rng))]
+    files = {}
+    for name, project, _ in cases:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(project, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8")
+        files[name] = path
+    accounts = {p["overview"]["account"] for name, p, _ in cases if name.endswith("-as-is")}
+    kinds = {p["overview"]["period"]["kind"] for name, p, _ in cases if name.endswith("-as-is")}
+    assert len(accounts) >= 2 and len(kinds) >= 2
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "generate.py"), "check", str(tmp_path), "--format", "json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    bad = {Path(p["file"]).name for p in json.loads(run.stdout) if p["severity"] == "error"}
+    schema_bad = _check_jsonschema(list(files.values()))
+    for name, _, valid in cases:
+        assert (files[name].name not in bad) is valid, name
+        assert (files[name].name not in schema_bad) is valid, name

@@ -13,7 +13,7 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path, PurePosixPath
 
-from .build import write_atomic
+from .files import write_atomic
 from .schema import SCHEMA_FILE, schema_json
 
 

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 MANIFEST = ".budgetdoc-manifest.json"
 MANIFEST_VERSION = 2
 # Modules of this package that do not shape any output (the importer, problem reports,
-# the JSON Schema); every other module is part of the build key.
-NOT_OUTPUT = {"legacy.py", "report.py", "schema.py"}
+# the JSON Schema, init); every other module is part of the build key.
+NOT_OUTPUT = {"init.py", "legacy.py", "report.py", "schema.py"}
 
 
 def environment_key(options: Options) -> str:

@@ -214,6 +214,9 @@ class _Walk:
             schema = self.type_schema(info.annotation, list(info.metadata), (cls, field) in SIGNED_AMOUNTS)
             if info.description:
                 schema = {**schema, "description": info.description}
+            default = None if info.is_required() else info.get_default(call_default_factory=True)
+            if isinstance(default, (str, int)) and not isinstance(default, bool):
+                schema = {**schema, "default": default}  # what check assumes when it is left out
             properties[field] = schema
             if is_required(cls, field):
                 required.append(field)

@@ -229,7 +229,7 @@ def test_shipped_schema_is_the_generated_one() -> None:
 
 def test_schema_uses_standard_keywords_only() -> None:
     standard = {
-        "$schema", "$id", "$ref", "$defs", "title", "description", "type", "properties", "required",
+        "$schema", "$id", "$ref", "$defs", "title", "description", "default", "type", "properties", "required",
         "additionalProperties", "propertyNames", "items", "minItems", "minLength", "minimum", "maximum",
         "exclusiveMinimum", "exclusiveMaximum", "pattern", "enum", "anyOf", "not", "if", "then",
     }  # fmt: skip

@@ -457,10 +457,13 @@ def _values(problem: Problem) -> str:
 
 
 def _linked(problems: list[Problem], html: str | None) -> set[str]:
-    """The fields of ``problems`` whose cells are marked in ``html`` (a click on them scrolls there)."""
+    """The fields of ``problems`` whose cells are marked in ``html`` (every field when there is no rendering yet).
+
+    A click on a linked problem scrolls the document to its cell.
+    """
     from markupsafe import escape
 
-    return {p.field for p in problems if html and p.field and f'data-field="{escape(p.field)}"' in html}
+    return {p.field for p in problems if p.field and (html is None or f'data-field="{escape(p.field)}"' in html)}
 
 
 class Pages:
@@ -491,14 +494,14 @@ class Pages:
         """A document's page: its problems beside its rendering (the last one when the file cannot be read)."""
         shown_html = entry.html if entry.html is not None else entry.last_html
         stale = entry.html is None and entry.last_html is not None
-        linked = _linked(entry.problems, shown_html)
+        linked = _linked(entry.problems, shown_html) if shown_html else set()
         return self.env.get_template("project.html.j2").render(
             e=entry, html=shown_html, stale=stale, linked=linked, problems=entry.problems, pdf_error=pdf_error
         )
 
     def problems(self, entry: Entry) -> str:
         """Only the problem list of a document (what a page fetches as soon as the check is done)."""
-        linked = _linked(entry.problems, entry.last_html)
+        linked = _linked(entry.problems, None)  # the page that follows links only the cells it shows
         return self.env.get_template("problems.html.j2").render(e=entry, linked=linked, problems=entry.problems)
 
     def missing(self, what: str) -> str:
@@ -517,15 +520,18 @@ def make_app(site: Site, pages: Pages, poll: bool = False, allowed_hosts: list[s
     def page(body: str, status: int = 200) -> HTMLResponse:
         return HTMLResponse(body, status_code=status, headers=SECURITY_HEADERS)
 
-    def find(request: Request) -> Entry | None:
-        return site.entries.get(str(request.path_params["key"]))
+    async def find(request: Request) -> Entry | None:
+        key = str(request.path_params["key"])
+        if key not in site.entries:  # perhaps a file added just now: look again (among data files only)
+            await asyncio.to_thread(site.discover)
+        return site.entries.get(key)
 
     async def index(request: Request) -> Response:
         await site.refresh_all()
         return page(pages.index(site))
 
     async def project(request: Request) -> Response:
-        entry = find(request)
+        entry = await find(request)
         if entry is None:
             return page(pages.missing(str(request.path_params["key"])), 404)
         if request.query_params.get("part") == "problems":
@@ -535,7 +541,7 @@ def make_app(site: Site, pages: Pages, poll: bool = False, allowed_hosts: list[s
         return page(pages.project(entry))
 
     async def pdf(request: Request) -> Response:
-        entry = find(request)
+        entry = await find(request)
         if entry is None:
             return page(pages.missing(str(request.path_params["key"])), 404)
         try:

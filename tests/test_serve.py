@@ -500,7 +500,9 @@ def test_the_page_updates_by_itself_in_a_browser(tmp_path: Path) -> None:
                 assert "5,100천원인데 5,200천원으로" in page.inner_text("#problems")
                 assert page.evaluate("window.notReloaded") is True
                 # A click on the problem scrolls the document to the marked cell.
-                frame = page.frame_locator("#doc").owner.content_frame
+                element = page.query_selector("#doc")
+                assert element is not None
+                frame = element.content_frame()
                 assert frame is not None
                 top = frame.evaluate("window.scrollY")
                 page.click("#problems li.problem[data-field]")
@@ -508,8 +510,7 @@ def test_the_page_updates_by_itself_in_a_browser(tmp_path: Path) -> None:
                     "() => document.getElementById('doc').contentDocument.querySelector('td.wrong').style.outline !== ''"
                 )
                 assert frame.evaluate("window.scrollY") > top
-                box = frame.evaluate("(() => { const r = document.querySelector('td.wrong').getBoundingClientRect();"
-                                     " return [r.top, window.innerHeight]; })()")
+                box = frame.evaluate("[document.querySelector('td.wrong').getBoundingClientRect().top, innerHeight]")
                 assert 0 <= box[0] <= box[1]
                 # Fixed: the problem goes away by itself too.
                 save_by_rename(path, good)

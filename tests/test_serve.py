@@ -20,7 +20,6 @@ from typing import Any
 import httpx
 import pytest
 import yaml
-
 from conftest import REFERENCE_YAML, ROOT
 
 LIMIT = 60.0  # seconds: a hang guard for every wait below, never a speed requirement
@@ -53,7 +52,11 @@ def synthesize(seed: int) -> dict[str, Any]:
         total += current
     national = rng.choice([0, total // 2])
     period = rng.choice(
-        [{"kind": "연례반복"}, {"kind": "계속", "start": year - 2, "end": year + 2}, {"kind": "한시", "start": year, "end": year + 1}]
+        [
+            {"kind": "연례반복"},
+            {"kind": "계속", "start": year - 2, "end": year + 2},
+            {"kind": "한시", "start": year, "end": year + 1},
+        ]
     )
     return {
         "fiscal_year": year,
@@ -173,22 +176,14 @@ def server(data: Path) -> Iterator[Server]:
     running.stop()
 
 
-def until(condition: Callable[[], Any], what: str) -> Any:  # noqa: ANN401
-    deadline = time.monotonic() + LIMIT
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"not within {LIMIT:g} s: {what}")
-
-
 def rows(index: str) -> list[list[str]]:
     """The index table as text cells."""
     body = index.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     found = []
     for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
-        cells = [html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)]
+        cells = [
+            html.unescape(re.sub(r"<[^>]+>", "", c)).strip() for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        ]
         found.append(cells)
     return found
 

@@ -57,6 +57,7 @@ PDF_TIMEOUT = 120.0
 STARTUP = 60.0  # seconds the worker may take to start (WeasyPrint and fonts), apart from the limits above
 STEP_MS = 30  # watchfiles: a change is reported once nothing else changed for this long
 POLL_MS = 300  # how often --poll looks at the files
+WALK_S = 2.0  # how often --poll looks for new files in the folders
 ASSETS = {"serve.css": "text/css; charset=utf-8", "serve.js": "text/javascript; charset=utf-8"}
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -409,8 +410,47 @@ class Site:
             except Exception as exc:  # bad input never stops the server
                 self.log(f"{shown_path(entry.key)}: 처리하지 못했습니다: {type(exc).__name__}: {exc}")
 
+    def _stats(self) -> dict[str, tuple[int, ...] | None]:
+        """Size, times and inode of every data file (None for one that is gone)."""
+        stats: dict[str, tuple[int, ...] | None] = {}
+        for entry in list(self.entries.values()):
+            try:
+                st = os.stat(entry.source.path)
+            except OSError:
+                stats[entry.key] = None
+            else:
+                stats[entry.key] = (st.st_mtime_ns, st.st_ctime_ns, st.st_size, st.st_ino)
+        return stats
+
+    async def poll(self, stop: asyncio.Event) -> None:
+        """``--poll``: look at every data file every ``POLL_MS``, and for new files every ``WALK_S``.
+
+        Its own loop rather than watchfiles' polling, which in our measurements missed the
+        second of two saves less than a second apart when the size did not change.
+        """
+        seen: dict[str, tuple[int, ...] | None] | None = None
+        walked = 0.0
+        while not stop.is_set():
+            try:
+                if time.monotonic() - walked > WALK_S:
+                    await asyncio.to_thread(self.discover)
+                    walked = time.monotonic()
+                now = await asyncio.to_thread(self._stats)
+                if seen is not None:
+                    changed = {os.path.abspath(key) for key, st in now.items() if key not in seen or seen[key] != st}
+                    if changed:
+                        await self.on_changes(changed)
+                seen = now
+            except Exception as exc:  # keep serving
+                self.log(f"파일 확인에 실패했습니다: {type(exc).__name__}: {exc}")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), POLL_MS / 1000)
+
     async def watch(self, poll: bool, stop: asyncio.Event) -> None:
-        """Follow the watched folders until ``stop`` is set."""
+        """Follow the watched folders until ``stop`` is set (change notifications, or ``poll``)."""
+        if poll:
+            await self.poll(stop)
+            return
         import watchfiles
 
         def wanted(change: watchfiles.Change, path: str) -> bool:
@@ -427,8 +467,7 @@ class Site:
                     stop_event=stop,
                     step=STEP_MS,
                     debounce=1000,
-                    force_polling=poll,
-                    poll_delay_ms=POLL_MS,
+                    force_polling=False,
                     recursive=True,
                     ignore_permission_denied=True,
                 ):

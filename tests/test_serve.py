@@ -428,6 +428,12 @@ def test_a_save_by_rename_is_noticed_and_pushed(poll: bool, tmp_path: Path) -> N
         assert heard[-1]["status"] in ("통과", "통과 (경고 1개)")
         page = running.get(running.page(path)).text
         assert "<h1>이름을 바꾼 사업</h1>" in page
+        # A second save of the same size, within the same second, is noticed too.
+        project["title"] = "이름을 고친 사업"
+        text = yaml.safe_dump(project, allow_unicode=True, sort_keys=False)
+        heard = events(running, path, {"rendered"}, lambda: save_by_rename(path, text))
+        assert heard[-1]["stage"] == "rendered"
+        assert "<h1>이름을 고친 사업</h1>" in running.get(running.page(path)).text
         assert not list(folder.glob(".*"))  # the editor's temporary file is gone, and nothing else was written
     finally:
         assert running.stop() in (0, 130)

@@ -37,6 +37,7 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
@@ -175,7 +176,10 @@ class Worker:
             self._proc = None
 
     def close(self) -> None:
-        """Stop the process."""
+        """Stop the process, also in the middle of a task (which then fails)."""
+        proc = self._proc
+        if proc is not None and proc.is_alive():
+            proc.kill()
         with self._lock:
             self._stop()
 
@@ -281,6 +285,7 @@ class Site:
         self.entries: dict[str, Entry] = {}
         self.listeners: set[asyncio.Queue[dict[str, Any] | None]] = set()
         self.notes: list[str] = []
+        self.closing = False
         self.discover(strict=True)
 
     # ----------------------------------------------------------------- the files
@@ -323,6 +328,13 @@ class Site:
         return [e for e in self.entries.values() if os.path.abspath(e.source.path) in changed]
 
     # ----------------------------------------------------------------- keeping up to date
+
+    def close_streams(self) -> None:
+        """End every open event stream (the server is stopping: it must not wait for them)."""
+        self.closing = True
+        for queue in list(self.listeners):
+            with contextlib.suppress(asyncio.QueueFull):
+                queue.put_nowait(None)
 
     def broadcast(self, message: dict[str, Any]) -> None:
         """Tell every open page (server-sent events)."""
@@ -598,6 +610,8 @@ def make_app(site: Site, pages: Pages, poll: bool = False, allowed_hosts: list[s
         return Response(pages.assets[name], media_type=ASSETS[name], headers=SECURITY_HEADERS)
 
     async def events(request: Request) -> Response:
+        if site.closing:
+            return Response(status_code=204, headers=SECURITY_HEADERS)  # tells EventSource not to reconnect
         queue: asyncio.Queue[dict[str, Any] | None] = asyncio.Queue(maxsize=1000)
         site.listeners.add(queue)
 
@@ -627,9 +641,7 @@ def make_app(site: Site, pages: Pages, poll: bool = False, allowed_hosts: list[s
             yield
         finally:
             stop.set()
-            for queue in list(site.listeners):
-                with contextlib.suppress(asyncio.QueueFull):
-                    queue.put_nowait(None)
+            site.close_streams()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(watcher, 5)
 
@@ -724,9 +736,19 @@ def serve(
     config = uvicorn.Config(
         app, log_level="warning", access_log=False, timeout_graceful_shutdown=1, lifespan="on", ws="none"
     )
-    server = uvicorn.Server(config)
+    loop: asyncio.AbstractEventLoop | None = None
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            if loop is not None:  # open event streams end first, so that stopping does not wait for them
+                loop.call_soon_threadsafe(site.close_streams)
+            super().handle_exit(sig, frame)
+
+    server = Server(config)
 
     async def main() -> None:
+        nonlocal loop
+        loop = asyncio.get_running_loop()
         await site.refresh_all()
         ok = sum(e.state == "ok" for e in site.entries.values())
         say(f"문서 {len(site.entries)}개 (통과 {ok}개, 문제 있음 {len(site.entries) - ok}개)")

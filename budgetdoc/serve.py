@@ -307,13 +307,11 @@ class Site:
         if strict:
             self.notes = notes
         # Two files with one output name are each a document here (build refuses both).
-        for source in sorted(found, key=lambda s: s.path):
-            source = dataclasses.replace(source, clash="")
-            entry = self.entries.get(source.path)
-            if entry is None:
-                entry = Entry(source, title=Path(source.path).stem)
-                self.entries[source.path] = entry
-        self.entries = dict(sorted(self.entries.items()))
+        entries = dict(self.entries)  # replaced whole: requests may be reading the old one meanwhile
+        for source in found:
+            if source.path not in entries:
+                entries[source.path] = Entry(dataclasses.replace(source, clash=""), title=Path(source.path).stem)
+        self.entries = dict(sorted(entries.items()))
 
     def watched(self) -> list[str]:
         """The folders to watch: each folder given, and the folder of each file given (for saves by rename)."""

@@ -345,6 +345,20 @@ def test_a_file_never_read_shows_its_error_without_a_document(server: Server, da
         server.get("/")
 
 
+def test_a_fifo_named_like_a_data_file_is_refused_without_hanging(server: Server, data: Path) -> None:
+    fifo = data / "sub" / "pipe.yaml"
+    os.mkfifo(fifo)
+    try:
+        page = server.get(server.page(fifo))
+        assert page.status_code == 200
+        assert [(p["rule"], p["message"]) for p in problems(page.text)] == [("unreadable", "일반 파일이 아닙니다")]
+        row = next(r for r in rows(server.get("/").text) if r[4] == str(fifo))
+        assert row[3] == "읽을 수 없음 (오류 1개)"
+    finally:
+        fifo.unlink()
+    assert server.get(server.page(data / REF)).status_code == 200
+
+
 def test_the_pdf_is_rendered_on_demand(server: Server, data: Path, tmp_path: Path) -> None:
     path = data / "sub" / "p0.yaml"
     response = server.get("/pdf/" + str(path))
@@ -410,6 +424,7 @@ def events(server: Server, path: Path, stages: set[str], act: Callable[[], None]
     return heard
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("poll", [False, True], ids=["notify", "poll"])
 def test_a_save_by_rename_is_noticed_and_pushed(poll: bool, tmp_path: Path) -> None:
     folder = tmp_path / "data"

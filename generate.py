@@ -486,7 +486,7 @@ def serve(paths: tuple[str, ...], port: int, host: str, poll: bool, open_browser
     파일을 저장하면 그 문서만 다시 검사하고 렌더링하며, 열린 쪽은 저절로 바뀝니다.
     PDF 링크는 그 자리에서 PDF를 만듭니다. 아무 파일도 쓰지 않습니다. 멈추려면 Ctrl+C.
     """
-    from budgetdoc.build import BuildError
+    from budgetdoc.errors import BuildError
     from budgetdoc.serve import ServeError
     from budgetdoc.serve import serve as run_serve
 

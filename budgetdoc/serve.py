@@ -41,15 +41,17 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from .build import YAML_SUFFIXES, BuildError, Source, discover, read_data
+from .errors import BuildError
 from .names import shown_path
+from .sources import YAML_SUFFIXES, Source, discover, read_data
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
     from starlette.requests import Request
     from starlette.responses import Response
 
-    from .model import Problem, Project
+    from .model import Problem
+    from .pipeline import Prepared
 
 HOST = "127.0.0.1"
 LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
@@ -87,7 +89,8 @@ def _work(conn: multiprocessing.connection.Connection) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's; it stops the worker
     import jinja2
 
-    from .build import refused_resources, template_message, worker_renderer
+    from .build import refused_resources, template_message
+    from .pipeline import worker_renderer
 
     renderer = worker_renderer()
     with contextlib.suppress(Exception):
@@ -100,8 +103,7 @@ def _work(conn: multiprocessing.connection.Connection) -> None:
             return
         try:
             if kind == "html":
-                project, marked, draft = args
-                value: Any = renderer.html(project, marked=marked, draft=draft)
+                value: Any = args.html()  # the Prepared document: build's own step, its wrong cells marked
             else:
                 with refused_resources() as refused:
                     value = renderer.pdf(args)
@@ -196,7 +198,7 @@ class Entry:
     version: int = 0  # counts the versions read
     state: str = "new"  # ok | errors | unreadable | missing
     problems: list[Problem] = field(default_factory=list)
-    project: Project | None = None
+    prepared: Prepared | None = None  # the last version read, loaded, checked and computed (None: unreadable)
     title: str = ""
     office: str = ""
     department: str = ""
@@ -246,18 +248,14 @@ class Entry:
         return f"통과 (경고 {self.warnings}개)" if self.warnings else "통과"
 
 
-def _examine(source: Source, data: bytes | None) -> tuple[Project | None, list[Problem], str]:
-    """Load and check one version of a file: (project, problems, state). Never raises for bad input."""
-    from .checks import check, errors
-    from .load import LoadError
+def _examine(source: Source, data: bytes | None) -> tuple[Prepared | None, list[Problem], str]:
+    """Prepare one version of a file as ``build --draft`` does: (prepared, problems, state). Never raises for bad input."""
+    from .pipeline import prepare
 
-    try:
-        doc = dataclasses.replace(source, data=data).load()
-    except LoadError as exc:
-        state = "unreadable" if os.path.lexists(source.path) else "missing"
-        return None, list(exc.problems), state
-    problems = check(doc)
-    return doc.project, problems, "errors" if errors(problems) else "ok"
+    prepared = prepare(dataclasses.replace(source, data=data), draft=True)
+    if prepared.doc is None:
+        return None, prepared.problems, "unreadable" if os.path.lexists(source.path) else "missing"
+    return prepared, prepared.problems, "errors" if prepared.errors else "ok"
 
 
 def _fingerprint(source: Source) -> tuple[str, bytes | None]:
@@ -347,11 +345,12 @@ class Site:
             if digest == entry.digest:
                 return False
             started = time.perf_counter()
-            project, problems, state = await asyncio.to_thread(_examine, entry.source, data)
-            entry.digest, entry.project, entry.problems, entry.state = digest, project, problems, state
+            prepared, problems, state = await asyncio.to_thread(_examine, entry.source, data)
+            entry.digest, entry.prepared, entry.problems, entry.state = digest, prepared, problems, state
             entry.version += 1
             entry.pdf, entry.pdf_version = None, -1
-            if project is not None:
+            if prepared is not None and prepared.doc is not None:
+                project = prepared.doc.project
                 entry.title = project.title
                 entry.office = project.contacts.office
                 entry.department = project.contacts.department
@@ -367,18 +366,12 @@ class Site:
         await self.checked(entry)
         async with entry.render_lock:
             while entry.html_version != entry.version:
-                version, project = entry.version, entry.project
-                assert project is not None
-                from .checks import errors
-
-                bad = errors(entry.problems)
-                marked = frozenset(p.field for p in bad)
+                version, prepared = entry.version, entry.prepared
+                assert prepared is not None
                 html, failure = None, ""
                 started = time.perf_counter()
                 try:
-                    html = await asyncio.to_thread(
-                        self.worker.call, "html", (project, marked, bool(bad)), RENDER_TIMEOUT
-                    )
+                    html = await asyncio.to_thread(self.worker.call, "html", prepared, RENDER_TIMEOUT)
                 except RenderFailure as exc:
                     failure = str(exc)
                     self.log(f"{shown_path(entry.key)}: 렌더링 오류: {failure}")
@@ -721,7 +714,7 @@ def serve(
         raise ServeError(
             "serve에는 starlette, uvicorn, watchfiles가 필요합니다: pip install 'budgetdoc[serve]'"
         ) from None
-    from .render import TEMPLATES
+    from .assets import TEMPLATES
 
     worker = Worker()
     site = Site(paths, worker, say)

@@ -34,7 +34,7 @@ import socket
 import sys
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
@@ -357,7 +357,8 @@ class Site:
             else:
                 entry.html, entry.html_version, entry.render_error = None, entry.version, ""
             seconds = time.perf_counter() - started
-        self.log(f"{shown_path(entry.key)}: {entry.status} (검사 {seconds:.2f}초)")
+        if entry.version > 1:  # a change after the start (the start itself is summed up in one line)
+            self.log(f"{shown_path(entry.key)}: {entry.status} (검사 {seconds:.2f}초)")
         self.broadcast({"path": entry.key, "version": entry.version, "stage": "checked", "status": entry.status})
         return True
 
@@ -680,19 +681,6 @@ def url_of(sock: socket.socket) -> str:
     return f"http://{shown}:{port}/"
 
 
-@contextlib.contextmanager
-def _quiet_uvicorn() -> Iterator[None]:
-    import logging
-
-    logger = logging.getLogger("uvicorn.error")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
-    try:
-        yield
-    finally:
-        logger.setLevel(level)
-
-
 def serve(
     paths: list[str],
     host: str = HOST,
@@ -752,8 +740,7 @@ def serve(
         await server.serve(sockets=[sock])
 
     try:
-        with _quiet_uvicorn():
-            asyncio.run(main())
+        asyncio.run(main())
     finally:
         worker.close()
         sock.close()

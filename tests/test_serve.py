@@ -220,6 +220,7 @@ def test_index_lists_every_project_with_its_status(server: Server, data: Path) -
     assert len(listed) == 5
 
 
+@pytest.mark.slow
 def test_a_project_page_shows_exactly_the_html_build_writes(server: Server, data: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     built = subprocess.run(

@@ -538,3 +538,20 @@ def test_the_page_updates_by_itself_in_a_browser(tmp_path: Path) -> None:
                 browser.close()
     finally:
         running.stop()
+
+
+def test_the_preview_is_not_part_of_the_build_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import shutil
+
+    from budgetdoc import assets
+    from budgetdoc.build import Options
+    from budgetdoc.manifest import environment_key
+
+    templates = tmp_path / "templates"
+    shutil.copytree(assets.TEMPLATES, templates)
+    monkeypatch.setattr(assets, "TEMPLATES", templates)
+    key = environment_key(Options())
+    (templates / "serve" / "serve.css").write_text("body { color: red; }\n", encoding="utf-8")
+    assert environment_key(Options()) == key  # editing the preview rebuilds no document
+    (templates / "print.css").write_text("body { color: red; }\n", encoding="utf-8")
+    assert environment_key(Options()) != key

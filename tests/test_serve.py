@@ -360,6 +360,36 @@ def test_a_fifo_named_like_a_data_file_is_refused_without_hanging(server: Server
     assert server.get(server.page(data / REF)).status_code == 200
 
 
+def test_a_dead_worker_is_replaced_and_the_server_goes_on(server: Server, data: Path) -> None:
+    def workers() -> list[int]:
+        found = []
+        for child in Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split():
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                found.append(int(child))
+        return found
+
+    path = data / "sub" / "p0.yaml"
+    server.get(server.page(path))
+    (worker,) = workers()
+    os.kill(worker, signal.SIGKILL)
+    project = synthesize(0)
+    project["title"] = "렌더링 프로세스가 바뀐 뒤"
+    write_yaml(path, project)
+    try:
+        page = server.get(server.page(path)).text
+        assert "<h1>렌더링 프로세스가 바뀐 뒤</h1>" in page
+        # The first try may meet the dead process; then the page says so and the next request renders.
+        if document(page) is None or "렌더링 프로세스가 바뀐 뒤" not in (document(page) or ""):
+            assert "렌더링하지 못했습니다: 렌더링 프로세스가 멈췄습니다" in page
+            project["title"] = "렌더링 프로세스가 바뀐 뒤 다시"
+            write_yaml(path, project)
+            page = server.get(server.page(path)).text
+        assert project["title"] in (document(page) or "")
+        assert workers() != [worker]
+    finally:
+        write_yaml(path, synthesize(0))
+
+
 def test_the_pdf_is_rendered_on_demand(server: Server, data: Path, tmp_path: Path) -> None:
     path = data / "sub" / "p0.yaml"
     response = server.get("/pdf/" + str(path))

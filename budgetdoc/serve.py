@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     from .pipeline import Prepared
 
 HOST = "127.0.0.1"
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+LOOPBACK = ("127.0.0.1", "localhost")  # the names a browser on this machine uses; other Host headers are refused
 RENDER_TIMEOUT = 60.0  # seconds one page may take in the worker before it is stopped
 PDF_TIMEOUT = 120.0
 STARTUP = 60.0  # seconds the worker may take to start (WeasyPrint and fonts), apart from the limits above

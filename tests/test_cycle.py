@@ -332,7 +332,7 @@ def test_the_example_workflow_step_posts_the_markdown(repo: Path, tmp_path: Path
     steps = workflow["jobs"]["check"]["steps"]
     assert steps[0]["uses"].startswith("actions/checkout@") and steps[0]["with"] == {"fetch-depth": 2}
     step = next(s for s in steps if s.get("name") == "예산 변경 보고")
-    assert step["if"] == "${{ !cancelled() && github.event_name == 'pull_request' }}"
+    assert step["if"] == "${{ !cancelled() && github.event_name == 'pull_request' && env.BUDGETDOC_REPO != '' }}"
     # The tool as the workflow calls it (the checked-out generate.py or the installed command), here.
     tool = f"{shlex.quote(sys.executable)} {shlex.quote(str(ROOT / 'generate.py'))} "
     command = re.sub(r"^(python \.budgetdoc/generate\.py|budgetdoc) ", lambda _: tool, step["run"])

@@ -121,16 +121,16 @@ def render_part(source: Source, digest: str, variant: str | None, draft: bool) -
     now = hashlib.sha256(data).hexdigest() if data is not None else ""
     if now != digest:
         raise BookError(f"{source.path}: 책을 만드는 동안 파일이 바뀌었습니다. 다시 실행하세요.")
-    problems = check(doc)
+    from .figures import compute
+
+    project = doc.project
+    figures = compute(project)
+    problems = check(doc, figures)
     bad = errors(problems)
     meta: dict[str, Any] = {"status": "draft" if bad else "ok", "problems": [asdict(p) for p in problems]}
     if bad and not draft:
         meta["status"] = "failed"
         return meta, None
-    from .figures import compute
-
-    project = doc.project
-    figures = compute(project)
     renderer = worker_renderer()
     html = renderer.html(project, figures, marked=frozenset(p.field for p in bad), draft=bool(bad))
     html = html.replace("</head>", f"<style>\n{_book_css('part.css')}</style>\n</head>", 1)

@@ -335,6 +335,7 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
     """Load, check and render one document; write its outputs atomically."""
     import jinja2
 
+    from . import layout
     from .checks import check, errors
     from .figures import compute
     from .load import LoadError
@@ -344,16 +345,16 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
         doc = source.load()
     except LoadError as exc:
         return Result(source, "failed", exc.problems, seconds=time.perf_counter() - started)
-    problems = check(doc)
+    figures = compute(doc.project)
+    problems = check(doc, figures)
     bad = errors(problems)
     if bad and not options.draft:
         return Result(source, "failed", problems, seconds=time.perf_counter() - started)
     renderer = worker_renderer()
-    figures = compute(doc.project)
-    marked = frozenset(p.field for p in bad)
+    document = layout.build(doc.project, figures, frozenset(p.field for p in bad), draft=bool(bad))
     rendered: dict[str, bytes] = {}
     try:
-        html = renderer.html(doc.project, figures, marked=marked, draft=bool(bad))
+        html = renderer.html_of(document)
     except jinja2.TemplateError as exc:
         return Result(source, "template", message=template_message(renderer.templates, exc))
     if "html" in options.formats:
@@ -367,7 +368,7 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
     if "hwpx" in options.formats:
         from .hwpx import render_hwpx
 
-        rendered["hwpx"] = render_hwpx(doc.project, figures)
+        rendered["hwpx"] = render_hwpx(doc.project, figures, document)
     try:
         if bad:
             for fmt, data in rendered.items():

@@ -15,8 +15,6 @@ import re
 import shutil
 import subprocess
 import unicodedata
-from dataclasses import dataclass
-from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import PDF_VARIANTS, numbers
+from . import PDF_VARIANTS, layout, numbers
 from .figures import Figures, compute
 from .model import Project
 
@@ -44,7 +42,6 @@ FONTS = {
     "NanumGothic:style=Bold": "fonts-nanum",
     "DejaVu Sans": "fonts-dejavu-core",
 }
-PERIOD_KINDS = ("계속", "한시", "연례반복")
 
 
 class RenderError(Exception):
@@ -169,128 +166,6 @@ def fonts_fingerprint() -> str:
     return digest.hexdigest()
 
 
-# --------------------------------------------------------------------------- view
-
-
-@dataclass(frozen=True)
-class Cell:
-    text: str
-    wrong: bool = False
-
-
-class _View:
-    """What the templates print, with wrong cells marked (for drafts)."""
-
-    def __init__(self, project: Project, figures: Figures, marked: frozenset[str]) -> None:
-        self.p = project
-        self.f = figures
-        self.marked = marked
-
-    def cell(self, path: str, text: str) -> Cell:
-        return Cell(text, path in self.marked)
-
-    def rate(self, value: Decimal) -> str:
-        return numbers.rate_text(value, self.f.rate_decimals)
-
-    def budget_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        t = self.f.total
-        rows.append(
-            {
-                "name": "계",
-                "total": True,
-                "previous": self.cell("budget.total.previous", numbers.won(t.previous)),
-                "current": self.cell("budget.total.current", numbers.won(t.current)),
-                "change": self.cell("budget.total.change", numbers.won(t.change)),
-                "rate": self.cell("budget.total.rate", self.rate(t.rate)),
-            }
-        )
-        for i, r in enumerate(self.f.items):
-            base = f"budget.items[{i}]"
-            rows.append(
-                {
-                    "name": r.name,
-                    "total": False,
-                    "previous": self.cell(f"{base}.previous", numbers.won(r.previous)),
-                    "current": self.cell(f"{base}.current", numbers.won(r.current)),
-                    "change": self.cell(f"{base}.change", numbers.won(r.change)),
-                    "rate": self.cell(f"{base}.rate", self.rate(r.rate)),
-                }
-            )
-        return rows
-
-    def basis_rows(self) -> list[dict[str, Any]]:
-        """산출근거 as table rows: one per ○ or - line; the 과목 cell spans its lines."""
-        rounding = self.p.conventions.formula_rounding
-        from .figures import line_amount, part_amount
-
-        rows: list[dict[str, Any]] = []
-        for i, item in enumerate(self.p.budget.items):
-            lines: list[dict[str, Any]] = []
-            for j, line in enumerate(item.basis):
-                base = f"budget.items[{i}].basis[{j}]"
-                lines.append(
-                    {
-                        "level": 1,
-                        "label": line.label,
-                        "formula": line.formula or "",
-                        "amount": self.cell(f"{base}.amount", thousand_filter(line_amount(line, rounding))),
-                    }
-                )
-                for k, part in enumerate(line.parts):
-                    lines.append(
-                        {
-                            "level": 2,
-                            "label": part.label,
-                            "formula": part.formula or "",
-                            "amount": self.cell(
-                                f"{base}.parts[{k}].amount", thousand_filter(part_amount(part, rounding))
-                            ),
-                        }
-                    )
-            if not lines:
-                lines.append({"level": 0, "label": "", "formula": "", "amount": Cell("")})
-            for n, row in enumerate(lines):
-                rows.append({"item": item.name if n == 0 else None, "span": len(lines), **row})
-        return rows
-
-    def settlement_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for i, s in enumerate(self.f.settlement):
-            base = f"settlement[{i}]"
-            rows.append(
-                {
-                    "year": s.year,
-                    "cells": [
-                        self.cell(f"{base}.{key}", numbers.won(getattr(s, key)))
-                        for key in (
-                            "final_budget",
-                            "carried_in",
-                            "change",
-                            "available",
-                            "spent",
-                            "carried_out",
-                            "balance",
-                        )
-                    ],
-                }
-            )
-        return rows
-
-    def period(self) -> list[dict[str, Any]]:
-        chosen = self.p.overview.period
-        kinds = list(PERIOD_KINDS)
-        if chosen.kind not in kinds:
-            kinds.append(chosen.kind)
-        out = []
-        for kind in kinds:
-            years = ""
-            if kind == chosen.kind and (chosen.start or chosen.end):
-                years = f"({chosen.start or ''}~{chosen.end or ''})"
-            out.append({"kind": kind, "checked": kind == chosen.kind, "years": years})
-        return out
-
-
 # --------------------------------------------------------------------------- renderer
 
 
@@ -320,6 +195,8 @@ class Renderer:
         # Inlined so that an HTML file stands alone and is the same on every machine.
         self.print_css = Markup((self.templates / "print.css").read_text(encoding="utf-8"))
         self.screen_css = Markup((self.templates / "screen.css").read_text(encoding="utf-8"))
+        browser = self.templates / "browser.css"
+        self.browser_css = Markup(browser.read_text(encoding="utf-8") if browser.is_file() else "")
         self._weasy: tuple[Any, ...] | None = None
 
     def html(
@@ -332,16 +209,13 @@ class Renderer:
     ) -> str:
         """The document as a standalone HTML page (the stylesheet is linked from the templates folder)."""
         figures = figures or compute(project)
-        view = _View(project, figures, marked)
+        return self.html_of(layout.build(project, figures, marked, draft))
+
+    def html_of(self, document: layout.Layout) -> str:
+        """The HTML page of a document's layout (:func:`budgetdoc.layout.build`)."""
         template = self.env.get_template("project.html.j2")
         return template.render(
-            p=project,
-            f=figures,
-            v=view,
-            draft=draft,
-            header=header,
-            print_css=self.print_css,
-            screen_css=self.screen_css,
+            L=document, print_css=self.print_css, browser_css=self.browser_css, screen_css=self.screen_css
         )
 
     def _weasyprint(self) -> tuple[Any, ...]:

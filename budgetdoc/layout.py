@@ -519,7 +519,8 @@ class _Builder:
 
     def effects(self) -> Section:
         e = self.p.effects
-        heading = Heading("□ 최근 3년 추진실적")
+        title = "최근 3년 추진실적"
+        heading = Heading(f"□ {title}")
         parts: list[Block | Keep] = []
         if not e.achievements:
             parts.append(Keep((heading, Paragraph(NOT_APPLICABLE, "none")), whole=True))
@@ -536,9 +537,7 @@ class _Builder:
                 )
                 for year, items in sorted(e.achievements.items())
             )
-            table = Table(
-                "achievements", "최근 3년 추진실적", False, (Column(13, "c-year"), Column(87)), (), (Group(rows),)
-            )
+            table = Table("achievements", title, False, (Column(13, "c-year"), Column(87)), (), (Group(rows),))
             parts.append(Keep((heading, table)))
         parts.append(Keep((Heading("□ 향후 기대효과"), self._bullets(e.expected)), whole=True))
         return Section("s4", 4, "사업효과", tuple(parts))
@@ -546,8 +545,9 @@ class _Builder:
     # ------------------------------------------------------------------ 5 결산
 
     def settlement(self) -> Section:
+        title = "최근 3년 결산 현황"
         if not self.f.settlement:
-            return Section("s5", 5, "최근 3년 결산 현황", (Paragraph(NOT_APPLICABLE, "none"),))
+            return Section("s5", 5, title, (Paragraph(NOT_APPLICABLE, "none"),))
         rows = tuple(
             Row(
                 (
@@ -565,7 +565,7 @@ class _Builder:
             (Row((self.head("연도"), *(self.head(label) for _, label in SETTLEMENT_COLUMNS))),),
             (Group(rows),),
         )
-        return Section("s5", 5, "최근 3년 결산 현황", (table,))
+        return Section("s5", 5, title, (table,))
 
 
 def build(project: Project, figures: Figures, marked: frozenset[str] = frozenset(), draft: bool = False) -> Layout:

@@ -117,6 +117,12 @@ def won_filter(value: int | None) -> str:
     return numbers.won(value)
 
 
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string that cannot end its ``<style>`` element."""
+    escaped = "".join(c if c.isalnum() or c in " ·-_.,()" else f"\\{ord(c):x} " for c in text)
+    return Markup(f'"{escaped}"')
+
+
 def thousand_filter(value: int | None) -> str:
     return "" if value is None else numbers.won(value) + "천원"
 
@@ -181,6 +187,7 @@ def _environment(templates: Path) -> jinja2.Environment:
     env.filters["kw"] = keep_words
     env.filters["won"] = won_filter
     env.filters["thousand"] = thousand_filter
+    env.filters["css_string"] = css_string
     return env
 
 
@@ -257,11 +264,68 @@ class Renderer:
             options["pdf_variant"] = variant
             if variant == "pdf/ua-1":
                 options["pdf_tags"] = True
-        return document.write_pdf(**options)
+        font_config = options.pop("font_config")
+        rendered = document.render(font_config, **options)
+        for _ in range(3):  # a continued 산출근거 group gets its 과목 name; that may move a later break
+            if not continue_groups(document.etree_element, rendered):
+                break
+            rendered = document.render(font_config, **options)
+        pdf = rendered.write_pdf(**{k: v for k, v in options.items() if k not in ("cache", "stylesheets")})
+        if variant == "pdf/ua-1":
+            from .tags import fix_structure
+
+            pdf = fix_structure(pdf)
+        return pdf
 
     def render(self, project: Project, variant: str | None = None) -> tuple[str, bytes]:
         html = self.html(project)
         return html, self.pdf(html, variant)
+
+
+def continue_groups(root: Any, rendered: Any) -> bool:  # noqa: ANN401
+    """Repeat the 과목 name, ``사무관리비 (계속)``, where a 산출근거 group goes on over a page break.
+
+    ``root`` is the parsed page, ``rendered`` the WeasyPrint document laid out from it. For each page whose first table row is a
+    later row of a 과목 group (a ``tbody`` with ``data-group``), the group's 과목 cell is cut
+    there: it spans the rows before the break, and a new cell with the name and
+    :data:`budgetdoc.layout.CONTINUED` spans the rest. Only the parsed tree is changed (the
+    HTML file is not); the caller lays the document out again when this returns True.
+    Documents without such a break pay nothing but this walk over the page boxes.
+    """
+    from weasyprint.formatting_structure.boxes import TableRowGroupBox
+
+    groups = {row: tbody for tbody in root.iter("tbody") if tbody.get("data-group") for row in tbody}
+    if not groups:
+        return False
+    changed = False
+    for page in rendered.pages[1:]:
+        row = next(
+            (
+                box.children[0].element
+                for box in page._page_box.descendants()
+                if isinstance(box, TableRowGroupBox) and not box.is_header and box.children
+            ),
+            None,
+        )
+        if row is None or row not in groups or "first" in (row.get("class") or "").split():
+            continue
+        group = groups[row]
+        name = group.get("data-group")
+        rows = list(group)
+        head = rows[0][0] if len(rows[0]) else None
+        if head is None or head.tag != "th":
+            continue
+        at = rows.index(row)
+        span = int(head.get("rowspan") or 1)
+        if at >= span:
+            continue
+        head.set("rowspan", str(at))
+        cell = head.makeelement("th", {"scope": "rowgroup", "rowspan": str(span - at), "class": "item cont"})
+        cell.text = keep_all(f"{name} {layout.CONTINUED}")
+        row.insert(0, cell)
+        row.set("class", (row.get("class") or "") + " first")
+        changed = True
+    return changed
 
 
 def make_url_fetcher(root: Path) -> Any:  # noqa: ANN401

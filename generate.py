@@ -79,30 +79,21 @@ def check(paths: tuple[str, ...], fmt: str) -> None:
     기본 경로는 data/ 입니다. 모든 문제를 한 번에, 틀린 값이 적힌 행과 열, 규칙 id,
     계산한 값과 적힌 값과 함께 보여 줍니다.
     """
-    from budgetdoc.build import BuildError, discover
-    from budgetdoc.checks import check as check_document
-    from budgetdoc.load import LoadError
+    from budgetdoc.errors import BuildError
+    from budgetdoc.pipeline import check_paths
 
-    notes: list[str] = []
     try:
-        sources = discover(_paths(paths), notes)
+        report = check_paths(_paths(paths))
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
-    for note in notes:
+    for note in report.notes:
         click.echo(note, err=True)
-    problems = []
-    unreadable = False
-    for source in sources:
-        try:
-            problems.extend(check_document(source.load()))
-        except LoadError as exc:
-            problems.extend(exc.problems)
-            unreadable = unreadable or exc.unreadable
+    problems = report.problems
     _echo_problems(problems, fmt)
-    n_err = sum(p.severity == "error" for p in problems)
+    n_err = report.errors
     n_warn = len(problems) - n_err
-    click.echo(f"파일 {len(sources)}개 검사: 오류 {n_err}개, 경고 {n_warn}개", err=True)
-    if unreadable:
+    click.echo(f"파일 {report.files}개 검사: 오류 {n_err}개, 경고 {n_warn}개", err=True)
+    if report.unreadable:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_PROBLEMS if n_err else EXIT_OK)
 
@@ -158,6 +149,7 @@ class Progress:
         self.bar: Any = None
 
     def plan(self, todo: int, other: int) -> None:
+        """Announce the run; start the bar when there is something to render."""
         if not todo:
             return
         click.echo(self.describe(todo, other), err=True)
@@ -165,11 +157,12 @@ class Progress:
             self.bar = click.progressbar(length=todo, label="렌더링", file=sys.stderr, show_pos=True, show_eta=True)
             self.bar.__enter__()
 
-    def result(self, result: Any) -> None:  # noqa: ANN401
+    def result(self, result: Any) -> None:
+        """Advance the bar, or print one line for a finished document."""
         if self.bar is not None:
             self.bar.update(1)
         else:
-            from budgetdoc.build import shown_path
+            from budgetdoc.names import shown_path
 
             click.echo(
                 f"{self.LABELS.get(result.status, result.status)} {shown_path(result.source.path)} ({result.seconds:.2f}초)",
@@ -177,6 +170,7 @@ class Progress:
             )
 
     def close(self) -> None:
+        """End the bar."""
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
@@ -184,7 +178,7 @@ class Progress:
 
 def _write(path: Path, text: str) -> None:
     """Write an output file the user named; a path that cannot be written is a usage error."""
-    from budgetdoc.build import write_atomic
+    from budgetdoc.files import write_atomic
 
     try:
         write_atomic(path, text)
@@ -193,7 +187,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from budgetdoc.build import FORMATS
+    from budgetdoc.files import FORMATS
 
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
@@ -236,9 +230,11 @@ def build(
     검증에 실패한 문서는 만들지 않고 이전 출력을 그대로 두며, 문제를 보여 주고 종료
     코드 1로 끝납니다. 나머지 문서는 그대로 만들어집니다.
     """
-    from budgetdoc.build import BuildError, Options, OutputError, Result, TemplateError, shown_path
+    from budgetdoc.assets import RenderError, check_fonts
+    from budgetdoc.build import Options, Result
     from budgetdoc.build import build as run_build
-    from budgetdoc.render import RenderError, check_fonts
+    from budgetdoc.errors import BuildError, OutputError, TemplateError
+    from budgetdoc.names import shown_path
 
     formats = _formats(fmt)
     if "pdf" in formats:
@@ -336,10 +332,11 @@ def book(
     문서마다 렌더링한 결과는 출력 파일 옆 .budgetdoc-book/ 에 내용 해시로 보관해, 다음에는
     바뀐 문서만 다시 렌더링합니다.
     """
-    from budgetdoc.book import BookError, make_book
-    from budgetdoc.build import BuildError, OutputError, shown_path
+    from budgetdoc.assets import RenderError, check_fonts
+    from budgetdoc.book import make_book
+    from budgetdoc.errors import BookError, BuildError, OutputError
     from budgetdoc.load import UNREADABLE
-    from budgetdoc.render import RenderError, check_fonts
+    from budgetdoc.names import shown_path
 
     try:
         check_fonts()

@@ -108,6 +108,7 @@ def render_hwpx(project: Project, figures: Figures, document: layout.Layout | No
 
 
 def doc_section_xml(payload: bytes) -> str:
+    """The section XML of a package."""
     with zipfile.ZipFile(io.BytesIO(payload)) as archive:
         return archive.read("Contents/section0.xml").decode("utf-8")
 
@@ -117,7 +118,7 @@ _HEADER_ID = re.compile(r'(<hp:(?:header|footer) id="|<hp:(?:header|footer)Apply
 
 
 def _renumber(xml: str) -> str:
-    """Number paragraphs and tables 1, 2, 3 … in document order, and headers and footers 1, 2 …
+    """Number paragraphs and tables 1, 2, 3 … in document order, and headers and footers 1, 2 ….
 
     python-hwpx draws these ids at random. The section's first paragraph keeps its id
     (``0``; ``settings.xml`` points at it).

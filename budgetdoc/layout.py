@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 from . import numbers
@@ -49,6 +50,7 @@ class Run:
 
     @property
     def full(self) -> str:
+        """The run as printed (with its box)."""
         return f"{self.box} {self.text}" if self.box else self.text
 
 
@@ -63,11 +65,14 @@ class Line:
 
     @property
     def text(self) -> str:
+        """The line as plain text."""
         return self.sep.join(r.full for r in self.runs if r.full)
 
 
 @dataclass(frozen=True)
 class Cell:
+    """One table cell: its lines, its kind, its spans and the YAML field it shows."""
+
     lines: tuple[Line, ...] = ()
     kind: Kind = "text"
     scope: str = ""  # col | row | rowgroup | colgroup: a header cell (th)
@@ -79,11 +84,14 @@ class Cell:
 
     @property
     def text(self) -> str:
+        """The cell as plain text, one line per line."""
         return "\n".join(line.text for line in self.lines)
 
 
 @dataclass(frozen=True)
 class Row:
+    """One table row; ``cls`` is ``sum`` for a 계 row, ``lv1``/``lv2`` in 산출근거."""
+
     cells: tuple[Cell, ...]
     cls: str = ""
 
@@ -98,12 +106,16 @@ class Group:
 
 @dataclass(frozen=True)
 class Column:
+    """One column: its width, shared by the HTML and the HWPX."""
+
     width: int  # percent of the text width
     cls: str = ""
 
 
 @dataclass(frozen=True)
 class Table:
+    """A table: its caption, columns, header rows and body groups."""
+
     name: str  # overview | contacts | budget | basis | schedule | achievements | settlement
     caption: str
     unit: bool  # the caption is a printed (단위 : …) line; else it is for screen readers only
@@ -113,11 +125,14 @@ class Table:
 
     @property
     def rows(self) -> tuple[Row, ...]:
+        """Header and body rows in order."""
         return self.head + tuple(r for g in self.body for r in g.rows)
 
 
 @dataclass(frozen=True)
 class Heading:
+    """A heading under a section's title."""
+
     text: str
     level: int = 3  # 3: a □ heading or a plain label (산출근거, 사업목적 …)
     plain: bool = False
@@ -125,12 +140,16 @@ class Heading:
 
 @dataclass(frozen=True)
 class Paragraph:
+    """A paragraph: the contacts note, or 해당 없음 where a section has no data."""
+
     text: str
     cls: str = ""  # footnote | none (해당 없음)
 
 
 @dataclass(frozen=True)
 class Bullets:
+    """A bullet list (``-`` lines)."""
+
     items: tuple[str, ...]
     mark: str = "-"
 
@@ -148,6 +167,8 @@ class Keep:
 
 @dataclass(frozen=True)
 class Section:
+    """One numbered section of the form."""
+
     id: str
     number: int
     title: str
@@ -155,9 +176,11 @@ class Section:
 
     @property
     def heading(self) -> str:
+        """The section's title with its number, as the HWPX and the PDF's text show it."""
         return f"{self.number} {self.title}"
 
     def blocks(self) -> Iterable[Block]:
+        """The section's blocks in order, out of their keep-together groups."""
         for part in self.parts:
             if isinstance(part, Keep):
                 yield from part.blocks
@@ -167,6 +190,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Layout:
+    """The whole printed document."""
+
     title: str
     fiscal_year: int
     office: str
@@ -178,6 +203,7 @@ class Layout:
     keywords: str = ""
 
     def tables(self) -> list[Table]:
+        """Every table in document order."""
         return [b for s in self.sections for b in s.blocks() if isinstance(b, Table)]
 
     def text_lines(self) -> list[str]:
@@ -388,7 +414,10 @@ class _Builder:
 
     def budget(self) -> Section:
         y, f = self.p.fiscal_year, self.f
-        rate = lambda v: numbers.rate_text(v, f.rate_decimals)  # noqa: E731
+
+        def rate(value: Decimal) -> str:
+            return numbers.rate_text(value, f.rate_decimals)
+
         rows = []
         for i, r in enumerate((f.total, *f.items)):
             base = "budget.total" if i == 0 else f"budget.items[{i - 1}]"

@@ -10,12 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import os
 import re
-import shutil
-import subprocess
 import unicodedata
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -23,30 +19,9 @@ import jinja2
 from markupsafe import Markup
 
 from . import PDF_VARIANTS, layout, numbers
+from .assets import TEMPLATES, RenderError, check_fonts
 from .figures import Figures, compute
 from .model import Project
-
-
-def _templates() -> Path:
-    """$BUDGETDOC_TEMPLATES, else the installed copy (budgetdoc/templates in a wheel), else the checkout's."""
-    if os.environ.get("BUDGETDOC_TEMPLATES"):
-        return Path(os.environ["BUDGETDOC_TEMPLATES"])
-    here = Path(__file__).resolve().parent
-    installed = here / "templates"
-    return installed if (installed / "project.html.j2").is_file() else here.parent / "templates"
-
-
-TEMPLATES = _templates()
-FONTS = {
-    "NanumGothic": "fonts-nanum",
-    "NanumGothic:style=Bold": "fonts-nanum",
-    "DejaVu Sans": "fonts-dejavu-core",
-}
-
-
-class RenderError(Exception):
-    """The document cannot be rendered on this machine (a missing font, templates)."""
-
 
 # --------------------------------------------------------------------------- filters
 
@@ -89,7 +64,7 @@ def keep_all(text: str) -> str:
     return _BETWEEN.sub(lambda m: "" if _continues_cluster(m[1], m[2]) else WORD_JOINER, text)
 
 
-def join_words(root: Any) -> None:  # noqa: ANN401
+def join_words(root: Any) -> None:
     """Replace every ``<span class="kw">`` of a parsed document by its text, with WORD JOINERs.
 
     The span only marks the text; left in, it would be one more inline box to lay out and
@@ -114,6 +89,7 @@ def join_words(root: Any) -> None:  # noqa: ANN401
 
 
 def won_filter(value: int | None) -> str:
+    """Jinja2 filter: an amount with thousands separators and △ for negatives."""
     return numbers.won(value)
 
 
@@ -124,52 +100,8 @@ def css_string(text: str) -> Markup:
 
 
 def thousand_filter(value: int | None) -> str:
+    """Jinja2 filter: an amount in 천원 with its unit."""
     return "" if value is None else numbers.won(value) + "천원"
-
-
-@lru_cache(maxsize=1)
-def check_fonts() -> None:
-    """Stop, with the command that fixes it, when a font the templates need is missing.
-
-    HarfBuzz's subsetter is checked too: without it WeasyPrint silently subsets fonts
-    with fontTools, several times slower.
-    """
-    import ctypes.util
-
-    if ctypes.util.find_library("harfbuzz-subset") is None:
-        raise RenderError(
-            "HarfBuzz 서브셋 라이브러리가 없습니다 (없으면 PDF 생성이 몇 배 느려집니다). "
-            "설치: sudo apt-get install libharfbuzz-subset0"
-        )
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        raise RenderError("fontconfig가 없습니다: apt-get install fontconfig fonts-nanum fonts-dejavu-core")
-    missing = []
-    for pattern, package in FONTS.items():
-        out = subprocess.run([fc_list, pattern, "family"], capture_output=True, text=True, check=False).stdout
-        if not out.strip():
-            missing.append((pattern, package))
-    if missing:
-        names = ", ".join(p for p, _ in missing)
-        packages = " ".join(sorted({pkg for _, pkg in missing}))
-        raise RenderError(f"글꼴이 없습니다: {names}. 설치: sudo apt-get install {packages}")
-
-
-def fonts_fingerprint() -> str:
-    """A hash of the font files the documents embed (part of the build cache key)."""
-    fc_list = shutil.which("fc-list")
-    digest = hashlib.sha256()
-    if fc_list:
-        for pattern in FONTS:
-            out = subprocess.run([fc_list, pattern, "file"], capture_output=True, text=True, check=False).stdout
-            for path in sorted(out.split()):
-                path = path.rstrip(":")
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue
-                digest.update(f"{path}:{st.st_size}:{int(st.st_mtime)}".encode())
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- renderer
@@ -214,7 +146,7 @@ class Renderer:
         draft: bool = False,
         header: str | None = None,
     ) -> str:
-        """The document as a standalone HTML page (the stylesheet is linked from the templates folder)."""
+        """The document as a standalone HTML page (the stylesheets are inlined, so the file needs nothing beside it)."""
         figures = figures or compute(project)
         return self.html_of(layout.build(project, figures, marked, draft))
 
@@ -270,19 +202,15 @@ class Renderer:
             if not continue_groups(document.etree_element, rendered):
                 break
             rendered = document.render(font_config, **options)
-        pdf = rendered.write_pdf(**{k: v for k, v in options.items() if k not in ("cache", "stylesheets")})
+        pdf: bytes = rendered.write_pdf(**{k: v for k, v in options.items() if k not in ("cache", "stylesheets")})
         if variant == "pdf/ua-1":
             from .tags import fix_structure
 
             pdf = fix_structure(pdf)
         return pdf
 
-    def render(self, project: Project, variant: str | None = None) -> tuple[str, bytes]:
-        html = self.html(project)
-        return html, self.pdf(html, variant)
 
-
-def continue_groups(root: Any, rendered: Any) -> bool:  # noqa: ANN401
+def continue_groups(root: Any, rendered: Any) -> bool:
     """Repeat the 과목 name, ``사무관리비 (계속)``, where a 산출근거 group goes on over a page break.
 
     ``root`` is the parsed page, ``rendered`` the WeasyPrint document laid out from it. For each page whose first table row is a
@@ -328,7 +256,7 @@ def continue_groups(root: Any, rendered: Any) -> bool:  # noqa: ANN401
     return changed
 
 
-def make_url_fetcher(root: Path) -> Any:  # noqa: ANN401
+def make_url_fetcher(root: Path) -> Any:
     """A WeasyPrint URL fetcher that serves ``data:`` URIs and files inside ``root`` only."""
     from urllib.parse import unquote, urlsplit
 
@@ -336,11 +264,11 @@ def make_url_fetcher(root: Path) -> Any:  # noqa: ANN401
 
     root = root.resolve()
 
-    class _Fetcher(URLFetcher):
+    class _Fetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type information
         def __init__(self) -> None:
             super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
 
-        def fetch(self, url: str, headers: Any = None) -> Any:  # noqa: ANN401
+        def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("file:"):
                 path = Path(unquote(urlsplit(url).path)).resolve()
                 if not path.is_relative_to(root) or not path.is_file():

@@ -15,7 +15,7 @@ from typing import Any
 ROW_PARTS = ("/THead", "/TBody", "/TFoot", "/TR")
 
 
-def _kids(element: Any) -> list[Any]:  # noqa: ANN401
+def _kids(element: Any) -> list[Any]:
     k = element.get("/K")
     if k is None:
         return []
@@ -24,13 +24,13 @@ def _kids(element: Any) -> list[Any]:  # noqa: ANN401
     return list(k) if isinstance(k, pikepdf.Array) else [k]
 
 
-def _is(element: Any, kind: str) -> bool:  # noqa: ANN401
+def _is(element: Any, kind: str) -> bool:
     import pikepdf
 
     return isinstance(element, pikepdf.Dictionary) and element.get("/S") == kind
 
 
-def _captions(element: Any) -> list[Any]:  # noqa: ANN401
+def _captions(element: Any) -> list[Any]:
     """The Caption elements inside a nested Table (WeasyPrint's wrapper boxes)."""
     out = []
     for kid in _kids(element):
@@ -41,7 +41,7 @@ def _captions(element: Any) -> list[Any]:  # noqa: ANN401
     return out
 
 
-def _scope(cell: Any, scope: str) -> None:  # noqa: ANN401
+def _scope(cell: Any, scope: str) -> None:
     import pikepdf
 
     attributes = cell.get("/A")
@@ -53,7 +53,7 @@ def _scope(cell: Any, scope: str) -> None:  # noqa: ANN401
         cell.A = pikepdf.Array([*attributes, pikepdf.Dictionary(O=pikepdf.Name.Table, Scope=pikepdf.Name(scope))])
 
 
-def _fix_table(table: Any) -> None:  # noqa: ANN401
+def _fix_table(table: Any) -> None:
     import pikepdf
 
     captions: list[Any] = []
@@ -77,7 +77,7 @@ def _fix_table(table: Any) -> None:  # noqa: ANN401
                     _scope(cell, "/Column" if in_head else "/Row")
 
 
-def _walk(element: Any) -> None:  # noqa: ANN401
+def _walk(element: Any) -> None:
     for kid in _kids(element):
         if _is(kid, "/Table"):
             _fix_table(kid)

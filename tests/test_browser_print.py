@@ -46,7 +46,7 @@ def documents() -> list[tuple[str, str]]:
 @pytest.mark.slow
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
 @pytest.mark.parametrize("index", [0, 1, 2])
-def test_chromium_prints_whole_words_header_and_page_numbers(renderer, tmp_path: Path, index: int) -> None:  # noqa: ANN001
+def test_chromium_prints_whole_words_header_and_page_numbers(renderer, tmp_path: Path, index: int) -> None:
     name, text = documents()[index]
     project = load_text(text, f"{name}.yaml").project
     document = layout.build(project, compute(project))

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from conftest import REFERENCE_YAML, ROOT, pdftotext
@@ -162,10 +163,20 @@ def test_schema_is_current() -> None:
 
 
 def test_help_explains_every_command() -> None:
+    import generate
+
     code, out, _ = run("--help")
     assert code == 0
-    for command in ("build", "check", "import", "schema"):
-        assert f"  {command} " in out
+    assert {"build", "book", "check", "import", "schema"} <= set(generate.cli.commands)
+    for name, command in generate.cli.commands.items():
+        assert command.get_short_help_str(), name
+        assert f"  {name} " in out
+        code, page, _ = run(name, "--help")
+        assert code == 0, name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts[0]} has no help"
+                assert param.opts[0] in page
 
 
 def test_hwpx_builds_behind_the_same_gate(data: Path, tmp_path: Path) -> None:

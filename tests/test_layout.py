@@ -10,12 +10,11 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from corpus import corpus
 
 from budgetdoc import layout
 from budgetdoc.figures import compute
 from budgetdoc.load import load_text
-
-from corpus import corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 # The writers: nothing of the form's wording may be in them (the model's field descriptions,
@@ -90,7 +89,7 @@ def test_figures_are_computed_once_per_built_document(tmp_path: Path, monkeypatc
     calls = []
     real = figures.compute
 
-    def counting(project):  # noqa: ANN001, ANN202
+    def counting(project):
         calls.append(project.title)
         return real(project)
 
@@ -119,7 +118,7 @@ class Rendered:
 
 
 @pytest.fixture(scope="module")
-def rendered(renderer) -> list[Rendered]:  # noqa: ANN001
+def rendered(renderer) -> list[Rendered]:
     from budgetdoc.checks import check
     from budgetdoc.hwpx import render_hwpx
 

@@ -38,7 +38,7 @@ def errors(pdf: Path) -> tuple[int, int, str]:
     return loud, data["summary"]["errors"], f"outloud: {findings}; pdfua: {found[:10]}"
 
 
-def test_a_document_is_clean(renderer, reference_doc, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_document_is_clean(renderer, reference_doc, tmp_path: Path) -> None:
     pdf = tmp_path / "doc.pdf"
     pdf.write_bytes(renderer.pdf(renderer.html(reference_doc.project), "pdf/ua-1"))
     loud, ua, report = errors(pdf)
@@ -46,7 +46,7 @@ def test_a_document_is_clean(renderer, reference_doc, tmp_path: Path) -> None:  
 
 
 @pytest.mark.slow
-def test_a_varied_document_and_a_book_are_clean(renderer, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_varied_document_and_a_book_are_clean(renderer, tmp_path: Path) -> None:
     from budgetdoc.load import load_text
 
     docs = [(n, t) for n, t in corpus(12) if json.loads(t)["fiscal_year"] == 2025][:2]

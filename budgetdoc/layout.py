@@ -162,7 +162,7 @@ class Keep:
     """Blocks printed together on one page (a heading with the text under it)."""
 
     blocks: tuple[Block, ...]
-    whole: bool = False  # never split (a heading and a short list); else only kept with what follows it
+    whole: bool = False  # never split where it fits on a page; else the heading only stays with what follows
 
 
 @dataclass(frozen=True)
@@ -405,8 +405,8 @@ class _Builder:
             1,
             "기본 현황",
             (
-                Keep((Heading("□ 사업개요"), overview)),
-                Keep((Heading("□ 사업 담당자"), contacts, Paragraph(CONTACT_NOTE, "footnote"))),
+                Keep((Heading("□ 사업개요"), overview), whole=True),
+                Keep((Heading("□ 사업 담당자"), contacts, Paragraph(CONTACT_NOTE, "footnote")), whole=True),
             ),
         )
 
@@ -489,7 +489,7 @@ class _Builder:
             "s2",
             2,
             "예산 설명",
-            (Keep((Heading("□ 예산 총괄"), summary)), Keep((Heading("산출근거", plain=True), basis))),
+            (Keep((Heading("□ 예산 총괄"), summary), whole=True), Keep((Heading("산출근거", plain=True), basis))),
         )
 
     # ------------------------------------------------------------------ 3 사업설명
@@ -541,7 +541,7 @@ class _Builder:
                 (Row(tuple(self.head(h) for h in ("사업추진절차", "추진기간", "예산집행금액", "추진세부내용"))),),
                 (Group((total,)), Group(tuple(body))),
             )
-            parts.append(Keep((heading, table)))
+            parts.append(Keep((heading, table), whole=True))
         return Section("s3", 3, "사업설명", tuple(parts))
 
     # ------------------------------------------------------------------ 4 사업효과
@@ -567,7 +567,7 @@ class _Builder:
                 for year, items in sorted(e.achievements.items())
             )
             table = Table("achievements", title, False, (Column(13, "c-year"), Column(87)), (), (Group(rows),))
-            parts.append(Keep((heading, table)))
+            parts.append(Keep((heading, table), whole=True))
         parts.append(Keep((Heading("□ 향후 기대효과"), self._bullets(e.expected)), whole=True))
         return Section("s4", 4, "사업효과", tuple(parts))
 
@@ -594,7 +594,7 @@ class _Builder:
             (Row((self.head("연도"), *(self.head(label) for _, label in SETTLEMENT_COLUMNS))),),
             (Group(rows),),
         )
-        return Section("s5", 5, title, (table,))
+        return Section("s5", 5, title, (Keep((table,), whole=True),))
 
 
 def build(project: Project, figures: Figures, marked: frozenset[str] = frozenset(), draft: bool = False) -> Layout:

@@ -199,7 +199,8 @@ class Renderer:
         font_config = options.pop("font_config")
         rendered = document.render(font_config, **options)
         for _ in range(3):  # a continued 산출근거 group gets its 과목 name; that may move a later break
-            if not continue_groups(document.etree_element, rendered):
+            moved = start_tables_whole(document.etree_element, rendered)
+            if not (continue_groups(document.etree_element, rendered) or moved):
                 break
             rendered = document.render(font_config, **options)
         pdf: bytes = rendered.write_pdf(**{k: v for k, v in options.items() if k not in ("cache", "stylesheets")})
@@ -208,6 +209,38 @@ class Renderer:
 
             pdf = fix_structure(pdf)
         return pdf
+
+
+def start_tables_whole(root: Any, rendered: Any) -> bool:
+    """Move a table that starts with fewer than two of its body rows on a page to the next page.
+
+    The table's keep-together group (its heading with it) gets ``break-before: page``;
+    the caller lays the document out again when this returns True.
+    """
+    from weasyprint.formatting_structure.boxes import TableBox, TableRowGroupBox
+
+    parents = {kid: div for div in root.iter("div") if "keep" in (div.get("class") or "") for kid in div}
+    seen: set[int] = set()
+    changed = False
+    for page in rendered.pages:
+        for box in page._page_box.descendants():
+            if not isinstance(box, TableBox) or box.element is None or id(box.element) in seen:
+                continue
+            seen.add(id(box.element))
+            groups = [
+                g
+                for g in box.children
+                if isinstance(g, TableRowGroupBox) and g.element is not None and g.element.tag == "tbody"
+            ]
+            here = sum(1 for g in groups for row in g.children if row.element is not None and row.element.tag == "tr")
+            total = sum(len(tbody) for tbody in box.element.iter("tbody"))
+            keep = parents.get(box.element)
+            if here >= min(2, total) or keep is None:
+                continue
+            if "break-before" not in (keep.get("style") or ""):
+                keep.set("style", "break-before: page")
+                changed = True
+    return changed
 
 
 def continue_groups(root: Any, rendered: Any) -> bool:

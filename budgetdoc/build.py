@@ -140,7 +140,7 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
     if "hwpx" in options.formats:
         from .hwpx import render_hwpx
 
-        rendered["hwpx"] = render_hwpx(prepared.doc.project, prepared.figures)
+        rendered["hwpx"] = render_hwpx(prepared.doc.project, prepared.figures, prepared.layout())
     try:
         if bad:
             for fmt, data in rendered.items():

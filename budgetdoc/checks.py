@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from . import numbers
-from .figures import compute, formula_amount, line_amount, part_amount, trusted_amount
+from .figures import Figures, compute, formula_amount, line_amount, part_amount, trusted_amount
 from .model import Document, Path, Problem, Project, path_str
 
 RULES: dict[str, str] = {
@@ -42,8 +42,9 @@ def _value(n: int | Decimal) -> int | str:
 
 
 class _Checker:
-    def __init__(self, doc: Document) -> None:
+    def __init__(self, doc: Document, figures: Figures) -> None:
         self.doc = doc
+        self.figures = figures
         self.problems: list[Problem] = []
 
     def add(
@@ -111,7 +112,7 @@ def _amount_paths(project: Project) -> Iterator[tuple[Path, int | None]]:
 
 
 def _check_budget(c: _Checker, project: Project) -> None:
-    fig = compute(project)
+    fig = c.figures
     decimals = fig.rate_decimals
     stated = project.budget.total
     base: Path = ("budget", "total")
@@ -239,7 +240,7 @@ def _check_formula(c: _Checker, path: Path, formula: str | None, amount: int | N
 
 
 def _check_funding(c: _Checker, project: Project) -> None:
-    fig = compute(project)
+    fig = c.figures
     ov = project.overview
     f = ov.funding
     if f.national is not None or f.city is not None:
@@ -270,7 +271,7 @@ def _check_schedule(c: _Checker, project: Project) -> None:
         return
     rows = sum(r.amount for r in sched.rows)
     c.compare(("schedule", "total"), "schedule-total", "추진일정 계는 행 합계", rows, sched.total)
-    budget = compute(project).total.current
+    budget = c.figures.total.current
     if rows != budget:
         path: Path = ("schedule", "total") if sched.total is not None else ("schedule", "rows")
         c.add(
@@ -398,9 +399,9 @@ CHECKS = (
 )
 
 
-def check(doc: Document) -> list[Problem]:
-    """Every problem of one document, in file order."""
-    c = _Checker(doc)
+def check(doc: Document, figures: Figures | None = None) -> list[Problem]:
+    """Every problem of one document, in file order; ``figures`` are its :func:`compute` (computed if not given)."""
+    c = _Checker(doc, figures or compute(doc.project))
     for rule in CHECKS:
         rule(c, doc.project)
     return sorted(c.problems, key=lambda p: (p.line, p.column, p.rule))

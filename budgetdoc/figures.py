@@ -39,6 +39,14 @@ class SettlementFigures:
 
 
 @dataclass(frozen=True)
+class BasisFigures:
+    """One ○ line of 산출근거: its amount and those of its - parts (천원)."""
+
+    amount: int
+    parts: tuple[int, ...]
+
+
+@dataclass(frozen=True)
 class Figures:
     """Every computed number of one document; the only arithmetic the writers print."""
 
@@ -48,6 +56,7 @@ class Figures:
     schedule_total: int
     settlement: tuple[SettlementFigures, ...]
     rate_decimals: int
+    basis: tuple[tuple[BasisFigures, ...], ...] = ()  # per 과목, per ○ line
 
 
 def formula_amount(line: BasisLine | BasisPart, rounding: str) -> int | None:
@@ -129,4 +138,12 @@ def compute(project: Project) -> Figures:
                 r.year, r.final_budget, r.carried_in, r.change, available, r.spent, r.carried_out, balance
             )
         )
-    return Figures(total, items, project_total, schedule_total, tuple(settlement), decimals)
+    rounding = project.conventions.formula_rounding
+    basis = tuple(
+        tuple(
+            BasisFigures(line_amount(line, rounding), tuple(part_amount(p, rounding) for p in line.parts))
+            for line in item.basis
+        )
+        for item in project.budget.items
+    )
+    return Figures(total, items, project_total, schedule_total, tuple(settlement), decimals, basis)

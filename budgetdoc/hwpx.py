@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -49,17 +50,16 @@ from typing import Any
 
 from hwpx import HwpxDocument
 
-from .figures import Figures, line_amount, part_amount
-from .model import Period, Person, Project
-from .numbers import rate_text, won
+from . import layout
+from .figures import Figures
+from .layout import period_text
+from .model import Project
 
-__all__ = ["FONT", "render_hwpx", "document_timestamp"]
+__all__ = ["FONT", "document_timestamp", "period_text", "render_hwpx"]
 
 FONT = "NanumGothic"
 HEADER_FILL = "#D9D9D9"
 BORDER_COLOR = "#000000"
-PERIOD_KINDS = ("계속", "한시", "연례반복")
-CONTACT_NOTE = "※실국 및 부서명은 예산서 기준으로 작성되어 현재부서와 다를 수 있습니다."
 
 _TEMPLATE_FONTS = ("함초롬바탕", "함초롬돋움")
 _HP = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
@@ -72,7 +72,7 @@ _ZIP_MAX = datetime(2107, 12, 31, 23, 59, 58, tzinfo=UTC)
 
 
 def document_timestamp(project: Project, environ: dict[str, str] | None = None) -> datetime:
-    """The one moment written into the package: ``SOURCE_DATE_EPOCH`` or 1 January of the fiscal year (UTC)."""
+    """The one moment written into the package: ``SOURCE_DATE_EPOCH``, else the PDF's date (:func:`layout.document_date`)."""
     env = os.environ if environ is None else environ
     raw = env.get("SOURCE_DATE_EPOCH", "").strip()
     if raw.isdigit():
@@ -80,22 +80,58 @@ def document_timestamp(project: Project, environ: dict[str, str] | None = None) 
             return datetime.fromtimestamp(int(raw), tz=UTC)
         except (OverflowError, OSError, ValueError):
             pass  # beyond what a date can hold: fall back
-    return datetime(project.fiscal_year, 1, 1, tzinfo=UTC)
+    return datetime.fromisoformat(layout.document_date(project))
 
 
-def render_hwpx(project: Project, figures: Figures) -> bytes:
-    """The 사업설명서 of ``project`` as an HWPX package (bytes); writes nothing."""
+def render_hwpx(project: Project, figures: Figures, document: layout.Layout | None = None) -> bytes:
+    """The 사업설명서 of ``project`` as an HWPX package (bytes); writes nothing.
+
+    ``document`` is the layout the HTML was made from; without it, it is built here.
+    """
     stamp = document_timestamp(project)
+    document = document or layout.build(project, figures)
     doc = HwpxDocument.new()
     try:
         writer = _Writer(doc)
         writer.setup(project, stamp)
-        _Layout(writer, project, figures).write()
+        doc.page.set_header(text=document.running)
+        doc.page.set_page_number()
+        _write(writer, document)
         writer.finish()
         payload = doc.to_bytes()
+        section = _renumber(doc_section_xml(payload))
     finally:
         doc.close()
-    return _normalize_zip(payload, stamp)
+    preview = "\r\n".join(document.text_lines()) + "\r\n"
+    replace = {"Preview/PrvText.txt": preview.encode("utf-8"), "Contents/section0.xml": section.encode("utf-8")}
+    return _normalize_zip(payload, stamp, replace)
+
+
+def doc_section_xml(payload: bytes) -> str:
+    """The section XML of a package."""
+    with zipfile.ZipFile(io.BytesIO(payload)) as archive:
+        return archive.read("Contents/section0.xml").decode("utf-8")
+
+
+_ID = re.compile(r'(<hp:(?:p|tbl)\b[^>]*?\sid=")(\d+)(")')
+_HEADER_ID = re.compile(r'(<hp:(?:header|footer) id="|<hp:(?:header|footer)Apply applyPageType="\w+" idRef=")(\d+)(")')
+
+
+def _renumber(xml: str) -> str:
+    """Number paragraphs and tables 1, 2, 3 … in document order, and headers and footers 1, 2 ….
+
+    python-hwpx draws these ids at random. The section's first paragraph keeps its id
+    (``0``; ``settings.xml`` points at it).
+    """
+    count = iter(range(10**9))
+
+    def paragraph(m: re.Match[str]) -> str:
+        n = next(count)
+        return m[0] if n == 0 else f"{m[1]}{n}{m[3]}"
+
+    xml = _ID.sub(paragraph, xml)
+    seen: dict[str, int] = {}
+    return _HEADER_ID.sub(lambda m: f"{m[1]}{seen.setdefault(m[2], len(seen) + 1)}{m[3]}", xml)
 
 
 # --------------------------------------------------------------------------- cells
@@ -110,30 +146,6 @@ class Cell:
     indent: tuple[bool, ...] = ()  # per line: indented (a ``-`` line of 산출근거)
 
 
-def _cell(*lines: str, kind: str = "text", indent: Sequence[bool] = ()) -> Cell:
-    return Cell(tuple(lines) if lines else ("",), kind, tuple(indent))
-
-
-def head(text: str) -> Cell:
-    return _cell(text, kind="head")
-
-
-def label(text: str) -> Cell:
-    return _cell(text, kind="label")
-
-
-def num(text: str) -> Cell:
-    return _cell(text, kind="num")
-
-
-def text(*lines: str) -> Cell:
-    return _cell(*lines)
-
-
-def center(text: str) -> Cell:
-    return _cell(text, kind="center")
-
-
 EMPTY = Cell()
 
 
@@ -143,6 +155,30 @@ class TableSpec:
     widths: Sequence[int]
     header_rows: int = 1
     merges: list[tuple[int, int, int, int]] = field(default_factory=list)  # r1, c1, r2, c2 (inclusive)
+
+
+def table_spec(table: layout.Table) -> TableSpec:
+    """A layout table as a full grid: every covered position EMPTY, each span one merge."""
+    n_cols = len(table.columns)
+    rows = table.rows
+    grid: list[list[Cell | None]] = [[None] * n_cols for _ in rows]
+    merges = []
+    for r, row in enumerate(rows):
+        c = 0
+        for cell in row.cells:
+            while grid[r][c] is not None:
+                c += 1
+            lines = tuple(line.text for line in cell.lines) or ("",)
+            grid[r][c] = Cell(lines, cell.kind, tuple(line.indent for line in cell.lines))
+            for rr in range(r, r + cell.rowspan):
+                for cc in range(c, c + cell.colspan):
+                    if (rr, cc) != (r, c):
+                        grid[rr][cc] = EMPTY
+            if cell.rowspan > 1 or cell.colspan > 1:
+                merges.append((r, c, r + cell.rowspan - 1, c + cell.colspan - 1))
+            c += cell.colspan
+    full = [[cell if cell is not None else EMPTY for cell in row] for row in grid]
+    return TableSpec(full, [col.width for col in table.columns], len(table.head), merges)
 
 
 # --------------------------------------------------------------------------- writer
@@ -314,229 +350,38 @@ class _Writer:
 # --------------------------------------------------------------------------- layout
 
 
-def _funding(label_text: str, value: int | None) -> str:
-    return f"[{label_text}] {won(value)}천원" if value is not None else f"[{label_text}]"
-
-
-def period_text(period: Period) -> str:
-    """``☐ 계속  ☐ 한시  ☑ 연례반복``; years in parentheses after the chosen kind."""
-    kinds = list(PERIOD_KINDS)
-    if period.kind not in kinds:
-        kinds.append(period.kind)
-    parts = []
-    for kind in kinds:
-        if kind == period.kind:
-            years = ""
-            if period.start is not None or period.end is not None:
-                start = "" if period.start is None else str(period.start)
-                end = "" if period.end is None else str(period.end)
-                years = f" ({start}~{end})"
-            parts.append(f"☑ {kind}{years}")
-        else:
-            parts.append(f"☐ {kind}")
-    return "  ".join(parts)
-
-
-def _person(person: Person) -> Cell:
-    return _cell(person.name, person.phone, kind="center") if person.phone else center(person.name)
-
-
-class _Layout:
-    """The five numbered sections of the official layout, in order."""
-
-    def __init__(self, writer: _Writer, project: Project, figures: Figures) -> None:
-        self.w = writer
-        self.p = project
-        self.f = figures
-
-    def write(self) -> None:
-        self.w.title(self.p.title)
-        self.basic()
-        self.budget()
-        self.description()
-        self.effects()
-        self.settlement()
-
-    # 1
-    def basic(self) -> None:
-        w, p, f = self.w, self.p, self.f
-        ov = p.overview
-        w.section("1 기본 현황")
-        w.sub("□ 사업개요")
-        summary = [f"○ {item}" for item in ov.summary] or [""]
-        w.table(
-            TableSpec(
-                rows=[
-                    [label("회 계"), text(ov.account), EMPTY, EMPTY],
-                    [label("사업기간"), text(period_text(ov.period)), EMPTY, EMPTY],
-                    [label("사업내용"), text(*summary), EMPTY, EMPTY],
-                    # as the PDF: label and total over both rows, 예산 외 funding on the second
-                    [
-                        label("사업비 (당해년도)"),
-                        _cell(f"{won(f.project_total)}천원", kind="total"),
-                        text(_funding("국비", ov.funding.national)),
-                        text(_funding("시비", ov.funding.city)),
-                    ],
-                    [
-                        EMPTY,
-                        EMPTY,
-                        text(f"기타 (예산 외) {_funding('구비', ov.funding.district)}"),
-                        text(_funding("기타", ov.funding.other)),
-                    ],
-                ],
-                widths=[20, 24, 28, 28],
-                header_rows=0,
-                merges=[(0, 1, 0, 3), (1, 1, 1, 3), (2, 1, 2, 3), (3, 0, 4, 0), (3, 1, 4, 1)],
-            )
-        )
-        w.sub("□ 사업 담당자")
-        c = p.contacts
-        w.table(
-            TableSpec(
-                rows=[
-                    [head("실·국"), head("부서명"), head("과 장"), head("팀장"), head("주무관")],
-                    [
-                        center(c.office),
-                        center(c.department),
-                        _person(c.director),
-                        _person(c.team_leader),
-                        _person(c.officer),
-                    ],
-                ],
-                widths=[22, 22, 19, 19, 18],
-            )
-        )
-        w.note(CONTACT_NOTE)
-
-    # 2
-    def budget(self) -> None:
-        w, p, f = self.w, self.p, self.f
-        y = p.fiscal_year
-        w.section("2 예산 설명")
-        w.sub("□ 예산 총괄")
-        w.unit("(단위 : 천원, %)")
-        rows = [
-            [head("구 분"), head(f"{y - 1}예산액 (A)"), head(f"{y}예산액 (B)"), head("증감 (B-A)"), head("(B-A)*100/A")]
-        ]
-        for row in (f.total, *f.items):
-            rows.append(
-                [
-                    center(row.name) if row is f.total else text(row.name),
-                    num(won(row.previous)),
-                    num(won(row.current)),
-                    num(won(row.change)),
-                    num(rate_text(row.rate, f.rate_decimals)),
-                ]
-            )
-        w.table(TableSpec(rows=rows, widths=[28, 18, 18, 18, 18]))
-
-        w.sub("산출근거")
-        rounding = p.conventions.formula_rounding
-        rows = [[head("과목구분"), head(f"{y}년 예산내역"), EMPTY, EMPTY]]
-        merges = [(0, 1, 0, 3)]
-        for item in p.budget.items:
-            lines: list[tuple[str, int, bool]] = []
-            for line in item.basis:
-                lines.append((_basis_text("○", line.label, line.formula), line_amount(line, rounding), False))
-                for part in line.parts:
-                    lines.append((_basis_text("-", part.label, part.formula), part_amount(part, rounding), True))
-            if not lines:
-                continue
-            first = len(rows)
-            for i, (content, amount, indented) in enumerate(lines):
-                rows.append(
-                    [
-                        center(item.name) if i == 0 else EMPTY,
-                        _cell(content, indent=(indented,)),
-                        center("="),
-                        num(f"{won(amount)}천원"),
-                    ]
-                )
-            if len(lines) > 1:
-                merges.append((first, 0, len(rows) - 1, 0))
-        w.table(TableSpec(rows=rows, widths=[24, 56, 4, 16], merges=merges))
-
-    # 3
-    def description(self) -> None:
-        w, p, f = self.w, self.p, self.f
-        d = p.description
-        w.section("3 사업설명")
-        for heading, items in (
-            ("사업목적", d.purpose),
-            ("사업근거", d.legal_basis),
-            ("사업내용", d.content),
-            ("추진경위", d.history),
-        ):
-            w.sub(heading)
-            w.bullets(items)
-        w.sub(f"□ {p.fiscal_year}년도 추진일정")
-        w.unit("(단위 : 천원)")
-        rows = [
-            [head("사업추진절차"), head("추진기간"), head("예산집행금액"), head("추진세부내용")],
-            [center("계"), EMPTY, num(won(f.schedule_total)), EMPTY],
-        ]
-        for r in p.schedule.rows:
-            rows.append([text(r.step), center(r.period), num(won(r.amount)), text(r.detail)])
-        w.table(TableSpec(rows=rows, widths=[28, 18, 16, 38]))
-
-    # 4
-    def effects(self) -> None:
-        w, p = self.w, self.p
-        e = p.effects
-        w.section("4 사업효과")
-        w.sub("□ 최근 3년 추진실적")
-        years = sorted(e.achievements) or [p.fiscal_year - 3, p.fiscal_year - 2, p.fiscal_year - 1]
-        rows = []
-        for year in years:
-            items = [f"○ {item}" for item in e.achievements.get(year, [])] or [""]
-            rows.append([label(f"{year}년도"), text(*items)])
-        w.table(TableSpec(rows=rows, widths=[16, 84], header_rows=0))
-        w.sub("□ 향후 기대효과")
-        w.bullets(e.expected)
-
-    # 5
-    def settlement(self) -> None:
-        w, f = self.w, self.f
-        w.section("5 최근 3년 결산 현황")
-        w.unit("(단위 : 천원)")
-        names = ("연도", "최종예산", "전년이월", "예산변경", "예산현액", "집행액", "차년이월", "집행잔액")
-        rows = [[head(n) for n in names]]
-        for s in f.settlement:
-            rows.append(
-                [
-                    center(str(s.year)),
-                    *(
-                        num(won(v))
-                        for v in (
-                            s.final_budget,
-                            s.carried_in,
-                            s.change,
-                            s.available,
-                            s.spent,
-                            s.carried_out,
-                            s.balance,
-                        )
-                    ),
-                ]
-            )
-        w.table(TableSpec(rows=rows, widths=[9, 13, 13, 13, 13, 13, 13, 13]))
-
-
-def _basis_text(mark: str, label_text: str, formula: str | None) -> str:
-    return f"{mark} {label_text} {formula}" if formula else f"{mark} {label_text}"
+def _write(w: _Writer, document: layout.Layout) -> None:
+    """Walk the layout: the same sections, headings, paragraphs and tables as the HTML."""
+    w.title(document.title)
+    for section in document.sections:
+        w.section(section.heading)
+        for block in section.blocks():
+            if isinstance(block, layout.Heading):
+                w.sub(block.text)
+            elif isinstance(block, layout.Paragraph):
+                w.note(block.text) if block.cls == "footnote" else w.paragraph(block.text, w.normal)
+            elif isinstance(block, layout.Bullets):
+                w.bullets(block.items, block.mark)
+            else:
+                if block.unit:
+                    w.unit(block.caption)
+                w.table(table_spec(block))
 
 
 # --------------------------------------------------------------------------- zip
 
 
-def _normalize_zip(payload: bytes, stamp: datetime) -> bytes:
-    """Write the package again: same entries, same order, one fixed date, fixed attributes."""
+def _normalize_zip(payload: bytes, stamp: datetime, replace: dict[str, bytes]) -> bytes:
+    """Write the package again: same entries, same order, one fixed date, fixed attributes.
+
+    Entries named in ``replace`` get the bytes given there (the preview text).
+    """
     moment = min(max(stamp, _ZIP_MIN), _ZIP_MAX)
     date_time = (moment.year, moment.month, moment.day, moment.hour, moment.minute, moment.second)
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(payload)) as src, zipfile.ZipFile(out, "w") as dst:
         for info in src.infolist():
-            data = src.read(info)
+            data = replace.get(info.filename) or src.read(info)
             entry = zipfile.ZipInfo(info.filename, date_time=date_time)
             entry.compress_type = zipfile.ZIP_STORED if info.filename == "mimetype" else zipfile.ZIP_DEFLATED
             entry.create_system = 3

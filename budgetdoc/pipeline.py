@@ -14,6 +14,7 @@ from .sources import Source, discover
 
 if TYPE_CHECKING:
     from .figures import Figures
+    from .layout import Layout
     from .model import Document, Problem
 
 _RENDERER: Any = None
@@ -38,6 +39,7 @@ class Prepared:
     doc: Document | None = None
     figures: Figures | None = None
     draft: bool = False  # drafts were asked for: a document with errors is rendered with them marked
+    _layout: Layout | None = field(default=None, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -49,18 +51,24 @@ class Prepared:
         """Whether the document is printed: it loaded, and it is clean or drafts were asked for."""
         return self.doc is not None and (self.draft or not self.errors)
 
-    def html(self, header: str | None = None) -> str:
-        """The document's HTML, its wrong cells marked when it is a draft."""
+    def layout(self) -> Layout:
+        """The document's printed structure, its wrong cells marked when it is a draft (built once)."""
+        from . import layout
+
         assert self.doc is not None and self.figures is not None, "not renderable"
-        bad = self.errors
-        html: str = worker_renderer().html(
-            self.doc.project, self.figures, marked=frozenset(p.field for p in bad), draft=bool(bad), header=header
-        )
+        if self._layout is None:
+            bad = self.errors
+            self._layout = layout.build(self.doc.project, self.figures, frozenset(p.field for p in bad), bool(bad))
+        return self._layout
+
+    def html(self, header: str | None = None) -> str:
+        """The document's HTML, its wrong cells marked when it is a draft (``header`` is not printed)."""
+        html: str = worker_renderer().html_of(self.layout())
         return html
 
 
 def prepare(source: Source, draft: bool = False) -> Prepared:
-    """Load ``source``, check it, and compute its figures once (only when it will be printed)."""
+    """Load ``source``, compute its figures once, and check it with them."""
     from .checks import check
     from .figures import compute
     from .load import LoadError
@@ -69,10 +77,8 @@ def prepare(source: Source, draft: bool = False) -> Prepared:
         doc = source.load()
     except LoadError as exc:
         return Prepared(source, exc.problems, draft=draft)
-    prepared = Prepared(source, check(doc), doc, draft=draft)
-    if prepared.renderable:
-        prepared.figures = compute(doc.project)
-    return prepared
+    figures = compute(doc.project)
+    return Prepared(source, check(doc, figures), doc, figures, draft=draft)
 
 
 @dataclass

@@ -12,21 +12,16 @@ import hashlib
 import mimetypes
 import re
 import unicodedata
-from dataclasses import dataclass
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import jinja2
 from markupsafe import Markup
 
-from . import PDF_VARIANTS, numbers
+from . import PDF_VARIANTS, layout, numbers
 from .assets import TEMPLATES, RenderError, check_fonts
 from .figures import Figures, compute
 from .model import Project
-
-PERIOD_KINDS = ("계속", "한시", "연례반복")
-
 
 # --------------------------------------------------------------------------- filters
 
@@ -98,134 +93,15 @@ def won_filter(value: int | None) -> str:
     return numbers.won(value)
 
 
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string that cannot end its ``<style>`` element."""
+    escaped = "".join(c if c.isalnum() or c in " ·-_.,()" else f"\\{ord(c):x} " for c in text)
+    return Markup(f'"{escaped}"')
+
+
 def thousand_filter(value: int | None) -> str:
     """Jinja2 filter: an amount in 천원 with its unit."""
     return "" if value is None else numbers.won(value) + "천원"
-
-
-# --------------------------------------------------------------------------- view
-
-
-@dataclass(frozen=True)
-class Cell:
-    """One table cell as the templates print it."""
-
-    text: str
-    wrong: bool = False
-    field: str = ""  # the YAML path of the value shown; printed on wrong cells, so that a problem can point at its cell
-
-
-class _View:
-    """What the templates print, with wrong cells marked (for drafts)."""
-
-    def __init__(self, project: Project, figures: Figures, marked: frozenset[str]) -> None:
-        self.p = project
-        self.f = figures
-        self.marked = marked
-
-    def cell(self, path: str, text: str) -> Cell:
-        return Cell(text, path in self.marked, path)
-
-    def rate(self, value: Decimal) -> str:
-        return numbers.rate_text(value, self.f.rate_decimals)
-
-    def budget_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        t = self.f.total
-        rows.append(
-            {
-                "name": "계",
-                "total": True,
-                "previous": self.cell("budget.total.previous", numbers.won(t.previous)),
-                "current": self.cell("budget.total.current", numbers.won(t.current)),
-                "change": self.cell("budget.total.change", numbers.won(t.change)),
-                "rate": self.cell("budget.total.rate", self.rate(t.rate)),
-            }
-        )
-        for i, r in enumerate(self.f.items):
-            base = f"budget.items[{i}]"
-            rows.append(
-                {
-                    "name": r.name,
-                    "total": False,
-                    "previous": self.cell(f"{base}.previous", numbers.won(r.previous)),
-                    "current": self.cell(f"{base}.current", numbers.won(r.current)),
-                    "change": self.cell(f"{base}.change", numbers.won(r.change)),
-                    "rate": self.cell(f"{base}.rate", self.rate(r.rate)),
-                }
-            )
-        return rows
-
-    def basis_rows(self) -> list[dict[str, Any]]:
-        """산출근거 as table rows: one per ○ or - line; the 과목 cell spans its lines."""
-        rounding = self.p.conventions.formula_rounding
-        from .figures import line_amount, part_amount
-
-        rows: list[dict[str, Any]] = []
-        for i, item in enumerate(self.p.budget.items):
-            lines: list[dict[str, Any]] = []
-            for j, line in enumerate(item.basis):
-                base = f"budget.items[{i}].basis[{j}]"
-                lines.append(
-                    {
-                        "level": 1,
-                        "label": line.label,
-                        "formula": line.formula or "",
-                        "amount": self.cell(f"{base}.amount", thousand_filter(line_amount(line, rounding))),
-                    }
-                )
-                for k, part in enumerate(line.parts):
-                    lines.append(
-                        {
-                            "level": 2,
-                            "label": part.label,
-                            "formula": part.formula or "",
-                            "amount": self.cell(
-                                f"{base}.parts[{k}].amount", thousand_filter(part_amount(part, rounding))
-                            ),
-                        }
-                    )
-            if not lines:
-                lines.append({"level": 0, "label": "", "formula": "", "amount": Cell("")})
-            for n, row in enumerate(lines):
-                rows.append({"item": item.name if n == 0 else None, "span": len(lines), **row})
-        return rows
-
-    def settlement_rows(self) -> list[dict[str, Any]]:
-        rows = []
-        for i, s in enumerate(self.f.settlement):
-            base = f"settlement[{i}]"
-            rows.append(
-                {
-                    "year": s.year,
-                    "cells": [
-                        self.cell(f"{base}.{key}", numbers.won(getattr(s, key)))
-                        for key in (
-                            "final_budget",
-                            "carried_in",
-                            "change",
-                            "available",
-                            "spent",
-                            "carried_out",
-                            "balance",
-                        )
-                    ],
-                }
-            )
-        return rows
-
-    def period(self) -> list[dict[str, Any]]:
-        chosen = self.p.overview.period
-        kinds = list(PERIOD_KINDS)
-        if chosen.kind not in kinds:
-            kinds.append(chosen.kind)
-        out = []
-        for kind in kinds:
-            years = ""
-            if kind == chosen.kind and (chosen.start or chosen.end):
-                years = f"({chosen.start or ''}~{chosen.end or ''})"
-            out.append({"kind": kind, "checked": kind == chosen.kind, "years": years})
-        return out
 
 
 # --------------------------------------------------------------------------- renderer
@@ -243,6 +119,7 @@ def _environment(templates: Path) -> jinja2.Environment:
     env.filters["kw"] = keep_words
     env.filters["won"] = won_filter
     env.filters["thousand"] = thousand_filter
+    env.filters["css_string"] = css_string
     return env
 
 
@@ -257,6 +134,8 @@ class Renderer:
         # Inlined so that an HTML file stands alone and is the same on every machine.
         self.print_css = Markup((self.templates / "print.css").read_text(encoding="utf-8"))
         self.screen_css = Markup((self.templates / "screen.css").read_text(encoding="utf-8"))
+        browser = self.templates / "browser.css"
+        self.browser_css = Markup(browser.read_text(encoding="utf-8") if browser.is_file() else "")
         self._weasy: tuple[Any, ...] | None = None
 
     def html(
@@ -269,16 +148,13 @@ class Renderer:
     ) -> str:
         """The document as a standalone HTML page (the stylesheets are inlined, so the file needs nothing beside it)."""
         figures = figures or compute(project)
-        view = _View(project, figures, marked)
+        return self.html_of(layout.build(project, figures, marked, draft))
+
+    def html_of(self, document: layout.Layout) -> str:
+        """The HTML page of a document's layout (:func:`budgetdoc.layout.build`)."""
         template = self.env.get_template("project.html.j2")
         return template.render(
-            p=project,
-            f=figures,
-            v=view,
-            draft=draft,
-            header=header,
-            print_css=self.print_css,
-            screen_css=self.screen_css,
+            L=document, print_css=self.print_css, browser_css=self.browser_css, screen_css=self.screen_css
         )
 
     def _weasyprint(self) -> tuple[Any, ...]:
@@ -320,8 +196,97 @@ class Renderer:
             options["pdf_variant"] = variant
             if variant == "pdf/ua-1":
                 options["pdf_tags"] = True
-        pdf: bytes = document.write_pdf(**options)
+        font_config = options.pop("font_config")
+        rendered = document.render(font_config, **options)
+        for _ in range(3):  # a continued 산출근거 group gets its 과목 name; that may move a later break
+            moved = start_tables_whole(document.etree_element, rendered)
+            if not (continue_groups(document.etree_element, rendered) or moved):
+                break
+            rendered = document.render(font_config, **options)
+        pdf: bytes = rendered.write_pdf(**{k: v for k, v in options.items() if k not in ("cache", "stylesheets")})
+        if variant == "pdf/ua-1":
+            from .tags import fix_structure
+
+            pdf = fix_structure(pdf)
         return pdf
+
+
+def start_tables_whole(root: Any, rendered: Any) -> bool:
+    """Move a table that starts with fewer than two of its body rows on a page to the next page.
+
+    The table's keep-together group (its heading with it) gets ``break-before: page``;
+    the caller lays the document out again when this returns True.
+    """
+    from weasyprint.formatting_structure.boxes import TableBox, TableRowGroupBox
+
+    parents = {kid: div for div in root.iter("div") if "keep" in (div.get("class") or "") for kid in div}
+    seen: set[int] = set()
+    changed = False
+    for page in rendered.pages:
+        for box in page._page_box.descendants():
+            if not isinstance(box, TableBox) or box.element is None or id(box.element) in seen:
+                continue
+            seen.add(id(box.element))
+            groups = [
+                g
+                for g in box.children
+                if isinstance(g, TableRowGroupBox) and g.element is not None and g.element.tag == "tbody"
+            ]
+            here = sum(1 for g in groups for row in g.children if row.element is not None and row.element.tag == "tr")
+            total = sum(len(tbody) for tbody in box.element.iter("tbody"))
+            keep = parents.get(box.element)
+            if here >= min(2, total) or keep is None:
+                continue
+            if "break-before" not in (keep.get("style") or ""):
+                keep.set("style", "break-before: page")
+                changed = True
+    return changed
+
+
+def continue_groups(root: Any, rendered: Any) -> bool:
+    """Repeat the 과목 name, ``사무관리비 (계속)``, where a 산출근거 group goes on over a page break.
+
+    ``root`` is the parsed page, ``rendered`` the WeasyPrint document laid out from it. For each page whose first table row is a
+    later row of a 과목 group (a ``tbody`` with ``data-group``), the group's 과목 cell is cut
+    there: it spans the rows before the break, and a new cell with the name and
+    :data:`budgetdoc.layout.CONTINUED` spans the rest. Only the parsed tree is changed (the
+    HTML file is not); the caller lays the document out again when this returns True.
+    Documents without such a break pay nothing but this walk over the page boxes.
+    """
+    from weasyprint.formatting_structure.boxes import TableRowGroupBox
+
+    groups = {row: tbody for tbody in root.iter("tbody") if tbody.get("data-group") for row in tbody}
+    if not groups:
+        return False
+    changed = False
+    for page in rendered.pages[1:]:
+        row = next(
+            (
+                box.children[0].element
+                for box in page._page_box.descendants()
+                if isinstance(box, TableRowGroupBox) and not box.is_header and box.children
+            ),
+            None,
+        )
+        if row is None or row not in groups or "first" in (row.get("class") or "").split():
+            continue
+        group = groups[row]
+        name = group.get("data-group")
+        rows = list(group)
+        head = rows[0][0] if len(rows[0]) else None
+        if head is None or head.tag != "th":
+            continue
+        at = rows.index(row)
+        span = int(head.get("rowspan") or 1)
+        if at >= span:
+            continue
+        head.set("rowspan", str(at))
+        cell = head.makeelement("th", {"scope": "rowgroup", "rowspan": str(span - at), "class": "item cont"})
+        cell.text = keep_all(f"{name} {layout.CONTINUED}")
+        row.insert(0, cell)
+        row.set("class", (row.get("class") or "") + " first")
+        changed = True
+    return changed
 
 
 def make_url_fetcher(root: Path) -> Any:

@@ -1401,7 +1401,7 @@ def test_schema_exit_codes(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Captu
 def test_a_bug_exits_3_with_a_traceback_and_a_request_to_report(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], data: Path
 ) -> None:
-    def broken(doc: object) -> list[Problem]:
+    def broken(doc: object, figures: object = None) -> list[Problem]:
         raise RuntimeError("고장")
 
     monkeypatch.setattr("budgetdoc.checks.check", broken)

@@ -154,7 +154,7 @@ def test_overview_table(document: HwpxDocument) -> None:
         "○ 서울특별시 지역균형발전 지원 조례에 근거한 지역균형발전 추진",
         "○ 서울시 지역균형발전 계획 수립 및 서울시 균형발전위원회 운영",
     ]
-    assert rows[3] == ["사업비 (당해년도)", "263,698천원", "[국비]", "[시비] 263,698천원"]
+    assert rows[3] == ["사업비\n(당해년도)", "263,698천원", "[국비]", "[시비] 263,698천원"]
     assert rows[4] == ["기타 (예산 외) [구비]", "[기타]"]
     assert table.cell(3, 0).span == (2, 1)  # 사업비 label and total over both rows, as in the PDF
     assert table.cell(3, 1).span == (2, 1)
@@ -164,10 +164,10 @@ def test_overview_table(document: HwpxDocument) -> None:
 def test_contacts_and_budget_tables(document: HwpxDocument) -> None:
     contacts = _cell_texts(document.tables[1])
     assert contacts[0] == ["실·국", "부서명", "과 장", "팀장", "주무관"]
-    names = ["김기봉\n2133-8608", "김나연\n2133-8624", "김승연\n2133-8625"]
+    names = ["김기봉 2133-8608", "김나연 2133-8624", "김승연 2133-8625"]
     assert contacts[1] == ["균형발전본부", "균형발전정책과", *names]
     summary = _cell_texts(document.tables[2])
-    assert summary[0] == ["구 분", "2023예산액 (A)", "2024예산액 (B)", "증감 (B-A)", "(B-A)*100/A"]
+    assert summary[0] == ["구 분", "2023예산액\n(A)", "2024예산액\n(B)", "증감\n(B-A)", "(B-A)*100/A"]
     assert summary[1] == ["계", "13,500", "263,698", "250,198", "1,853"]
     assert summary[3] == ["사무관리비", "10,500", "6,623", "△3,877", "△37"]
 
@@ -241,10 +241,10 @@ def test_identical_bytes(project: Project, package: bytes) -> None:
 
 def test_fixed_dates(package: bytes, document: HwpxDocument) -> None:
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
-        assert {info.date_time for info in archive.infolist()} == {(2024, 1, 1, 0, 0, 0)}
+        assert {info.date_time for info in archive.infolist()} == {(2023, 1, 1, 0, 0, 0)}
     meta = document.parts.metadata
     assert meta is not None
-    assert meta.created_date == meta.modified_date == "2024-01-01T00:00:00Z"
+    assert meta.created_date == meta.modified_date == "2023-01-01T00:00:00Z"  # the PDF's date
     assert meta.creator == "budgetdoc" and meta.title == "지역균형발전 추진"
 
 

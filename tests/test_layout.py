@@ -1,0 +1,439 @@
+"""One layout for every writer: written once, computed once, and the page rules held by position on a varied corpus."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+from corpus import corpus
+
+from budgetdoc import layout
+from budgetdoc.figures import compute
+from budgetdoc.load import load_text
+
+ROOT = Path(__file__).resolve().parent.parent
+# The writers: nothing of the form's wording may be in them (the model's field descriptions,
+# the checks' messages and the legacy reader name the same things, but print no document).
+WRITERS = [
+    *(ROOT / "budgetdoc" / name for name in ("render.py", "hwpx.py", "book.py", "build.py")),
+    *sorted(p for p in (ROOT / "templates").rglob("*") if p.is_file()),
+    ROOT / "generate.py",
+]
+# Section titles, column headers, the contacts note and the period kinds of the form.
+WRITTEN_ONCE = [
+    "기본 현황",
+    "예산 설명",
+    "사업효과",
+    "최근 3년 결산 현황",
+    "□ 사업개요",
+    "□ 사업 담당자",
+    "□ 예산 총괄",
+    "□ 향후 기대효과",
+    "최근 3년 추진실적",
+    "과목구분",
+    "년 예산내역",
+    "사업추진절차",
+    "추진세부내용",
+    "예산집행금액",
+    "최종예산",
+    "전년이월",
+    "예산현액",
+    "차년이월",
+    "집행잔액",
+    "부서명",
+    "주무관",
+    "(B-A)*100/A",
+    "예산서 기준으로 작성되어",
+    "연례반복",
+    "해당 없음",
+]
+
+
+def _literals(path: Path) -> list[str]:
+    """The string constants of a module, without its docstrings."""
+    import ast
+
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        n.value
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Constant) and isinstance(n.value, str) and id(n) not in docs
+    ]
+
+
+def test_section_titles_and_column_headers_are_written_in_one_place() -> None:
+    literals = _literals(ROOT / "budgetdoc" / "layout.py")
+    for text in WRITTEN_ONCE:
+        exact = literals.count(text)  # a column header is its own literal; a phrase may sit in a longer one
+        assert (exact or sum(text in value for value in literals)) == 1, (text, [v for v in literals if text in v])
+        for path in WRITERS:
+            assert text not in path.read_text(encoding="utf-8"), (text, str(path.relative_to(ROOT)))
+
+
+def test_figures_are_computed_once_per_built_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from budgetdoc import build, checks, figures
+
+    calls = []
+    real = figures.compute
+
+    def counting(project):
+        calls.append(project.title)
+        return real(project)
+
+    monkeypatch.setattr(figures, "compute", counting)
+    monkeypatch.setattr(checks, "compute", counting)
+    name, text = corpus(1)[0]
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / f"{name}.yaml").write_text(text, encoding="utf-8")
+    source = build.Source(name, str(data / f"{name}.yaml"), str(data))
+    result = build.build_one(source, tmp_path / "out", build.Options(formats=("html", "hwpx")))
+    assert result.status == "built", result
+    assert len(calls) == 1
+
+
+# --------------------------------------------------------------------------- the corpus
+
+
+@dataclass
+class Rendered:
+    name: str
+    layout: layout.Layout
+    html: str
+    pdf: bytes
+    hwpx: bytes
+
+
+@pytest.fixture(scope="module")
+def rendered(renderer) -> list[Rendered]:
+    from budgetdoc.checks import check
+    from budgetdoc.hwpx import render_hwpx
+
+    out = []
+    for name, text in corpus(32):
+        doc = load_text(text, f"{name}.yaml")
+        figures = compute(doc.project)
+        assert check(doc, figures) == [], name
+        document = layout.build(doc.project, figures)
+        html = renderer.html_of(document)
+        out.append(Rendered(name, document, html, renderer.pdf(html), render_hwpx(doc.project, figures, document)))
+    return out
+
+
+@dataclass
+class TextLine:
+    page: int
+    y: float
+    x: float
+    text: str
+    words: list[tuple[float, str]]
+
+
+def lines_of(pdf: bytes) -> tuple[list[list[TextLine]], float]:
+    """Each page's text lines, top to bottom (pdftotext -bbox-layout), and the page width."""
+    xml = subprocess.run(
+        ["pdftotext", "-bbox-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode("utf-8")
+    xml = re.sub(r"<!DOCTYPE[^>]*>", "", xml)
+    ns = "{http://www.w3.org/1999/xhtml}"
+    root = ET.fromstring(xml)
+    pages = []
+    width = 0.0
+    for n, page in enumerate(root.iter(f"{ns}page")):
+        width = float(page.get("width", 0))
+        lines = []
+        for line in page.iter(f"{ns}line"):
+            words = [(float(w.get("xMin", 0)), (w.text or "")) for w in line.iter(f"{ns}word")]
+            text = " ".join(t for _, t in words)
+            lines.append(TextLine(n, float(line.get("yMin", 0)), float(line.get("xMin", 0)), text, words))
+        lines.sort(key=lambda li: (li.y, li.x))
+        merged: list[TextLine] = []  # pieces of one printed line (a heading's number box and its title)
+        for li in lines:
+            if merged and abs(li.y - merged[-1].y) < 3:
+                last = merged[-1]
+                words = sorted(last.words + li.words)
+                merged[-1] = TextLine(n, last.y, min(last.x, li.x), " ".join(t for _, t in words), words)
+            else:
+                merged.append(li)
+        pages.append(merged)
+    return pages, width
+
+
+def squeeze(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def content(page: list[TextLine], running: str) -> list[TextLine]:
+    """A page's lines without the running header and the page number."""
+    return [li for li in page if squeeze(li.text) != squeeze(running) and not re.fullmatch(r"-\d+-", squeeze(li.text))]
+
+
+def headings_of(document: layout.Layout) -> set[str]:
+    out = set()
+    for s in document.sections:
+        out.add(squeeze(s.heading))
+        for b in s.blocks():
+            if isinstance(b, layout.Heading):
+                out.add(squeeze(b.text))
+            elif isinstance(b, layout.Table) and b.unit:
+                out.add(squeeze(b.caption))
+    return out
+
+
+@pytest.mark.slow
+def test_corpus_is_varied(rendered: list[Rendered]) -> None:
+    pages = [len(lines_of(r.pdf)[0]) for r in rendered]
+    assert len(rendered) >= 30 and min(pages) >= 2 and max(pages) <= 6
+    items = [len(r.layout.sections[1].parts[0].blocks[1].body[1].rows) for r in rendered]  # type: ignore[union-attr]
+    assert min(items) == 2 and max(items) >= 7
+    text = "\n".join(r.html for r in rendered)
+    for kind in ("특별회계", "기금", "☑</span> 계속", "☑</span> 한시", "☑</span> 연례반복", "[국비]</span> <span"):
+        assert kind in text, kind
+    assert any("(계속)" in " ".join(p.text for page in lines_of(r.pdf)[0] for p in page) for r in rendered)
+
+
+@pytest.mark.slow
+def test_no_heading_or_caption_is_the_last_line_of_a_page(rendered: list[Rendered]) -> None:
+    for r in rendered:
+        headings = headings_of(r.layout)
+        pages, _ = lines_of(r.pdf)
+        for n, page in enumerate(pages[:-1]):
+            last = content(page, r.layout.running)[-1]
+            assert squeeze(last.text) not in headings, (r.name, n + 1, last.text)
+
+
+def _row_key(row: layout.Row) -> str:
+    """A text by which a body row is found on the page: its first cell of its own with text."""
+    for cell in row.cells:
+        if cell.rowspan == 1 and squeeze(cell.text) and cell.text != "=":
+            return squeeze(cell.text)[:10]
+    return squeeze(row.cells[0].text)[:10]
+
+
+@pytest.mark.slow
+def test_a_table_starts_with_at_least_two_body_rows(rendered: list[Rendered]) -> None:
+    checked = 0
+    for r in rendered:
+        pages, _ = lines_of(r.pdf)
+        flat = [(p, squeeze(li.text)) for p, page in enumerate(pages) for li in content(page, r.layout.running)]
+        at = 0
+        for table in r.layout.tables():
+            body = [row for g in table.body for row in g.rows]
+            first = squeeze(table.head[0].cells[0].text) if table.head else _row_key(body[0])
+            start = next(i for i in range(at, len(flat)) if first in flat[i][1])
+            keys = [_row_key(row) for row in body[:2]]
+            found = start
+            for key in keys:
+                found = next(i for i in range(found, len(flat)) if key in flat[i][1])
+                assert flat[found][0] == flat[start][0], (r.name, table.name, key, "on the next page")
+            at = start + 1
+            checked += 1
+    assert checked >= 30 * 5
+
+
+@pytest.mark.slow
+def test_a_continued_basis_group_repeats_its_name(rendered: list[Rendered]) -> None:
+    continued = 0
+    for r in rendered:
+        pages, width = lines_of(r.pdf)
+        basis = next(t for t in r.layout.tables() if t.name == "basis")
+        names = {squeeze(g.name) for g in basis.body}
+        for n, page in enumerate(pages):
+            lines = content(page, r.layout.running)
+            heads = [i for i, li in enumerate(lines) if squeeze(li.text).startswith("과목구분")]
+            if not heads:
+                continue
+            rows = []
+            for li in lines[heads[0] + 1 :]:
+                if squeeze(li.text).startswith("3사업설명"):
+                    break
+                rows.append(li)
+            column = "".join(t for li in rows for x, t in li.words if x < width * 0.25)
+            lines_here = [li for li in rows if re.search(r"[○-]\s", li.text)]
+            if lines_here:
+                assert column, (r.name, n + 1, "산출근거 rows without their 과목 name")
+                assert any(name in column or name in squeeze(column) for name in names) or "(계속)" in column
+                if not squeeze(rows[0].text).startswith(tuple(names)) and "(계속)" in column:
+                    continued += 1
+    assert continued >= 1
+
+
+@pytest.mark.slow
+def test_a_budget_item_without_basis_lines_gets_no_empty_rows(rendered: list[Rendered]) -> None:
+    seen = 0
+    for r in rendered:
+        basis = next(t for t in r.layout.tables() if t.name == "basis")
+        for group in basis.body:
+            texts = [squeeze(" ".join(c.text for c in row.cells)) for row in group.rows]
+            assert all(texts), (r.name, group.name)
+            if texts == [squeeze(group.name + layout.NOT_APPLICABLE)]:
+                seen += 1
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", r.html, re.S):
+            assert re.sub(r"<[^>]+>|\s", "", row), (r.name, "an empty row in the HTML")
+    assert seen >= 3
+
+
+@pytest.mark.slow
+def test_a_section_without_data_prints_its_heading_with_not_applicable(rendered: list[Rendered]) -> None:
+    kinds = set()
+    for r in rendered:
+        pages, _ = lines_of(r.pdf)
+        text = [squeeze(li.text) for page in pages for li in content(page, r.layout.running)]
+        for s in r.layout.sections:
+            for part in s.parts:
+                blocks = part.blocks if isinstance(part, layout.Keep) else (part,)
+                none = [b for b in blocks if isinstance(b, layout.Paragraph) and b.cls == "none"]
+                if not none:
+                    continue
+                heading = next((b for b in blocks if isinstance(b, layout.Heading)), None)
+                title = squeeze(heading.text if heading else s.heading)
+                kinds.add(title)
+                at = text.index(title)
+                assert text[at + 1] == squeeze(layout.NOT_APPLICABLE), (r.name, title, text[at + 1])
+    assert {"5최근3년결산현황", "□최근3년추진실적"} <= kinds
+
+
+# --------------------------------------------------------------------------- HWPX = HTML
+
+
+class _Tables(HTMLParser):
+    """Every table of an HTML page as a grid of cell texts (spans fill their positions with "")."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tables: list[list[list[str]]] = []
+        self._cells: list[list[tuple[str, int, int]]] = []
+        self._text: list[str] | None = None
+        self._span = (1, 1)
+        self._caption = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = dict(attrs)
+        if tag == "table":
+            self._cells = []
+        elif tag == "caption":
+            self._caption = True
+        elif tag == "tr":
+            self._cells.append([])
+        elif tag in ("td", "th"):
+            self._text = []
+            self._span = (int(a.get("rowspan") or 1), int(a.get("colspan") or 1))
+        elif tag in ("br", "p") and self._text is not None and self._text:
+            self._text.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None and not self._caption:
+            self._text.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "caption":
+            self._caption = False
+        elif tag in ("td", "th") and self._text is not None:
+            text = "\n".join(" ".join(part.split()) for part in "".join(self._text).split("\n"))
+            self._cells[-1].append((text.strip("\n"), *self._span))
+            self._text = None
+        elif tag == "table":
+            grid: dict[tuple[int, int], str] = {}
+            for r, row in enumerate(self._cells):
+                c = 0
+                for text, rs, cs in row:
+                    while (r, c) in grid:
+                        c += 1
+                    for dr in range(rs):
+                        for dc in range(cs):
+                            grid[(r + dr, c + dc)] = text if (dr, dc) == (0, 0) else ""
+                    c += cs
+            n_rows = len(self._cells)
+            n_cols = max(c for _, c in grid) + 1
+            self.tables.append([[grid.get((r, c), "") for c in range(n_cols)] for r in range(n_rows)])
+
+
+def hwpx_tables(package: bytes) -> list[list[list[str]]]:
+    from hwpx import HwpxDocument
+
+    doc = HwpxDocument.open(package)
+    try:
+        out = []
+        for table in doc.tables:
+            grid = [["" for _ in range(table.column_count)] for _ in range(table.row_count)]
+            for r, row in enumerate(table.rows):
+                for cell in row.cells:
+                    rr, cc = cell.address if hasattr(cell, "address") else (r, 0)
+                    grid[rr][cc] = "\n".join(" ".join(line.split()) for line in cell.text.split("\n"))
+            out.append(grid)
+        return out
+    finally:
+        doc.close()
+
+
+@pytest.mark.slow
+def test_hwpx_tables_equal_the_html_tables(rendered: list[Rendered]) -> None:
+    for r in rendered:
+        parser = _Tables()
+        parser.feed(r.html)
+        assert hwpx_tables(r.hwpx) == parser.tables, r.name
+
+
+@pytest.mark.slow
+def test_an_independent_reader_finds_every_amount_in_the_hwpx(rendered: list[Rendered], tmp_path: Path) -> None:
+    from hwp_hwpx_parser import Reader
+
+    for r in rendered:
+        path = tmp_path / f"{r.name}.hwpx"
+        path.write_bytes(r.hwpx)
+        reader = Reader(str(path))
+        try:
+            text = reader.text
+        finally:
+            reader.close()
+        amounts = {
+            squeeze(c.text)
+            for t in r.layout.tables()
+            for row in t.rows
+            for c in row.cells
+            if c.kind in ("num", "total") and c.text
+        }
+        missing = [a for a in amounts if a not in squeeze(text)]
+        assert not missing, (r.name, missing[:5])
+
+
+@pytest.mark.slow
+def test_hwpx_has_header_page_numbers_preview_and_the_pdfs_date(rendered: list[Rendered]) -> None:
+    import io
+    import zipfile
+
+    from pypdf import PdfReader
+
+    for r in rendered[:5]:
+        with zipfile.ZipFile(io.BytesIO(r.hwpx)) as archive:
+            section = archive.read("Contents/section0.xml").decode("utf-8")
+            preview = archive.read("Preview/PrvText.txt").decode("utf-8")
+        assert f"<hp:t>{r.layout.running}</hp:t>" in section
+        assert 'numType="PAGE"' in section or "<hp:pageNum" in section
+        assert preview.splitlines()[0] == r.layout.title
+        assert all(line in preview for line in ("1 기본 현황", "5 최근 3년 결산 현황"))
+        created = PdfReader(io.BytesIO(r.pdf)).metadata["/CreationDate"]
+        year = r.layout.fiscal_year - 1
+        assert created.startswith(f"D:{year}0101"), created
+        assert f'<opf:meta name="CreatedDate" content="text">{year}-01-01T00:00:00Z' in archive_text(r.hwpx)
+
+
+def archive_text(package: bytes) -> str:
+    import io
+    import zipfile
+
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        return archive.read("Contents/content.hpf").decode("utf-8")

@@ -265,6 +265,14 @@ def _check_funding(c: _Checker, project: Project) -> None:
 def _check_schedule(c: _Checker, project: Project) -> None:
     sched = project.schedule
     if not sched.rows and sched.total is None:
+        budget = compute(project).total.current
+        if budget:
+            c.add(
+                ("schedule", "rows"),
+                "schedule-budget",
+                f"추진일정이 비어 있어(해당 없음) 예산 총괄 계 (B) {numbers.won(budget)}천원과 대조하지 않았습니다",
+                severity="warning",
+            )
         return
     rows = sum(r.amount for r in sched.rows)
     c.compare(("schedule", "total"), "schedule-total", "추진일정 계는 행 합계", rows, sched.total)
@@ -325,6 +333,20 @@ def _check_years(c: _Checker, project: Project) -> None:
             severity="warning",
         )
     achieved = list(project.effects.achievements)
+    if not achieved:
+        c.add(
+            ("effects", "achievements"),
+            "years",
+            f"추진실적이 비어 있어(해당 없음) {y - 3}~{y - 1}년 추진실적 연도를 확인하지 않았습니다",
+            severity="warning",
+        )
+    if not project.settlement:
+        c.add(
+            ("settlement",),
+            "years",
+            f"결산 현황이 비어 있어(해당 없음) {y - 4}~{y - 2}년 결산 연도와 금액을 확인하지 않았습니다",
+            severity="warning",
+        )
     if achieved:
         wanted = [y - 3, y - 2, y - 1]
         for year in achieved:

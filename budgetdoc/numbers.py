@@ -58,7 +58,7 @@ def _shown(text: str) -> str:
 
 def _describe(value: object) -> str:
     if isinstance(value, dict):
-        return "매핑"
+        return "하위 항목들"
     if isinstance(value, list):
         return "목록"
     return repr(_shown(value) if isinstance(value, str) else value)
@@ -136,7 +136,7 @@ def parse_text_field(value: object) -> object:
         return value
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return str(value)
-    raise PydanticCustomError("text", "글이어야 하는데 {v}이(가) 있습니다", {"v": _describe(value)})
+    raise PydanticCustomError("text", "값 하나를 적어야 하는데 {v}이(가) 있습니다", {"v": _describe(value)})
 
 
 # --------------------------------------------------------------------------- printing

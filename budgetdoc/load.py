@@ -674,17 +674,17 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:  # noqa: ANN401
     if value is None:
         return problem("missing-field", f"'{field}' 값이 비어 있습니다")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        how = "한 줄로 적지 말고" if isinstance(value, str) else f"{_kind(value)}이(가) 아니라"
-        return problem("wrong-type", _with_example(f"'{field}'은(는) {how} '키: 값'으로 나누어 적으세요", path, value))
+        now = {str: "한 줄로 적지 말고", list: "목록으로 적지 말고"}.get(type(value), f"{_kind(value)}(으)로 적지 말고")
+        return problem("wrong-type", _with_example(f"'{field}'은(는) {now} '키: 값'으로 나누어 적으세요", path, value))
     if kind == "list_type":
         return problem(
             "wrong-type",
-            _with_example(f"'{field}'에는 {_kind(value)}이(가) 아니라 목록('- '로 시작하는 줄들)을 적으세요", path, value),
+            _with_example(f"'{field}'은(는) 목록('- '로 시작하는 줄들)으로 적으세요 (지금은 {_kind(value)})", path, value),
         )
     if isinstance(value, (dict, list)) and kind in ("amount", "rate", "integer", "text"):
         return problem("wrong-type", f"'{field}': {err['msg']}")  # numbers.parse_*_field names both kinds
     if isinstance(value, (dict, list)) and kind != "too_short":
-        return problem("wrong-type", f"'{field}'에는 {_kind(value)}이(가) 아니라 값 하나만 적어야 합니다")
+        return problem("wrong-type", f"'{field}'에는 값 하나만 적으세요 (지금은 {_kind(value)})")
     if kind == "literal_error":
         expected = str(err.get("ctx", {}).get("expected", "")).replace(" or ", ", ")
         return problem(
@@ -727,7 +727,7 @@ def load_text(text: str, file: str) -> Document:
     data, source, problems = parse_yaml(text, file)
     if data is not None and not isinstance(data, dict):
         problems.append(
-            Problem(file, 1, 1, "wrong-type", f"파일에는 {_kind(data)}이(가) 아니라 'fiscal_year: 2024'처럼 '키: 값' 줄들을 적어야 합니다")
+            Problem(file, 1, 1, "wrong-type", f"파일에는 'fiscal_year: 2024'처럼 '키: 값' 줄들을 적어야 하는데 {_kind(data)}만 있습니다")
         )
     if isinstance(data, dict):
         try:

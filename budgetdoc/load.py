@@ -441,7 +441,6 @@ SECTIONS: dict[Path, tuple[str, bool, str]] = {
         False,
         "overview: {account: 일반회계, period: {kind: 연례반복}, summary: [사업 내용], funding: {city: 263698}}",
     ),
-    ("overview", "summary"): ("사업개요의 사업내용", True, "summary: []"),
     ("contacts",): (
         "□ 사업 담당자",
         False,
@@ -516,7 +515,12 @@ def _example(path: Path, value: object) -> str:
     key = next((p for p in reversed(path) if isinstance(p, str)), "")
     if key in _PERSONS:
         m = _PERSON_TEXT.match(value.strip()) if isinstance(value, str) else None
-        name, phone = (m.group("name"), m.group("phone")) if m else ("김승연", "2133-8625")
+        if m:
+            name, phone = m.group("name"), m.group("phone")
+        elif isinstance(value, str) and value.strip() and not any(c.isdigit() for c in value):
+            name, phone = value.strip(), "2133-8625"
+        else:
+            name, phone = "김승연", "2133-8625"
         return f"{key}: {{name: {_shown(name)}, phone: {_shown(phone)}}}"
     if isinstance(path[-1], int) and key in _EXAMPLES:
         return "- " + _EXAMPLES[key].split(": [", 1)[1].rstrip("]")

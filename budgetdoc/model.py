@@ -66,7 +66,7 @@ class Overview(_Record):
 
     account: Text = Field(description="회계: 일반회계, 특별회계명 또는 기금명")
     period: Period
-    summary: list[Text] = Field(description="사업내용 ○ 항목 (없으면 [])")
+    summary: list[Text] = Field(default_factory=list, description="사업내용 ○ 항목")
     total: Amount | None = Field(None, description="사업비 (당해년도), 생략하면 계산")
     funding: Funding = Funding()
 

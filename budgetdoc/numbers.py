@@ -136,7 +136,7 @@ def parse_text_field(value: object) -> object:
         return value
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return str(value)
-    raise PydanticCustomError("text", "값 하나를 적어야 하는데 {v}이(가) 있습니다", {"v": _describe(value)})
+    raise PydanticCustomError("text", "값 하나를 적어야 합니다 (지금은 {v})", {"v": _describe(value)})
 
 
 # --------------------------------------------------------------------------- printing

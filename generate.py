@@ -417,11 +417,13 @@ def schema(out: str | None) -> None:
     default=None,
     help="쓸 YAML 파일 (폴더를 변환할 때는 출력 폴더). 없으면 표준 출력.",
 )
-def import_(source: str, out: str | None) -> None:
+@click.option("--force", is_flag=True, help="이미 있는 YAML 파일을 덮어씁니다 (없으면 있는 파일은 그대로 두고 멈춥니다).")
+def import_(source: str, out: str | None, force: bool) -> None:
     """게시된 사업설명서 텍스트(.txt)를 YAML로 변환합니다.
 
     SOURCE가 폴더이면 그 안의 모든 .txt를 -o 폴더에 하나씩 YAML로 씁니다. 형식이
-    잘못된 입력은 '파일:행: 메시지'로 알리고 아무것도 쓰지 않습니다.
+    잘못된 입력은 '파일:행: 메시지'로 알리고 아무것도 쓰지 않습니다. 이미 있는 파일은
+    --force 없이는 덮어쓰지 않습니다.
     """
     from budgetdoc.legacy import LegacyError, import_file
 
@@ -457,13 +459,21 @@ def import_(source: str, out: str | None) -> None:
             click.echo(f"{p.file}:{p.line}: {p.message}", err=True)
         click.echo(f"변환 실패: {len({p.file for p in failed})}개 파일, 아무것도 쓰지 않았습니다.", err=True)
         sys.exit(EXIT_PROBLEMS)
-    if src.is_dir():
-        assert out is not None
-        for file, text in results:
-            _write(Path(out) / file.relative_to(src).with_suffix(".yaml"), text)
-        click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
-    elif out:
-        _write(Path(out), results[0][1])
+    if out:
+        targets = [
+            (Path(out) / file.relative_to(src).with_suffix(".yaml") if src.is_dir() else Path(out), text)
+            for file, text in results
+        ]
+        existing = [target for target, _ in targets if os.path.lexists(target)]
+        if existing and not force:
+            for target in existing:
+                click.echo(f"{target}: 이미 있는 파일이라 덮어쓰지 않습니다 (덮어쓰려면 --force)", err=True)
+            click.echo("아무것도 쓰지 않았습니다.", err=True)
+            sys.exit(EXIT_USAGE)
+        for target, text in targets:
+            _write(target, text)
+        if src.is_dir():
+            click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
     else:
         click.echo(results[0][1], nl=False)
 

@@ -223,14 +223,21 @@ def _check_formula(c: _Checker, path: Path, formula: str | None, amount: int | N
         c.add(
             (*path, "formula"),
             "basis-formula",
-            f"{shown} = {result.value:,}원은 천원 단위로 나누어떨어지지 않습니다 (반올림 방식을 conventions.formula_rounding에 적으세요)",
+            f"{shown} = {numbers.exact_text(result.value)}원은 천원 단위로 나누어떨어지지 않습니다 "
+            "(반올림 방식을 conventions.formula_rounding에 적으세요, 예: conventions: {formula_rounding: half-up})",
         )
         return
     if amount is not None and amount != thousand:
+        hint = ""
+        if not result.has_won and (thousand == amount * 1000 or amount == thousand * 1000):
+            hint = (
+                " — 산식의 금액에 단위 '원'이 없어 1,000배 차이가 납니다: 금액 뒤에 '원'(또는 '천원')을 붙이세요"
+                " (예: 350,000원×3기)"
+            )
         c.add(
             (*path, "amount"),
             "basis-formula",
-            f"{shown} = {numbers.won(thousand)}천원인데 {numbers.won(amount)}천원으로 적혀 있습니다",
+            f"{shown} = {numbers.won(thousand)}천원인데 {numbers.won(amount)}천원으로 적혀 있습니다{hint}",
             thousand,
             amount,
         )

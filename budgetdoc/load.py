@@ -657,9 +657,7 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:  # noqa: ANN401
         fields = _fields_at(path[:-1])
         english = _english_key(key, fields)
         if english is not None:
-            return problem(
-                "unknown-key", f"키는 영어로 적습니다: '{_shown(key)}' 대신 '{english}'(이)라고 적으세요"
-            )
+            return problem("unknown-key", f"키는 영어로 적습니다: '{_shown(key)}' 대신 '{english}'(이)라고 적으세요")
         near = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
         hint = f" — '{near[0]}'을(를) 뜻했나요?" if near else ""
         return problem("unknown-key", f"알 수 없는 키 '{_shown(key)}'{hint}")
@@ -683,7 +681,9 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:  # noqa: ANN401
     if kind == "list_type":
         return problem(
             "wrong-type",
-            _with_example(f"'{field}'은(는) 목록('- '로 시작하는 줄들)으로 적으세요 (지금은 {_kind(value)})", path, value),
+            _with_example(
+                f"'{field}'은(는) 목록('- '로 시작하는 줄들)으로 적으세요 (지금은 {_kind(value)})", path, value
+            ),
         )
     if isinstance(value, (dict, list)) and kind in ("amount", "rate", "integer", "text"):
         return problem("wrong-type", f"'{field}': {err['msg']}")  # numbers.parse_*_field names both kinds
@@ -731,7 +731,13 @@ def load_text(text: str, file: str) -> Document:
     data, source, problems = parse_yaml(text, file)
     if data is not None and not isinstance(data, dict):
         problems.append(
-            Problem(file, 1, 1, "wrong-type", f"파일에는 'fiscal_year: 2024'처럼 '키: 값' 줄들을 적어야 하는데 {_kind(data)}만 있습니다")
+            Problem(
+                file,
+                1,
+                1,
+                "wrong-type",
+                f"파일에는 'fiscal_year: 2024'처럼 '키: 값' 줄들을 적어야 하는데 {_kind(data)}만 있습니다",
+            )
         )
     if isinstance(data, dict):
         try:

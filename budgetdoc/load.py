@@ -344,11 +344,44 @@ def _line(text: str, number: int) -> str:
     return lines[number - 1] if number <= len(lines) else ""
 
 
+def _open_quote(text: str, line: int) -> tuple[int, int, str, int] | None:
+    """The quote left open that made the error at ``line``: (line, column, quote, closing line).
+
+    A quoted value that runs over a line break and ends on (or just before) the line of
+    the error is almost always a quote that was meant to close on its own line: the
+    value swallowed the lines up to the next quote mark, and the error shows there.
+    """
+    found = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.line + 1 > line:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"'):
+                start, end = token.start_mark, token.end_mark
+                if end.line > start.line and end.line + 1 >= line - 1:
+                    found = (start.line + 1, start.column + 1, token.style, end.line + 1)
+    except yaml.YAMLError:
+        pass
+    return found
+
+
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
     """Libyaml's (or PyYAML's) English syntax error as one Korean problem."""
     problem, context = exc.problem or "", exc.context or ""
     mark = exc.problem_mark or exc.context_mark
     line, col = _pos(mark) if mark else (1, 1)
+    opened = _open_quote(text, line)
+    if opened is not None:
+        at, column, quote, closed = opened
+        other = "큰따옴표(\")" if quote == "'" else "작은따옴표(')"
+        return Problem(
+            file,
+            at,
+            column,
+            "yaml-syntax",
+            f"따옴표({quote})가 이 줄에서 닫히지 않아 {closed}행의 따옴표까지 한 값으로 읽혔습니다 — "
+            f"따옴표를 닫거나, 값 안에 {quote}가 있으면 값 전체를 {other}로 감싸세요",
+        )
     before = _line(text, line)[: col - 1].strip()
     if re.search("mapping values|expected ':'", problem) and len(before) > 1024 and ": " not in before:
         return Problem(file, line, col, "yaml-syntax", "키가 너무 깁니다 (최대 1,024자)")

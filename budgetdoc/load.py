@@ -351,10 +351,13 @@ def _open_quote(text: str, line: int) -> tuple[int, int, str, int] | None:
     the error is almost always a quote that was meant to close on its own line: the
     value swallowed the lines up to the next quote mark, and the error shows there.
     """
+    near = _line(text, line) + _line(text, line - 1) if line > 1 else _line(text, line)
+    if len(text) > 256 * 1024 or not ("'" in near or '"' in near):
+        return None  # the pure-Python scanner below is for data files of ordinary size
     found = None
     try:
-        for token in yaml.scan(text, Loader=yaml.SafeLoader):
-            if token.start_mark.line + 1 > line:
+        for count, token in enumerate(yaml.scan(text, Loader=yaml.SafeLoader)):
+            if token.start_mark.line + 1 > line or count > MAX_NODES:
                 break
             if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"'):
                 start, end = token.start_mark, token.end_mark

@@ -417,7 +417,9 @@ def schema(out: str | None) -> None:
     default=None,
     help="쓸 YAML 파일 (폴더를 변환할 때는 출력 폴더). 없으면 표준 출력.",
 )
-@click.option("--force", is_flag=True, help="이미 있는 YAML 파일을 덮어씁니다 (없으면 있는 파일은 그대로 두고 멈춥니다).")
+@click.option(
+    "--force", is_flag=True, help="이미 있는 YAML 파일을 덮어씁니다 (없으면 있는 파일은 그대로 두고 멈춥니다)."
+)
 def import_(source: str, out: str | None, force: bool) -> None:
     """게시된 사업설명서 텍스트(.txt)를 YAML로 변환합니다.
 

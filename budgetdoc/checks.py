@@ -229,13 +229,13 @@ def _check_basis(c: _Checker, project: Project) -> None:
                         )
         total = sum(line_amount(line, rounding) for line in item.basis)
         if item.current not in (total, sum(trusted_amount(line, rounding) for line in item.basis)):
-            lone = item.basis[0] if len(item.basis) == 1 else None
-            if lone is not None and _current_agrees(project, i, rounding):
+            single = item.basis[0] if len(item.basis) == 1 else None
+            if single is not None and _current_agrees(project, i, rounding):
                 # (B) agrees with 계 (B), 사업비 and 추진일정: the ○ line is the odd one out.
                 c.add(
-                    (*ipath, "basis", 0, "amount" if lone.amount is not None else "formula"),
+                    (*ipath, "basis", 0, "amount" if single.amount is not None else "formula"),
                     "basis-item",
-                    f"○ '{lone.label}' 금액은 '{item.name}' 예산액 (B) {numbers.won(item.current)}천원인데 "
+                    f"○ '{single.label}' 금액은 '{item.name}' 예산액 (B) {numbers.won(item.current)}천원인데 "
                     f"{numbers.won(total)}천원으로 적혀 있습니다 (예산액 (B)는 예산 총괄 계 (B), 사업비, 추진일정과 맞습니다)",
                     item.current,
                     total,
@@ -334,7 +334,11 @@ def _check_funding(c: _Checker, project: Project) -> None:
                 in_budget,
                 ov.total,
             )
-    if fig.project_total != fig.total.current:
+    in_budget_agrees = (f.national is not None or f.city is not None) and (
+        (f.national or 0) + (f.city or 0) == fig.total.current
+    )
+    if fig.project_total != fig.total.current and not (ov.total is not None and in_budget_agrees):
+        # (When 국비 + 시비 agree with 계 (B), a wrong 사업비 is reported once, by funding-total.)
         path: Path = ("overview", "total") if ov.total is not None else ("overview", "funding")
         c.add(
             path,

@@ -169,8 +169,8 @@ def _short(text: str) -> str:
 
 def _not_applicable(sec: _Section) -> bool:
     """A section written as ``해당 없음`` (the form's way to say it does not apply)."""
-    text = [_norm(_MARKUP.sub("", line.text)).strip("-○•()") for line in sec.lines]
-    return [t for t in text if not _UNIT_LINE.match(t)] == ["해당없음"]
+    text = [_MARKUP.sub("", line.text).strip() for line in sec.lines]
+    return [_norm(t).strip("-○•()") for t in text if not _UNIT_LINE.match(t)] == ["해당없음"]
 
 
 def _heading(line: _Line) -> tuple[str, int | None] | None:
@@ -284,6 +284,8 @@ class _Parser:
         if rows and _norm(rows[0].cells()[0].text) == first:
             return rows[0]
         if not rows and (sec.lines[-1] if sec.lines else sec.heading) is self.last:
+            if sec.key != _ORDER[-1]:
+                return None  # the sections after it are missing too: reported once, for the document
             self.error(
                 self.last,
                 "legacy-truncated",

@@ -373,10 +373,10 @@ def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
     problem, context = exc.problem or "", exc.context or ""
     mark = exc.problem_mark or exc.context_mark
     line, col = _pos(mark) if mark else (1, 1)
-    opened = _open_quote(text, line)
-    if opened is not None:
-        at, column, quote, closed = opened
-        other = "큰따옴표(\")" if quote == "'" else "작은따옴표(')"
+    open_quote = _open_quote(text, line)
+    if open_quote is not None:
+        at, column, quote, closed = open_quote
+        other = '큰따옴표(")' if quote == "'" else "작은따옴표(')"
         return Problem(
             file,
             at,
@@ -649,7 +649,7 @@ def _english_key(key: str, fields: list[str]) -> str | None:
     return None
 
 
-def _record(annotation: Any) -> type[BaseModel] | None:  # noqa: ANN401
+def _record(annotation: Any) -> type[BaseModel] | None:
     """The record type inside ``annotation``, through ``X | None``, ``list[X]``, ``dict[K, X]``."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -675,7 +675,7 @@ def _shown_path(path: Path) -> str:
     return path_str(tuple(_shown(p) if isinstance(p, str) else p for p in path))
 
 
-def _shape_problem(err: Any, source: SourceMap) -> Problem:  # noqa: ANN401
+def _shape_problem(err: Any, source: SourceMap) -> Problem:
     """One pydantic error as a problem at the line of the value (or key) it is about."""
     is_key = "[key]" in err["loc"]
     path: Path = tuple(p for p in err["loc"] if p != "[key]")
@@ -712,7 +712,13 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:  # noqa: ANN401
     if value is None:
         return problem("missing-field", f"'{field}' 값이 비어 있습니다")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        now = {str: "한 줄로 적지 말고", list: "목록으로 적지 말고"}.get(type(value), f"{_kind(value)}(으)로 적지 말고")
+        now = (
+            "한 줄로 적지 말고"
+            if isinstance(value, str)
+            else "목록으로 적지 말고"
+            if isinstance(value, list)
+            else f"{_kind(value)}(으)로 적지 말고"
+        )
         return problem("wrong-type", _with_example(f"'{field}'은(는) {now} '키: 값'으로 나누어 적으세요", path, value))
     if kind == "list_type":
         return problem(

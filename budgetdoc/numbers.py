@@ -233,6 +233,8 @@ class FormulaError(ValueError):
 
 @dataclass(frozen=True)
 class Formula:
+    """An evaluated 산출근거 formula: its text, its exact value and whether that is money."""
+
     text: str
     value: Fraction  # in 원 when ``has_won``, else a bare count; exact, never a float
     has_won: bool

@@ -170,7 +170,9 @@ def test_whole_corpus_in_one_process() -> None:
         f".: 읽지 않은 것 {len(others)}개: {', '.join(others[:5])} 외 {len(others) - 5}개 "
         "(숨긴 것, _로 시작하는 폴더, .yaml·.yml이 아닌 파일은 읽지 않습니다)\n"
     )
-    assert re.fullmatch(rf"{re.escape(note)}파일 {len(CASES)}개 검사: 오류 \d+개, 경고 3개\n", run.stderr)  # 56: its empty sections
+    assert re.fullmatch(
+        rf"{re.escape(note)}파일 {len(CASES)}개 검사: 오류 \d+개, 경고 3개\n", run.stderr
+    )  # 56: its empty sections
     assert run.returncode == 2  # two of the files cannot be read as UTF-8 at all
     assert elapsed < len(CASES)
 

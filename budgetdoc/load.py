@@ -332,7 +332,7 @@ _SYNTAX: list[tuple[str, str, str]] = [
         "파일에는 YAML 문서가 하나만 있어야 합니다 — 문서 끝('...') 뒤에 내용이 있습니다",
     ),
     (r"maximum nesting depth", "yaml-depth", f"중첩이 너무 깊습니다 (최대 {MAX_DEPTH}단계)"),
-    (r"indentation indicator", "yaml-syntax", "블록 글('|', '>')의 들여쓰기 숫자는 1~9여야 합니다"),
+    (r"indentation indicator", "yaml-syntax", "여러 줄 값('|', '>') 뒤의 들여쓰기 숫자는 1~9여야 합니다"),
     (r"YAML directive|incompatible YAML", "yaml-syntax", "%YAML 지시어가 잘못되었습니다 — 지우세요"),
 ]
 _SYNTAX_RE = [(re.compile(pattern), rule, message) for pattern, rule, message in _SYNTAX]
@@ -529,6 +529,8 @@ def keep_sections(data: dict[str, Any]) -> dict[str, Any]:
 
 # One-line examples of the right shape, by the last key of the path.
 _EXAMPLES = {
+    "fiscal_year": "fiscal_year: 2024",
+    "title": "title: 지역균형발전 추진",
     "period": "period: {kind: 계속, start: 2024, end: 2027}",
     "funding": "funding: {national: 0, city: 263698, district: 0, other: 0}",
     "conventions": "conventions: {rate_decimals: 1}",
@@ -548,6 +550,8 @@ _PERSON_TEXT = re.compile(r"^(?P<name>\S+)\s+(?P<phone>[0-9()][0-9()\-]*[0-9])$"
 
 def _example(path: Path, value: object) -> str:
     """A one-line example of what ``path`` should hold, built from the value where it can be."""
+    if not path:
+        return ""
     key = next((p for p in reversed(path) if isinstance(p, str)), "")
     if key in _PERSONS:
         m = _PERSON_TEXT.match(value.strip()) if isinstance(value, str) else None
@@ -708,7 +712,9 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:
                 "missing-section", f"'{name}' 부분({path_str(path)})이 {where} 없습니다 — {how}, 예: {example}"
             )
         where = f"'{_shown_path(parent)}'에" if parent else "최상위에"
-        return problem("missing-field", _with_example(f"필수 항목 '{path[-1]}'이(가) {where} 없습니다", path, None))
+        return problem(
+            "missing-field", _with_example(f"필수 항목 '{path[-1]}'이(가) {where} 없습니다", parent or path, None)
+        )
     if value is None:
         return problem("missing-field", f"'{field}' 값이 비어 있습니다")
     if kind in ("model_type", "model_attributes_type", "dict_type"):

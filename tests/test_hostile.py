@@ -789,7 +789,7 @@ def test_bom_is_skipped_and_positions_stay() -> None:
             "a: 1\n...\nb\n",
             "f.yaml:3:1: yaml-documents: 파일에는 YAML 문서가 하나만 있어야 합니다 — 문서 끝('...') 뒤에 내용이 있습니다",
         ),
-        ("a: |0\n  x\n", "f.yaml:1:5: yaml-syntax: 블록 글('|', '>')의 들여쓰기 숫자는 1~9여야 합니다"),
+        ("a: |0\n  x\n", "f.yaml:1:5: yaml-syntax: 여러 줄 값('|', '>') 뒤의 들여쓰기 숫자는 1~9여야 합니다"),
         ('a: "\\xZZ"\n', "f.yaml:1:7: yaml-syntax: 큰따옴표 안의 \\x, \\u, \\U 뒤에는 16진수가 와야 합니다"),
         ("a: %x\n", "f.yaml:1:4: yaml-syntax: '%'(으)로 시작하는 값은 따옴표로 감싸세요"),
     ],
@@ -866,7 +866,10 @@ def test_wrong_kinds_name_both() -> None:
 
 def test_missing_field_is_reported_at_its_parent_key() -> None:
     text = MINIMAL.replace("  department: 균형발전정책과\n", "")
-    assert problems_of(text) == ["f.yaml:6:1: missing-field: 필수 항목 'department'이(가) 'contacts'에 없습니다"]
+    assert problems_of(text) == [
+        "f.yaml:6:1: missing-field: 필수 항목 'department'이(가) 'contacts'에 없습니다 — 예: contacts: {office: 균형발전본부, "
+        "department: 균형발전정책과, director: {name: 김기봉, phone: 2133-8608}, …}"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -79,30 +79,21 @@ def check(paths: tuple[str, ...], fmt: str) -> None:
     기본 경로는 data/ 입니다. 모든 문제를 한 번에, 틀린 값이 적힌 행과 열, 규칙 id,
     계산한 값과 적힌 값과 함께 보여 줍니다.
     """
-    from budgetdoc.build import BuildError, discover
-    from budgetdoc.checks import check as check_document
-    from budgetdoc.load import LoadError
+    from budgetdoc.errors import BuildError
+    from budgetdoc.pipeline import check_paths
 
-    notes: list[str] = []
     try:
-        sources = discover(_paths(paths), notes)
+        report = check_paths(_paths(paths))
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
-    for note in notes:
+    for note in report.notes:
         click.echo(note, err=True)
-    problems = []
-    unreadable = False
-    for source in sources:
-        try:
-            problems.extend(check_document(source.load()))
-        except LoadError as exc:
-            problems.extend(exc.problems)
-            unreadable = unreadable or exc.unreadable
+    problems = report.problems
     _echo_problems(problems, fmt)
-    n_err = sum(p.severity == "error" for p in problems)
+    n_err = report.errors
     n_warn = len(problems) - n_err
-    click.echo(f"파일 {len(sources)}개 검사: 오류 {n_err}개, 경고 {n_warn}개", err=True)
-    if unreadable:
+    click.echo(f"파일 {report.files}개 검사: 오류 {n_err}개, 경고 {n_warn}개", err=True)
+    if report.unreadable:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_PROBLEMS if n_err else EXIT_OK)
 
@@ -187,7 +178,7 @@ class Progress:
 
 def _write(path: Path, text: str) -> None:
     """Write an output file the user named; a path that cannot be written is a usage error."""
-    from budgetdoc.build import write_atomic
+    from budgetdoc.files import write_atomic
 
     try:
         write_atomic(path, text)
@@ -196,7 +187,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from budgetdoc.build import FORMATS
+    from budgetdoc.files import FORMATS
 
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
@@ -239,10 +230,11 @@ def build(
     검증에 실패한 문서는 만들지 않고 이전 출력을 그대로 두며, 문제를 보여 주고 종료
     코드 1로 끝납니다. 나머지 문서는 그대로 만들어집니다.
     """
-    from budgetdoc.build import BuildError, Options, OutputError, Result, TemplateError
+    from budgetdoc.assets import RenderError, check_fonts
+    from budgetdoc.build import Options, Result
     from budgetdoc.build import build as run_build
+    from budgetdoc.errors import BuildError, OutputError, TemplateError
     from budgetdoc.names import shown_path
-    from budgetdoc.render import RenderError, check_fonts
 
     formats = _formats(fmt)
     if "pdf" in formats:
@@ -340,11 +332,11 @@ def book(
     문서마다 렌더링한 결과는 출력 파일 옆 .budgetdoc-book/ 에 내용 해시로 보관해, 다음에는
     바뀐 문서만 다시 렌더링합니다.
     """
-    from budgetdoc.book import BookError, make_book
-    from budgetdoc.build import BuildError, OutputError
+    from budgetdoc.assets import RenderError, check_fonts
+    from budgetdoc.book import make_book
+    from budgetdoc.errors import BookError, BuildError, OutputError
     from budgetdoc.load import UNREADABLE
     from budgetdoc.names import shown_path
-    from budgetdoc.render import RenderError, check_fonts
 
     try:
         check_fonts()

@@ -40,10 +40,10 @@ UNREADABLE = frozenset({"unreadable", "encoding", "file-size"})
 class LoadError(Exception):
     """A file that could not be turned into a project; ``problems`` says why, all at once."""
 
-    def __init__(self, problems: list[Problem], unreadable: bool | None = None) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
-        self.unreadable = any(p.rule in UNREADABLE for p in problems) if unreadable is None else unreadable
+        self.unreadable = any(p.rule in UNREADABLE for p in problems)  # the file itself, not its content
 
 
 @dataclass

@@ -326,13 +326,13 @@ def test_period_with_years(renderer, reference_doc, kind: str, start: int, end: 
 
 
 def test_missing_font_stops_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    from budgetdoc import render
+    from budgetdoc import assets
 
-    monkeypatch.setattr(render, "FONTS", {"NanumGothic": "fonts-nanum", "NoSuchFontAnywhere": "fonts-nosuch"})
-    render.check_fonts.cache_clear()
+    monkeypatch.setattr(assets, "FONTS", {"NanumGothic": "fonts-nanum", "NoSuchFontAnywhere": "fonts-nosuch"})
+    assets.check_fonts.cache_clear()
     try:
-        with pytest.raises(render.RenderError) as info:
-            render.check_fonts()
+        with pytest.raises(assets.RenderError) as info:
+            assets.check_fonts()
     finally:
-        render.check_fonts.cache_clear()
+        assets.check_fonts.cache_clear()
     assert str(info.value) == "글꼴이 없습니다: NoSuchFontAnywhere. 설치: sudo apt-get install fonts-nosuch"

@@ -626,3 +626,17 @@ def test_an_unclosed_quote_is_reported_where_it_opens(old: str, new: str, needle
 def test_rates_stay_decimal() -> None:
     assert numbers.change_rate(10500, 6623, 1) == Decimal("-36.9")
     assert re.fullmatch(r"△\d+", numbers.rate_text(numbers.change_rate(10500, 6623)))
+
+
+@pytest.mark.parametrize(
+    ("formula", "messages_after"),
+    [
+        ("2,500,000천원×2%", []),
+        ("47,846,890원×1.045", ["basis-formula"]),  # 50,000,000.05원: not a whole 천원 without a rounding
+    ],
+)
+def test_imported_formulas_with_percent_and_decimals(formula: str, messages_after: list[str]) -> None:
+    source = REFERENCE_TEXT.read_text(encoding="utf-8").replace("○ 여비 50,000,000원", f"○ 여비 {formula}")
+    yaml_text, _ = legacy.import_text(source, "doc.txt")
+    assert f"formula: {formula}" in yaml_text
+    assert [p.rule for p in check(load_text(yaml_text, "doc.yaml"))] == messages_after

@@ -420,6 +420,7 @@ def import_(source: str, out: str | None, force: bool) -> None:
     --force 없이는 덮어쓰지 않습니다.
     """
     from budgetdoc.legacy import LegacyError, import_file
+    from budgetdoc.schema import with_modeline
 
     src = Path(source)
     if src.is_dir():
@@ -465,11 +466,76 @@ def import_(source: str, out: str | None, force: bool) -> None:
             click.echo("아무것도 쓰지 않았습니다.", err=True)
             sys.exit(EXIT_USAGE)
         for target, text in targets:
-            _write(target, text)
+            _write(target, with_modeline(text, target))
         if src.is_dir():
             click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
     else:
         click.echo(results[0][1], nl=False)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path())
+def init(folder: str) -> None:
+    """사업설명서 데이터 저장소를 FOLDER에 만듭니다.
+
+    예제 사업 하나(data/2024/), 데이터 파일의 $schema 줄이 가리키는 schema/project.schema.json,
+    GitHub Actions 워크플로(검증, 바뀐 문서만 빌드, 문서 아티팩트), .pre-commit-config.yaml,
+    사무실용 README.md를 씁니다. 이미 있는 파일은 덮어쓰지 않습니다(하나라도 있으면 아무것도
+    쓰지 않고 종료 코드 2).
+
+    \b
+    예: python generate.py init 예산-사업설명서
+    """
+    from budgetdoc.init import InitError
+    from budgetdoc.init import init as make
+
+    try:
+        created = make(Path(folder))
+    except InitError as exc:
+        raise Unusable(str(exc)) from None
+    for path in created.files:
+        click.echo(f"  {path}", err=True)
+    click.echo(
+        f"{folder}: 데이터 저장소를 만들었습니다 (파일 {len(created.files)}개). README.md를 읽어 보세요.", err=True
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="기다릴 포트 (0이면 빈 포트)."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="기다릴 주소. 기본은 이 컴퓨터에서만 열 수 있는 127.0.0.1입니다.",
+)
+@click.option(
+    "--poll", is_flag=True, help="변경 알림 대신 파일을 주기적으로 확인합니다 (네트워크 드라이브, 컨테이너, WSL)."
+)
+@click.option("--open/--no-open", "open_browser", default=False, show_default=True, help="시작하면 브라우저로 엽니다.")
+def serve(paths: tuple[str, ...], port: int, host: str, poll: bool, open_browser: bool) -> None:
+    """문서를 고치는 동안 브라우저에서 미리 봅니다: 문서 옆에 문제 목록 (기본: data/).
+
+    \b
+    사업 목록(사업명, 실·국, 부서, 통과 / 오류 N개)과 사업마다 한 쪽: build가 만드는 것과
+    같은 HTML 문서 옆에 문제마다 규칙, 메시지, 계산한 값과 적힌 값, 파일:행:열.
+    문제를 누르면 문서의 그 칸으로 갑니다. 오류가 있는 문서는 틀린 칸을 표시한 초안으로,
+    읽을 수 없는 파일은 마지막으로 읽은 내용 위에 오류를 보여 줍니다.
+    파일을 저장하면 그 문서만 다시 검사하고 렌더링하며, 열린 쪽은 저절로 바뀝니다.
+    PDF 링크는 그 자리에서 PDF를 만듭니다. 아무 파일도 쓰지 않습니다. 멈추려면 Ctrl+C.
+    """
+    from budgetdoc.errors import BuildError
+    from budgetdoc.serve import ServeError
+    from budgetdoc.serve import serve as run_serve
+
+    try:
+        run_serve(_paths(paths), host=host, port=port, poll=poll, open_browser=open_browser)
+    except BuildError as exc:
+        raise click.UsageError(str(exc)) from None
+    except ServeError as exc:
+        raise Unusable(str(exc)) from None
 
 
 def main() -> None:

@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 MANIFEST = ".budgetdoc-manifest.json"
 MANIFEST_VERSION = 2
 # Modules of this package that do not shape any output (the importer, problem reports,
-# the JSON Schema); every other module is part of the build key.
-NOT_OUTPUT = {"legacy.py", "report.py", "schema.py"}
+# the JSON Schema, init, the live preview); every other module is part of the build key.
+NOT_OUTPUT = {"init.py", "legacy.py", "report.py", "schema.py", "serve.py"}
+NOT_OUTPUT_TEMPLATES = {"serve"}  # folders of templates/ that shape no output (the live preview's pages)
 
 
 def environment_key(options: Options) -> str:
@@ -45,7 +46,7 @@ def environment_key(options: Options) -> str:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     digest.update(json.dumps([sorted(options.formats), options.variant, epoch]).encode())
     for path in sorted(TEMPLATES.rglob("*")):
-        if path.is_file():
+        if path.is_file() and path.relative_to(TEMPLATES).parts[0] not in NOT_OUTPUT_TEMPLATES:
             digest.update(path.relative_to(TEMPLATES).as_posix().encode())
             digest.update(path.read_bytes())
     skip = NOT_OUTPUT if "hwpx" in options.formats else NOT_OUTPUT | {"hwpx.py"}

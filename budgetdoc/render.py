@@ -112,6 +112,7 @@ class Cell:
 
     text: str
     wrong: bool = False
+    field: str = ""  # the YAML path of the value shown; printed on wrong cells, so that a problem can point at its cell
 
 
 class _View:
@@ -123,7 +124,7 @@ class _View:
         self.marked = marked
 
     def cell(self, path: str, text: str) -> Cell:
-        return Cell(text, path in self.marked)
+        return Cell(text, path in self.marked, path)
 
     def rate(self, value: Decimal) -> str:
         return numbers.rate_text(value, self.f.rate_decimals)

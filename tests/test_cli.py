@@ -142,7 +142,7 @@ def test_draft_marks_the_wrong_cells_in_a_separate_folder(data: Path, tmp_path: 
     assert code == 1
     assert not (out / "2024" / "good.pdf").exists()
     html = (out / "_drafts" / "2024" / "good.html").read_text(encoding="utf-8")
-    assert '<td class="num wrong">5,200천원</td>' in html
+    assert '<td class="num wrong" data-field="budget.items[1].basis[0].parts[0].amount">5,200천원</td>' in html
     pages = pdftotext(out / "_drafts" / "2024" / "good.pdf").split("\f")[:-1]
     assert len(pages) == 3
     assert all("검증 오류 · 초안" in page for page in pages)  # the banner on every page
@@ -160,7 +160,7 @@ def test_schema_is_current() -> None:
     code, out, _ = run("schema")
     assert code == 0
     assert out == (ROOT / "schema" / "project.schema.json").read_text(encoding="utf-8")
-    assert json.loads(out)["properties"]["fiscal_year"]["type"] == "integer"
+    assert json.loads(out)["properties"]["fiscal_year"] == {"$ref": "#/$defs/Year"}
 
 
 def test_help_explains_every_command() -> None:
@@ -168,7 +168,7 @@ def test_help_explains_every_command() -> None:
 
     code, out, _ = run("--help")
     assert code == 0
-    assert {"build", "book", "check", "import", "schema"} <= set(generate.cli.commands)
+    assert {"build", "book", "check", "import", "schema", "init"} <= set(generate.cli.commands)
     for name, command in generate.cli.commands.items():
         assert command.get_short_help_str(), name
         assert f"  {name} " in out

@@ -34,6 +34,8 @@ def test_wheel_carries_the_templates_and_renders_from_them(tmp_path: Path) -> No
     templates = {p.relative_to(ROOT).as_posix() for p in (ROOT / "templates").rglob("*") if p.is_file()}
     assert {f"budgetdoc/{name}" for name in templates} <= names
     assert "generate.py" in names
+    skeleton = {p.relative_to(ROOT).as_posix() for p in (ROOT / "budgetdoc" / "skeleton").rglob("*") if p.is_file()}
+    assert skeleton <= names  # init's files, dotfiles included
 
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)

@@ -410,13 +410,17 @@ def schema(out: str | None) -> None:
     default=None,
     help="쓸 YAML 파일, 또는 출력 폴더 (폴더를 변환할 때, 사업이 여럿인 통합 문서를 변환할 때). 없으면 표준 출력.",
 )
-def import_(source: str, out: str | None) -> None:
+@click.option(
+    "--force", is_flag=True, help="이미 있는 YAML 파일을 덮어씁니다 (없으면 있는 파일은 그대로 두고 멈춥니다)."
+)
+def import_(source: str, out: str | None, force: bool) -> None:
     """게시된 사업설명서 텍스트(.txt)나 통합 문서(.xlsx)를 YAML로 변환합니다.
 
     SOURCE가 폴더이면 그 안의 모든 .txt와 .xlsx를 -o 폴더에 하나씩 YAML로 씁니다.
     통합 문서는 사업 시트마다 YAML 하나가 됩니다 (export한 YAML의 이름으로). 형식이
-    잘못된 입력은 위치와 함께 알리고 아무것도 쓰지 않습니다. 통합 문서의 수식 칸은
-    믿지 않고 다시 계산해, 맞지 않는 값을 칸 위치와 함께 알립니다.
+    잘못된 입력(중간에 잘린 문서 포함)은 위치와 함께 알리고 아무것도 쓰지 않습니다. 통합
+    문서의 수식 칸은 믿지 않고 다시 계산해, 맞지 않는 값을 칸 위치와 함께 알립니다. 이미
+    있는 파일은 --force 없이는 덮어쓰지 않습니다.
     """
     from budgetdoc.legacy import LegacyError, import_file
     from budgetdoc.schema import with_modeline
@@ -468,6 +472,12 @@ def import_(source: str, out: str | None) -> None:
             raise click.UsageError(f"사업이 {len(results)}개라 -o 출력 폴더가 필요합니다.")
         click.echo(results[0][1], nl=False)
         return
+    existing = [target for target, _ in results if os.path.lexists(target)]
+    if existing and not force:
+        for target in existing:
+            click.echo(f"{target}: 이미 있는 파일이라 덮어쓰지 않습니다 (덮어쓰려면 --force)", err=True)
+        click.echo("아무것도 쓰지 않았습니다.", err=True)
+        sys.exit(EXIT_USAGE)
     for target, text in results:
         _write(target, with_modeline(text, target))
     if src.is_dir() or len(results) > 1:

@@ -116,6 +116,13 @@ def _check_budget(c: _Checker, project: Project) -> None:
     decimals = fig.rate_decimals
     stated = project.budget.total
     base: Path = ("budget", "total")
+    rounding = project.conventions.formula_rounding
+    # Each (B) as its 산출근거 gives it: when the stated 계 (B) agrees with these, the
+    # 과목 whose (B) disagrees with its own 산출근거 is the odd one out (basis-item).
+    corrected = sum(
+        sum(trusted_amount(line, rounding) for line in it.basis) if it.basis else it.current
+        for it in project.budget.items
+    )
     if stated:
         c.compare(
             (*base, "previous"),
@@ -124,13 +131,14 @@ def _check_budget(c: _Checker, project: Project) -> None:
             sum(i.previous for i in project.budget.items),
             stated.previous,
         )
-        c.compare(
-            (*base, "current"),
-            "budget-total",
-            "예산 총괄 계 (B)는 과목 합계",
-            sum(i.current for i in project.budget.items),
-            stated.current,
-        )
+        if stated.current != corrected:
+            c.compare(
+                (*base, "current"),
+                "budget-total",
+                "예산 총괄 계 (B)는 과목 합계",
+                sum(i.current for i in project.budget.items),
+                stated.current,
+            )
     # For the 계 row, a wrong stated (A) or (B) is reported once, at that cell: its 증감
     # and rate are also accepted when they agree with the column sums.
     sums = (sum(i.previous for i in project.budget.items), sum(i.current for i in project.budget.items))
@@ -138,7 +146,7 @@ def _check_budget(c: _Checker, project: Project) -> None:
         (
             base,
             "계",
-            [(fig.total.previous, fig.total.current), sums],
+            [(fig.total.previous, fig.total.current), sums, (sums[0], corrected)],
             stated.change if stated else None,
             stated.rate if stated else None,
         )
@@ -147,6 +155,13 @@ def _check_budget(c: _Checker, project: Project) -> None:
         (("budget", "items", i), it.name, [(it.previous, it.current)], it.change, it.rate)
         for i, it in enumerate(project.budget.items)
     ]
+    for i, it in enumerate(project.budget.items):
+        # (B) the odd one out: 증감 and the 산출근거 agree on another (B). That (B) is
+        # reported once, by basis-item; 증감 and the rate are not blamed for it.
+        if it.basis and it.change is not None and it.change != it.current - it.previous:
+            basis_b = sum(trusted_amount(line, rounding) for line in it.basis)
+            if basis_b == it.previous + it.change:
+                rows[i + 1][2].append((it.previous, basis_b))
     for path, name, pairs, change, rate in rows:
         a, b = pairs[0]
         if change is not None and all(change != y - x for x, y in pairs):
@@ -159,11 +174,18 @@ def _check_budget(c: _Checker, project: Project) -> None:
             )
         if rate is not None and all(rate != numbers.change_rate(x, y, decimals) for x, y in pairs):
             expected = numbers.change_rate(a, b, decimals)
+            written = numbers.decimals_of(rate)
+            hint = ""
+            if written != decimals and rate == numbers.change_rate(a, b, written):
+                hint = (
+                    f" — 소수 자릿수만 다릅니다: 증감률을 소수 {written}자리로 적으려면 "
+                    f"conventions: {{rate_decimals: {written}}}를 적으세요 (지금은 {decimals}자리)"
+                )
             c.add(
                 (*path, "rate"),
                 "budget-rate",
                 f"'{name}' 증감률은 {numbers.rate_text(expected, decimals)}인데 "
-                f"{numbers.rate_text(rate, max(decimals, numbers.decimals_of(rate)))}(으)로 적혀 있습니다",
+                f"{numbers.rate_text(rate, max(decimals, written))}(으)로 적혀 있습니다{hint}",
                 expected,
                 rate,
             )
@@ -187,11 +209,41 @@ def _check_basis(c: _Checker, project: Project) -> None:
                 stated = line.amount if line.amount is not None else formula_amount(line, rounding)
                 # A part whose amount contradicts its own formula is reported there, not here too.
                 if stated != sum(trusted_amount(p, rounding) for p in line.parts):
-                    c.compare(
-                        (*lpath, "amount"), "basis-parts", f"○ '{line.label}'은(는) 아래 - 항목 합계", expected, stated
-                    )
+                    lone = [k for k, p in enumerate(line.parts) if not p.formula]
+                    if stated is not None and len(item.basis) == 1 and stated == item.current and len(lone) == 1:
+                        # The ○ amount agrees with the 과목's (B): the one part without a formula is odd.
+                        k = lone[0]
+                        others = sum(part_amount(p, rounding) for n, p in enumerate(line.parts) if n != k)
+                        c.compare(
+                            (*lpath, "parts", k, "amount"),
+                            "basis-parts",
+                            f"- '{line.parts[k].label}'은(는) ○ '{line.label}' {numbers.won(stated)} − 다른 - 항목 "
+                            f"{numbers.won(others)} =",
+                            stated - others,
+                            line.parts[k].amount,
+                        )
+                    else:
+                        c.compare(
+                            (*lpath, "amount"),
+                            "basis-parts",
+                            f"○ '{line.label}'은(는) 아래 - 항목 합계",
+                            expected,
+                            stated,
+                        )
         total = sum(line_amount(line, rounding) for line in item.basis)
         if item.current not in (total, sum(trusted_amount(line, rounding) for line in item.basis)):
+            single = item.basis[0] if len(item.basis) == 1 else None
+            if single is not None and _current_agrees(project, i, rounding):
+                # (B) agrees with 계 (B), 사업비 and 추진일정: the ○ line is the odd one out.
+                c.add(
+                    (*ipath, "basis", 0, "amount" if single.amount is not None else "formula"),
+                    "basis-item",
+                    f"○ '{single.label}' 금액은 '{item.name}' 예산액 (B) {numbers.won(item.current)}천원인데 "
+                    f"{numbers.won(total)}천원으로 적혀 있습니다 (예산액 (B)는 예산 총괄 계 (B), 사업비, 추진일정과 맞습니다)",
+                    item.current,
+                    total,
+                )
+                continue
             c.add(
                 (*ipath, "current"),
                 "basis-item",
@@ -200,6 +252,28 @@ def _check_basis(c: _Checker, project: Project) -> None:
                 total,
                 item.current,
             )
+
+
+def _current_agrees(project: Project, index: int, rounding: str) -> bool:
+    """Whether the (B) of item ``index`` is borne out by every other figure that includes it.
+
+    The sum of the (B) column must equal the stated 계 (B) (when stated), the 사업비 and
+    the 추진일정 total (when there is a schedule); and at least one of them must be stated.
+    """
+    items = project.budget.items
+    total_b = sum(it.current for it in items)
+    witnesses = []
+    stated = project.budget.total
+    if stated is not None and stated.current is not None:
+        witnesses.append(stated.current)
+    ov = project.overview
+    if ov.total is not None:
+        witnesses.append(ov.total)
+    elif ov.funding.national is not None or ov.funding.city is not None:
+        witnesses.append((ov.funding.national or 0) + (ov.funding.city or 0))
+    if project.schedule.rows:
+        witnesses.append(sum(r.amount for r in project.schedule.rows))
+    return bool(witnesses) and all(w == total_b for w in witnesses)
 
 
 def _check_formula(c: _Checker, path: Path, formula: str | None, amount: int | None, rounding: str) -> None:
@@ -226,14 +300,21 @@ def _check_formula(c: _Checker, path: Path, formula: str | None, amount: int | N
         c.add(
             (*path, "formula"),
             "basis-formula",
-            f"{shown} = {result.value:,}원은 천원 단위로 나누어떨어지지 않습니다 (반올림 방식을 conventions.formula_rounding에 적으세요)",
+            f"{shown} = {numbers.exact_text(result.value)}원은 천원 단위로 나누어떨어지지 않습니다 "
+            "(반올림 방식을 conventions.formula_rounding에 적으세요, 예: conventions: {formula_rounding: half-up})",
         )
         return
     if amount is not None and amount != thousand:
+        hint = ""
+        if not result.has_won and (thousand == amount * 1000 or amount == thousand * 1000):
+            hint = (
+                " — 산식의 금액에 단위 '원'이 없어 1,000배 차이가 납니다: 금액 뒤에 '원'(또는 '천원')을 붙이세요"
+                " (예: 350,000원×3기)"
+            )
         c.add(
             (*path, "amount"),
             "basis-formula",
-            f"{shown} = {numbers.won(thousand)}천원인데 {numbers.won(amount)}천원으로 적혀 있습니다",
+            f"{shown} = {numbers.won(thousand)}천원인데 {numbers.won(amount)}천원으로 적혀 있습니다{hint}",
             thousand,
             amount,
         )
@@ -245,7 +326,10 @@ def _check_funding(c: _Checker, project: Project) -> None:
     f = ov.funding
     if f.national is not None or f.city is not None:
         in_budget = (f.national or 0) + (f.city or 0)
-        if ov.total is not None:
+        if ov.total is not None and ov.total != in_budget and ov.total == fig.total.current:
+            # 사업비 agrees with 계 (B): the funding split is the odd one out.
+            _blame_funding(c, project, ov.total)
+        elif ov.total is not None:
             c.compare(
                 ("overview", "total"),
                 "funding-total",
@@ -253,7 +337,11 @@ def _check_funding(c: _Checker, project: Project) -> None:
                 in_budget,
                 ov.total,
             )
-    if fig.project_total != fig.total.current:
+    in_budget_agrees = (f.national is not None or f.city is not None) and (
+        (f.national or 0) + (f.city or 0) == fig.total.current
+    )
+    if fig.project_total != fig.total.current and not (ov.total is not None and in_budget_agrees):
+        # (When 국비 + 시비 agree with 계 (B), a wrong 사업비 is reported once, by funding-total.)
         path: Path = ("overview", "total") if ov.total is not None else ("overview", "funding")
         c.add(
             path,
@@ -265,13 +353,79 @@ def _check_funding(c: _Checker, project: Project) -> None:
         )
 
 
+def _blame_funding(c: _Checker, project: Project, total: int) -> None:
+    f = project.overview.funding
+    shares = {"national": ("국비", f.national or 0), "city": ("시비", f.city or 0)}
+    stated = [k for k, (_, v) in shares.items() if v]
+    outside = {"구비": f.district or 0, "기타": f.other or 0}
+    in_budget = sum(v for _, v in shares.values())
+    extra = next(
+        (
+            f" — 예산 외인 {name} {numbers.won(v)}천원이 더해진 것 같습니다"
+            for name, v in outside.items()
+            if v and in_budget - total == v
+        ),
+        "",
+    )
+    why = "사업비 (당해년도)는 예산 총괄 계 (B)와 맞습니다"
+    if len(stated) == 1:
+        key = stated[0]
+        name, value = shares[key]
+        other_name, other = next(v for k, v in shares.items() if k != key)
+        c.add(
+            ("overview", "funding", key),
+            "funding-total",
+            f"{name}는 사업비 {numbers.won(total)} − {other_name} {numbers.won(other)} = {numbers.won(total - other)}천원인데 "
+            f"{numbers.won(value)}천원으로 적혀 있습니다 ({why}){extra}",
+            total - other,
+            value,
+        )
+        return
+    c.add(
+        ("overview", "funding"),
+        "funding-total",
+        f"국비 + 시비는 사업비 {numbers.won(total)}천원인데 {numbers.won(in_budget)}천원입니다 ({why}){extra}",
+        total,
+        in_budget,
+    )
+
+
 def _check_schedule(c: _Checker, project: Project) -> None:
     sched = project.schedule
     if not sched.rows and sched.total is None:
+        budget = c.figures.total.current
+        if budget:
+            c.add(
+                ("schedule", "rows"),
+                "schedule-budget",
+                f"추진일정이 비어 있어(해당 없음) 예산 총괄 계 (B) {numbers.won(budget)}천원과 대조하지 않았습니다",
+                severity="warning",
+            )
         return
     rows = sum(r.amount for r in sched.rows)
-    c.compare(("schedule", "total"), "schedule-total", "추진일정 계는 행 합계", rows, sched.total)
     budget = c.figures.total.current
+    if sched.total is not None and sched.total != rows and sched.total == budget:
+        # The stated 계 agrees with 예산 총괄 계 (B): a row is the odd one out.
+        why = "계는 예산 총괄 계 (B)와 맞습니다"
+        if len(sched.rows) == 1:
+            c.add(
+                ("schedule", "rows", 0, "amount"),
+                "schedule-total",
+                f"추진일정 '{sched.rows[0].step}' 예산집행금액은 계 {numbers.won(sched.total)}천원과 같아야 하는데 "
+                f"{numbers.won(rows)}천원으로 적혀 있습니다 ({why})",
+                sched.total,
+                rows,
+            )
+        else:
+            c.add(
+                ("schedule", "rows"),
+                "schedule-total",
+                f"추진일정 행 합계는 계 {numbers.won(sched.total)}천원인데 {numbers.won(rows)}천원입니다 ({why})",
+                sched.total,
+                rows,
+            )
+        return
+    c.compare(("schedule", "total"), "schedule-total", "추진일정 계는 행 합계", rows, sched.total)
     if rows != budget:
         path: Path = ("schedule", "total") if sched.total is not None else ("schedule", "rows")
         c.add(
@@ -328,6 +482,20 @@ def _check_years(c: _Checker, project: Project) -> None:
             severity="warning",
         )
     achieved = list(project.effects.achievements)
+    if not achieved:
+        c.add(
+            ("effects", "achievements"),
+            "years",
+            f"추진실적이 비어 있어(해당 없음) {y - 3}~{y - 1}년 추진실적 연도를 확인하지 않았습니다",
+            severity="warning",
+        )
+    if not project.settlement:
+        c.add(
+            ("settlement",),
+            "years",
+            f"결산 현황이 비어 있어(해당 없음) {y - 4}~{y - 2}년 결산 연도와 금액을 확인하지 않았습니다",
+            severity="warning",
+        )
     if achieved:
         wanted = [y - 3, y - 2, y - 1]
         for year in achieved:

@@ -133,7 +133,8 @@ _NAMES = {
     "expected": "□ 향후 기대효과",
     "settlement": "5 최근 3년 결산 현황",
 }
-_REQUIRED = ("overview", "contacts", "budget")
+
+_NOT_EMPTY = ("overview", "contacts", "budget", "basis")  # sections that cannot be '해당 없음'
 
 _FUNDS = {"국비": "national", "시비": "city", "사비": "city", "구비": "district", "기타": "other"}
 _CONTACTS = {"실국": "office", "부서명": "department", "과장": "director", "팀장": "team_leader", "주무관": "officer"}
@@ -164,6 +165,12 @@ def _norm(text: str) -> str:
 def _short(text: str) -> str:
     text = text.strip().replace("\t", " ")
     return text if len(text) <= 30 else text[:30] + "…"
+
+
+def _not_applicable(sec: _Section) -> bool:
+    """A section written as ``해당 없음`` (the form's way to say it does not apply)."""
+    text = [_MARKUP.sub("", line.text).strip() for line in sec.lines]
+    return [_norm(t).strip("-○•()") for t in text if not _UNIT_LINE.match(t)] == ["해당없음"]
 
 
 def _heading(line: _Line) -> tuple[str, int | None] | None:
@@ -206,6 +213,7 @@ class _Parser:
         self.warnings: list[Problem] = []
         self.fiscal_year: int | None = None
         self.subjects: set[str] = set()  # every 과목 named in 예산 총괄, readable or not
+        self.last = _Line(1, "")  # the last line with text
 
     # ---------------------------------------------------------------- reporting and values
 
@@ -275,6 +283,15 @@ class _Parser:
     def header(self, sec: _Section, rows: list[_Line], first: str) -> _Line | None:
         if rows and _norm(rows[0].cells()[0].text) == first:
             return rows[0]
+        if not rows and (sec.lines[-1] if sec.lines else sec.heading) is self.last:
+            if sec.key != _ORDER[-1]:
+                return None  # the sections after it are missing too: reported once, for the document
+            self.error(
+                self.last,
+                "legacy-truncated",
+                f"문서가 {self.last.line}행에서 끝났습니다 — {_NAMES[sec.key]} 표가 없습니다 (잘린 문서가 아닌지 확인하세요)",
+            )
+            return None
         at = rows[0] if rows else sec.heading
         self.error(at, "legacy-missing", f"{_NAMES[sec.key]}: 머리행('{first}'로 시작하는 줄)이 없습니다")
         return None
@@ -285,11 +302,24 @@ class _Parser:
         text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
         lines = [_Line(i, raw) for i, raw in enumerate(text.split("\n"), 1)]
         title, sections = self.split(lines)
-        for key in _REQUIRED:
-            if key not in sections:
-                later = [sections[k].heading for k in _ORDER[_ORDER.index(key) + 1 :] if k in sections]
-                at = later[0] if later else _Line(len(lines), "")
-                self.error(at, "legacy-missing", f"'{_NAMES[key]}' 부분이 없습니다")
+        written = [line for line in lines if line.text.strip()]
+        self.last = written[-1] if written else _Line(1, "")
+        for key in _ORDER:
+            if key in sections:
+                continue
+            later = [sections[k].heading for k in _ORDER[_ORDER.index(key) + 1 :] if k in sections]
+            if not later:  # nothing of the form follows: the document was cut short here
+                if title:
+                    self.error(
+                        self.last,
+                        "legacy-truncated",
+                        f"문서가 {self.last.line}행에서 끝났습니다 — '{_NAMES[key]}' 부분부터 없습니다 "
+                        "(잘린 문서가 아닌지 확인하세요)",
+                    )
+                break
+            if not key.startswith("part"):
+                hint = "" if key in _NOT_EMPTY else " (해당 없으면 제목 아래에 '해당 없음'이라고 적으세요)"
+                self.error(later[0], "legacy-missing", f"'{_NAMES[key]}' 부분이 없습니다{hint}")
 
         budget, decimals = self.budget(sections["budget"]) if "budget" in sections else ({}, 0)
         if "basis" in sections:
@@ -302,22 +332,16 @@ class _Parser:
         if "contacts" in sections:
             data["contacts"] = self.contacts(sections["contacts"])
         data["budget"] = budget
-        description = {
-            k: self.bullets(sections[k]) for k in ("purpose", "legal_basis", "content", "history") if k in sections
+        data["description"] = {
+            k: self.bullets(sections[k]) if k in sections else []
+            for k in ("purpose", "legal_basis", "content", "history")
         }
-        if description:
-            data["description"] = description
-        if "schedule" in sections:
-            data["schedule"] = self.schedule(sections["schedule"])
-        effects: dict[str, Any] = {}
-        if "achievements" in sections:
-            effects["achievements"] = self.achievements(sections["achievements"])
-        if "expected" in sections:
-            effects["expected"] = self.bullets(sections["expected"])
-        if effects:
-            data["effects"] = effects
-        if "settlement" in sections:
-            data["settlement"] = self.settlement(sections["settlement"])
+        data["schedule"] = self.schedule(sections["schedule"]) if "schedule" in sections else {"rows": []}
+        data["effects"] = {
+            "achievements": self.achievements(sections["achievements"]) if "achievements" in sections else {},
+            "expected": self.bullets(sections["expected"]) if "expected" in sections else [],
+        }
+        data["settlement"] = self.settlement(sections["settlement"]) if "settlement" in sections else []
         return data
 
     def split(self, lines: list[_Line]) -> tuple[str, dict[str, _Section]]:
@@ -647,7 +671,9 @@ class _Parser:
     # ---------------------------------------------------------------- 3 사업설명, 4 사업효과
 
     def bullets(self, sec: _Section) -> list[str]:
-        items = []
+        items: list[str] = []
+        if _not_applicable(sec):
+            return items
         for line in sec.lines:
             text = _MARKUP.sub("", line.text).strip()
             if text[:1] not in ("-", "○", "•"):
@@ -665,10 +691,12 @@ class _Parser:
                 "legacy-year",
                 f"추진일정: 연도 {sec.year}이(가) 예산 총괄의 (B) 연도 {self.fiscal_year}와 다릅니다",
             )
+        if _not_applicable(sec):
+            return {"rows": []}
         rows = self.table(sec)
         header = self.header(sec, rows, "사업추진절차")
         if header is None:
-            return {}
+            return {"rows": []}
         count = len(header.cells())
         out: dict[str, Any] = {}
         steps = []
@@ -697,6 +725,8 @@ class _Parser:
 
     def achievements(self, sec: _Section) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
+        if _not_applicable(sec):
+            return out
         for line in sec.lines:
             cells = self.row(line, 2, "추진실적")
             if cells is None:
@@ -713,6 +743,8 @@ class _Parser:
     # ---------------------------------------------------------------- 5 결산
 
     def settlement(self, sec: _Section) -> list[dict[str, Any]]:
+        if _not_applicable(sec):
+            return []
         rows = self.table(sec)
         header = self.header(sec, rows, "연도")
         if header is None:
@@ -724,9 +756,11 @@ class _Parser:
             self.error(header, "legacy-missing", f"결산 현황: 머리행에 {', '.join(missing)} 칸이 없습니다")
             return []
         out: list[dict[str, Any]] = []
+        readable = True
         for line in rows[1:]:
             cells = self.row(line, len(head), "결산 현황", fixed=True)
             if cells is None:
+                readable = False
                 continue
             row: dict[str, Any] = {"year": self.year(cells[0], cells[0].text, "결산 현황")}
             for name, key in _SETTLEMENT.items():
@@ -736,7 +770,33 @@ class _Parser:
                 if value is not None:
                     row[key] = value
             out.append(_Flow(row))
+        if readable:
+            self.settlement_complete(sec, rows, out)
         return out
+
+    def settlement_complete(self, sec: _Section, rows: list[_Line], out: list[dict[str, Any]]) -> None:
+        """A 결산 table that stops before its last year is a document cut short."""
+        end = rows[-1] if rows else sec.heading
+        if len(rows) <= 1:
+            self.error(
+                end,
+                "legacy-truncated",
+                f"결산 현황 표가 {end.line}행에서 끝났습니다 — 행이 없습니다 "
+                "(해당 없으면 제목 아래에 '해당 없음'이라고 적으세요)",
+            )
+            return
+        years = [r.get("year") for r in out]
+        if self.fiscal_year is None or None in years:
+            return
+        wanted = list(range(self.fiscal_year - 4, self.fiscal_year - 1))
+        if len(years) < len(wanted) and years == wanted[: len(years)] and end is self.last:
+            missing = ", ".join(str(y) for y in wanted[len(years) :])
+            self.error(
+                end,
+                "legacy-truncated",
+                f"문서가 결산 현황 {end.line}행에서 끝났습니다 — {missing}년 행이 없습니다 "
+                "(잘린 문서가 아닌지 확인하세요)",
+            )
 
 
 # --------------------------------------------------------------------------- YAML

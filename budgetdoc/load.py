@@ -17,6 +17,7 @@ import itertools
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, get_args
 
@@ -188,7 +189,19 @@ def _pos(mark: yaml.Mark) -> tuple[int, int]:
     return mark.line + 1, mark.column + 1
 
 
-_NODE_KINDS = {yaml.ScalarNode: "글", yaml.SequenceNode: "목록", yaml.MappingNode: "매핑"}
+_NODE_KINDS = {yaml.ScalarNode: "값", yaml.SequenceNode: "목록", yaml.MappingNode: "하위 항목들"}
+
+
+_QUOTES = str.maketrans("", "", "'\"‘’“”")
+
+
+def _same_key(key: str) -> str:
+    """A key as compared for duplicates: ``'2021 '``, ``"２０２１"`` and ``2021`` are one key.
+
+    Unicode normalisation (NFKC: full-width digits, composed and decomposed 한글), no
+    spaces and no quote marks.
+    """
+    return "".join(unicodedata.normalize("NFKC", key).translate(_QUOTES).split())
 
 
 def _convert(node: yaml.Node, path: Path, raw: _Raw, file: str) -> Any:
@@ -201,6 +214,7 @@ def _convert(node: yaml.Node, path: Path, raw: _Raw, file: str) -> Any:
     if isinstance(node, yaml.SequenceNode):
         return [_convert(item, (*path, i), raw, file) for i, item in enumerate(node.value)]
     result: dict[str, Any] = {}
+    seen: dict[str, str] = {}  # key as compared → key as written
     for key_node, value_node in node.value:
         line, col = _pos(key_node.start_mark)
         if not isinstance(key_node, yaml.ScalarNode):
@@ -210,7 +224,7 @@ def _convert(node: yaml.Node, path: Path, raw: _Raw, file: str) -> Any:
                     line,
                     col,
                     "yaml-key",
-                    f"키는 글이어야 하는데 {_NODE_KINDS[type(key_node)]}이(가) 있습니다",
+                    f"키는 이름 하나여야 하는데 {_NODE_KINDS[type(key_node)]}이(가) 있습니다",
                     path_str(path),
                 )
             )
@@ -219,19 +233,22 @@ def _convert(node: yaml.Node, path: Path, raw: _Raw, file: str) -> Any:
         if key == "<<" and key_node.style is None:
             raw.problems.append(Problem(file, line, col, "yaml-merge", "병합 키(<<)는 쓸 수 없습니다", path_str(path)))
             continue
-        if key in result:
-            first = raw.keys[(*path, key)]
+        same = seen.get(_same_key(key))
+        if same is not None:
+            first = raw.keys[(*path, same)]
+            written = "" if same == key else f" '{_shown(same)}'"
             raw.problems.append(
                 Problem(
                     file,
                     line,
                     col,
                     "yaml-duplicate-key",
-                    f"키 '{_shown(key)}'가 두 번 있습니다 (처음은 {first[0]}행)",
+                    f"키 '{_shown(key)}'가 두 번 있습니다: {first[0]}행{written}과(와) {line}행 — 하나로 합치세요",
                     path_str((*path, key)),
                 )
             )
             continue
+        seen[_same_key(key)] = key
         _check_escapes(key_node, raw, file, (*path, key))
         raw.keys[(*path, key)] = (line, col)
         result[key] = _convert(value_node, (*path, key), raw, file)
@@ -274,7 +291,7 @@ _SYNTAX: list[tuple[str, str, str]] = [
     ),
     (r"mapping keys are not allowed", "yaml-syntax", "여기에는 '? '를 쓸 수 없습니다 — 값이면 따옴표로 감싸세요"),
     (r"',' or '\]'", "yaml-syntax", "{opened}목록 '['이 닫히지 않았거나 항목 사이에 쉼표가 없습니다"),
-    (r"',' or '\}'", "yaml-syntax", "{opened}매핑 '{{'이 닫히지 않았거나 항목 사이에 쉼표가 없습니다"),
+    (r"',' or '\}'", "yaml-syntax", "{opened}중괄호 '{{'이 닫히지 않았거나 항목 사이에 쉼표가 없습니다"),
     (
         r"could not find expected ':'",
         "yaml-syntax",
@@ -283,7 +300,7 @@ _SYNTAX: list[tuple[str, str, str]] = [
     (
         r"expected key|block mapping \| expected <block end>",
         "yaml-syntax",
-        "키가 있어야 할 자리입니다 — 들여쓰기를 확인하고, 따옴표로 감싼 값 뒤에 글이 더 있으면 값 전체를 따옴표로 감싸세요",
+        "키가 있어야 할 자리입니다 — 들여쓰기를 확인하고, 따옴표로 감싼 값 뒤에 글자가 더 있으면 값 전체를 따옴표로 감싸세요",
     ),
     (
         r"expected '-' indicator|block collection \| expected <block end>",
@@ -315,7 +332,7 @@ _SYNTAX: list[tuple[str, str, str]] = [
         "파일에는 YAML 문서가 하나만 있어야 합니다 — 문서 끝('...') 뒤에 내용이 있습니다",
     ),
     (r"maximum nesting depth", "yaml-depth", f"중첩이 너무 깊습니다 (최대 {MAX_DEPTH}단계)"),
-    (r"indentation indicator", "yaml-syntax", "블록 글('|', '>')의 들여쓰기 숫자는 1~9여야 합니다"),
+    (r"indentation indicator", "yaml-syntax", "여러 줄 값('|', '>') 뒤의 들여쓰기 숫자는 1~9여야 합니다"),
     (r"YAML directive|incompatible YAML", "yaml-syntax", "%YAML 지시어가 잘못되었습니다 — 지우세요"),
 ]
 _SYNTAX_RE = [(re.compile(pattern), rule, message) for pattern, rule, message in _SYNTAX]
@@ -327,11 +344,47 @@ def _line(text: str, number: int) -> str:
     return lines[number - 1] if number <= len(lines) else ""
 
 
+def _open_quote(text: str, line: int) -> tuple[int, int, str, int] | None:
+    """The quote left open that made the error at ``line``: (line, column, quote, closing line).
+
+    A quoted value that runs over a line break and ends on (or just before) the line of
+    the error is almost always a quote that was meant to close on its own line: the
+    value swallowed the lines up to the next quote mark, and the error shows there.
+    """
+    near = _line(text, line) + _line(text, line - 1) if line > 1 else _line(text, line)
+    if len(text) > 256 * 1024 or not ("'" in near or '"' in near):
+        return None  # the pure-Python scanner below is for data files of ordinary size
+    found = None
+    try:
+        for count, token in enumerate(yaml.scan(text, Loader=yaml.SafeLoader)):
+            if token.start_mark.line + 1 > line or count > MAX_NODES:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"'):
+                start, end = token.start_mark, token.end_mark
+                if end.line > start.line and end.line + 1 >= line - 1:
+                    found = (start.line + 1, start.column + 1, token.style, end.line + 1)
+    except yaml.YAMLError:
+        pass
+    return found
+
+
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
     """Libyaml's (or PyYAML's) English syntax error as one Korean problem."""
     problem, context = exc.problem or "", exc.context or ""
     mark = exc.problem_mark or exc.context_mark
     line, col = _pos(mark) if mark else (1, 1)
+    open_quote = _open_quote(text, line)
+    if open_quote is not None:
+        at, column, quote, closed = open_quote
+        other = '큰따옴표(")' if quote == "'" else "작은따옴표(')"
+        return Problem(
+            file,
+            at,
+            column,
+            "yaml-syntax",
+            f"따옴표({quote})가 이 줄에서 닫히지 않아 {closed}행의 따옴표까지 한 값으로 읽혔습니다 — "
+            f"따옴표를 닫거나, 값 안에 {quote}가 있으면 값 전체를 {other}로 감싸세요",
+        )
     before = _line(text, line)[: col - 1].strip()
     if re.search("mapping values|expected ':'", problem) and len(before) > 1024 and ": " not in before:
         return Problem(file, line, col, "yaml-syntax", "키가 너무 깁니다 (최대 1,024자)")
@@ -409,11 +462,195 @@ def decode(data: bytes, file: str) -> str:
 
 # --------------------------------------------------------------------------- shape
 
-_TYPE_NAMES = {dict: "매핑", list: "목록", str: "글", type(None): "빈 값"}
+_TYPE_NAMES = {dict: "하위 항목들", list: "목록", str: "값 하나", type(None): "빈 값"}
 
 
 def _kind(value: object) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
+
+
+#: Every section of the form, in the order of the form: what it is called on the form,
+#: whether it may be written empty (when it does not apply), and a one-line example.
+SECTIONS: dict[Path, tuple[str, bool, str]] = {
+    ("overview",): (
+        "□ 사업개요",
+        False,
+        "overview: {account: 일반회계, period: {kind: 연례반복}, summary: [사업 내용], funding: {city: 263698}}",
+    ),
+    ("contacts",): (
+        "□ 사업 담당자",
+        False,
+        "contacts: {office: 균형발전본부, department: 균형발전정책과, director: {name: 김기봉, phone: 2133-8608}, …}",
+    ),
+    ("budget",): ("□ 예산 총괄", False, "budget: {items: [{name: 사무관리비, previous: 10500, current: 6623}]}"),
+    ("description",): ("3 사업설명", True, "description: {purpose: [], legal_basis: [], content: [], history: []}"),
+    ("description", "purpose"): ("사업목적", True, "purpose: []"),
+    ("description", "legal_basis"): ("사업근거", True, "legal_basis: []"),
+    ("description", "content"): ("사업내용", True, "content: []"),
+    ("description", "history"): ("추진경위", True, "history: []"),
+    ("schedule",): ("□ 추진일정", True, "schedule: {rows: []}"),
+    ("schedule", "rows"): ("추진일정의 행", True, "rows: []"),
+    ("effects",): ("4 사업효과", True, "effects: {achievements: {}, expected: []}"),
+    ("effects", "achievements"): ("□ 최근 3년 추진실적", True, "achievements: {}"),
+    ("effects", "expected"): ("□ 향후 기대효과", True, "expected: []"),
+    ("settlement",): ("5 최근 3년 결산 현황", True, "settlement: []"),
+}
+
+_EMPTY: dict[Path, object] = {
+    ("description",): {},
+    ("schedule",): {},
+    ("effects",): {},
+    ("effects", "achievements"): {},
+}
+
+
+def keep_sections(data: dict[str, Any]) -> dict[str, Any]:
+    """``data`` (a project as plain values) with every section of the form present.
+
+    A section that is missing or ``None`` is written explicitly empty (``settlement: []``,
+    ``schedule: {rows: []}``), so a document serialised from it loads again. Sections that
+    cannot be empty (사업개요, 담당자, 예산) are left as they are.
+    """
+    out = dict(data)
+    for path, (_, may_be_empty, _) in SECTIONS.items():
+        if not may_be_empty:
+            continue
+        parent: dict[str, Any] = out
+        for key in path[:-1]:
+            value = parent.get(str(key))
+            value = dict(value) if isinstance(value, dict) else {}
+            parent[str(key)] = value
+            parent = value
+        if parent.get(str(path[-1])) is None:
+            empty = _EMPTY.get(path, [])
+            parent[str(path[-1])] = dict(empty) if isinstance(empty, dict) else []
+    return out
+
+
+# One-line examples of the right shape, by the last key of the path.
+_EXAMPLES = {
+    "fiscal_year": "fiscal_year: 2024",
+    "title": "title: 지역균형발전 추진",
+    "period": "period: {kind: 계속, start: 2024, end: 2027}",
+    "funding": "funding: {national: 0, city: 263698, district: 0, other: 0}",
+    "conventions": "conventions: {rate_decimals: 1}",
+    "total": "total: {previous: 13500, current: 263698}",
+    "items": "items: [{name: 사무관리비, previous: 10500, current: 6623}]",
+    "basis": "basis: [{label: 여비, formula: 50,000,000원, amount: 50000}]",
+    "parts": "parts: [{label: 회의 참석수당, formula: 150,000원*17명*2회, amount: 5100}]",
+    "rows": "rows: [{step: 위원회 운영, period: 2024.01~2024.12, amount: 6623}]",
+    **{key: f"{key}: [첫째 항목, 둘째 항목]" for key in ("summary", "purpose", "legal_basis", "content", "history")},
+    "expected": "expected: [첫째 항목, 둘째 항목]",
+    "achievements": "achievements: {2021: [첫째 항목], 2022: [첫째 항목], 2023: [첫째 항목]}",
+    "settlement": "settlement: [{year: 2020, final_budget: 13500, carried_in: 0, change: 0, spent: 3772, carried_out: 0}]",
+}
+_PERSONS = ("director", "team_leader", "officer")
+_PERSON_TEXT = re.compile(r"^(?P<name>\S+)\s+(?P<phone>[0-9()][0-9()\-]*[0-9])$")
+
+
+def _example(path: Path, value: object) -> str:
+    """A one-line example of what ``path`` should hold, built from the value where it can be."""
+    if not path:
+        return ""
+    key = next((p for p in reversed(path) if isinstance(p, str)), "")
+    if key in _PERSONS:
+        m = _PERSON_TEXT.match(value.strip()) if isinstance(value, str) else None
+        if m:
+            name, phone = m.group("name"), m.group("phone")
+        elif isinstance(value, str) and value.strip() and not any(c.isdigit() for c in value):
+            name, phone = value.strip(), "2133-8625"
+        else:
+            name, phone = "김승연", "2133-8625"
+        return f"{key}: {{name: {_shown(name)}, phone: {_shown(phone)}}}"
+    if isinstance(path[-1], int) and key in _EXAMPLES:
+        return "- " + _EXAMPLES[key].split(": [", 1)[1].rstrip("]")
+    if key in _EXAMPLES:
+        return _EXAMPLES[key]
+    if tuple(path) in SECTIONS:
+        return SECTIONS[tuple(path)][2]
+    return ""
+
+
+def _with_example(message: str, path: Path, value: object) -> str:
+    example = _example(path, value)
+    return f"{message} — 예: {example}" if example else message
+
+
+# The form's Korean labels, as people type them for keys, and the key each one means
+# (the first one the record at that place has).
+KOREAN_KEYS: dict[str, tuple[str, ...]] = {
+    "회계연도": ("fiscal_year",),
+    "연도": ("fiscal_year", "year"),
+    "사업명": ("title",),
+    "제목": ("title",),
+    "사업개요": ("overview",),
+    "기본현황": ("overview",),
+    "회계": ("account",),
+    "사업기간": ("period",),
+    "사업내용": ("summary", "content"),
+    "사업비": ("total", "funding"),
+    "국비": ("national",),
+    "시비": ("city",),
+    "구비": ("district",),
+    "기타": ("other",),
+    "사업담당자": ("contacts",),
+    "담당자": ("contacts",),
+    "실국": ("office",),
+    "부서명": ("department",),
+    "부서": ("department",),
+    "과장": ("director",),
+    "팀장": ("team_leader",),
+    "주무관": ("officer",),
+    "이름": ("name",),
+    "성명": ("name",),
+    "전화": ("phone",),
+    "전화번호": ("phone",),
+    "예산": ("budget",),
+    "예산총괄": ("budget",),
+    "과목": ("items", "name"),
+    "계": ("total",),
+    "합계": ("total",),
+    "전년도예산액": ("previous",),
+    "예산액": ("current", "amount"),
+    "당해연도예산액": ("current",),
+    "증감": ("change",),
+    "증감률": ("rate",),
+    "산출근거": ("basis",),
+    "산식": ("formula",),
+    "금액": ("amount",),
+    "사업설명": ("description",),
+    "사업목적": ("purpose",),
+    "사업근거": ("legal_basis",),
+    "추진경위": ("history",),
+    "추진일정": ("schedule",),
+    "사업추진절차": ("step",),
+    "추진기간": ("period",),
+    "예산집행금액": ("amount",),
+    "추진세부내용": ("detail",),
+    "사업효과": ("effects",),
+    "추진실적": ("achievements",),
+    "최근3년추진실적": ("achievements",),
+    "기대효과": ("expected",),
+    "향후기대효과": ("expected",),
+    "결산": ("settlement",),
+    "결산현황": ("settlement",),
+    "최종예산": ("final_budget",),
+    "전년이월": ("carried_in",),
+    "예산변경": ("change",),
+    "예산현액": ("available",),
+    "집행액": ("spent",),
+    "차년이월": ("carried_out",),
+    "집행잔액": ("balance",),
+}
+
+
+def _english_key(key: str, fields: list[str]) -> str | None:
+    """The English key a Korean label of the form means at this place (``국비`` → ``national``)."""
+    label = re.sub(r"[\s·ㆍ.\[\]()（）□○]|\(A\)|\(B\)", "", unicodedata.normalize("NFKC", key))
+    for candidate in KOREAN_KEYS.get(label, ()):
+        if candidate in fields:
+            return candidate
+    return None
 
 
 def _record(annotation: Any) -> type[BaseModel] | None:
@@ -457,24 +694,49 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:
     if kind == "extra_forbidden":
         key = str(path[-1])
         line, col = source.keys.get(path, (line, col))
-        near = difflib.get_close_matches(key, _fields_at(path[:-1]), n=1, cutoff=0.6)
+        fields = _fields_at(path[:-1])
+        english = _english_key(key, fields)
+        if english is not None:
+            return problem("unknown-key", f"키는 영어로 적습니다: '{_shown(key)}' 대신 '{english}'(이)라고 적으세요")
+        near = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
         hint = f" — '{near[0]}'을(를) 뜻했나요?" if near else ""
         return problem("unknown-key", f"알 수 없는 키 '{_shown(key)}'{hint}")
     if kind == "missing":
         parent = path[:-1]
         line, col = source.keys.get(parent) or source.where(parent)
+        if tuple(path) in SECTIONS:
+            name, may_be_empty, example = SECTIONS[tuple(path)]
+            where = f"'{_shown_path(parent)}' 아래에" if parent else "파일 최상위에"
+            how = "해당 없으면 비워서라도 적으세요" if may_be_empty else "적어야 합니다"
+            return problem(
+                "missing-section", f"'{name}' 부분({path_str(path)})이 {where} 없습니다 — {how}, 예: {example}"
+            )
         where = f"'{_shown_path(parent)}'에" if parent else "최상위에"
-        return problem("missing-field", f"필수 항목 '{path[-1]}'이(가) {where} 없습니다")
+        return problem(
+            "missing-field", _with_example(f"필수 항목 '{path[-1]}'이(가) {where} 없습니다", parent or path, None)
+        )
     if value is None:
         return problem("missing-field", f"'{field}' 값이 비어 있습니다")
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return problem("wrong-type", f"'{field}'은(는) 매핑이어야 하는데 {_kind(value)}이(가) 있습니다")
+        now = (
+            "한 줄로 적지 말고"
+            if isinstance(value, str)
+            else "목록으로 적지 말고"
+            if isinstance(value, list)
+            else f"{_kind(value)}(으)로 적지 말고"
+        )
+        return problem("wrong-type", _with_example(f"'{field}'은(는) {now} '키: 값'으로 나누어 적으세요", path, value))
     if kind == "list_type":
-        return problem("wrong-type", f"'{field}'은(는) 목록이어야 하는데 {_kind(value)}이(가) 있습니다")
+        return problem(
+            "wrong-type",
+            _with_example(
+                f"'{field}'은(는) 목록('- '로 시작하는 줄들)으로 적으세요 (지금은 {_kind(value)})", path, value
+            ),
+        )
     if isinstance(value, (dict, list)) and kind in ("amount", "rate", "integer", "text"):
         return problem("wrong-type", f"'{field}': {err['msg']}")  # numbers.parse_*_field names both kinds
     if isinstance(value, (dict, list)) and kind != "too_short":
-        return problem("wrong-type", f"'{field}'은(는) 글이어야 하는데 {_kind(value)}이(가) 있습니다")
+        return problem("wrong-type", f"'{field}'에는 값 하나만 적으세요 (지금은 {_kind(value)})")
     if kind == "literal_error":
         expected = str(err.get("ctx", {}).get("expected", "")).replace(" or ", ", ")
         return problem(
@@ -517,7 +779,13 @@ def load_text(text: str, file: str) -> Document:
     data, source, problems = parse_yaml(text, file)
     if data is not None and not isinstance(data, dict):
         problems.append(
-            Problem(file, 1, 1, "wrong-type", f"파일의 최상위는 매핑이어야 하는데 {_kind(data)}이(가) 있습니다")
+            Problem(
+                file,
+                1,
+                1,
+                "wrong-type",
+                f"파일에는 'fiscal_year: 2024'처럼 '키: 값' 줄들을 적어야 하는데 {_kind(data)}만 있습니다",
+            )
         )
     if isinstance(data, dict):
         try:

@@ -135,10 +135,10 @@ class Budget(_Record):
 class Description(_Record):
     """사업설명: 사업목적, 사업내용, 근거 법령."""
 
-    purpose: list[Text] = Field(default_factory=list, description="사업목적")
-    legal_basis: list[Text] = Field(default_factory=list, description="사업근거")
-    content: list[Text] = Field(default_factory=list, description="사업내용")
-    history: list[Text] = Field(default_factory=list, description="추진경위")
+    purpose: list[Text] = Field(description="사업목적 (해당 없으면 [])")
+    legal_basis: list[Text] = Field(description="사업근거 (해당 없으면 [])")
+    content: list[Text] = Field(description="사업내용 (해당 없으면 [])")
+    history: list[Text] = Field(description="추진경위 (해당 없으면 [])")
 
 
 class ScheduleRow(_Record):
@@ -154,14 +154,14 @@ class Schedule(_Record):
     """추진일정: 단계들과 그 계."""
 
     total: Amount | None = Field(None, description="계, 생략하면 계산")
-    rows: list[ScheduleRow] = Field(default_factory=list)
+    rows: list[ScheduleRow] = Field(description="추진일정 행 (해당 없으면 [])")
 
 
 class Effects(_Record):
     """사업효과: 기대효과와 최근 3년 추진실적."""
 
-    achievements: dict[Year, list[Text]] = Field(default_factory=dict, description="최근 3년 추진실적")
-    expected: list[Text] = Field(default_factory=list, description="향후 기대효과")
+    achievements: dict[Year, list[Text]] = Field(description="최근 3년 추진실적 (해당 없으면 {})")
+    expected: list[Text] = Field(description="향후 기대효과 (해당 없으면 [])")
 
 
 class SettlementRow(_Record):
@@ -204,10 +204,10 @@ class Project(_Record):
     overview: Overview
     contacts: Contacts
     budget: Budget
-    description: Description = Description()
-    schedule: Schedule = Schedule()
-    effects: Effects = Effects()
-    settlement: list[SettlementRow] = Field(default_factory=list, description="최근 3년 결산 현황")
+    description: Description
+    schedule: Schedule
+    effects: Effects
+    settlement: list[SettlementRow] = Field(description="최근 3년 결산 현황 (해당 없으면 [])")
 
 
 Path = tuple[str | int, ...]

@@ -6,9 +6,11 @@ integer 원. The one rounding helper is :func:`round_half_up` (사사오입).
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from pydantic_core import PydanticCustomError
 
@@ -58,7 +60,7 @@ def _shown(text: str) -> str:
 
 def _describe(value: object) -> str:
     if isinstance(value, dict):
-        return "매핑"
+        return "하위 항목들"
     if isinstance(value, list):
         return "목록"
     return repr(_shown(value) if isinstance(value, str) else value)
@@ -136,7 +138,7 @@ def parse_text_field(value: object) -> object:
         return value
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return str(value)
-    raise PydanticCustomError("text", "글이어야 하는데 {v}이(가) 있습니다", {"v": _describe(value)})
+    raise PydanticCustomError("text", "값 하나를 적어야 합니다 (지금은 {v})", {"v": _describe(value)})
 
 
 # --------------------------------------------------------------------------- printing
@@ -180,18 +182,41 @@ def change_rate(previous: int, current: int, decimals: int = 0) -> Decimal:
     return round_half_up(Decimal((current - previous) * 100) / Decimal(previous), decimals)
 
 
-def won_to_thousand(won_amount: int, rounding: str = "exact") -> int | None:
-    """원 → 천원. ``exact`` returns None when the amount is not a whole 천원."""
+def won_to_thousand(won_amount: int | Fraction, rounding: str = "exact") -> int | None:
+    """원 → 천원, exactly (``won_amount`` may have a fraction of a 원, from ``×1.045``).
+
+    ``exact`` returns None when the amount is not a whole 천원; ``floor``, ``ceil`` and
+    ``half-up`` (사사오입, away from zero on a half) decide the 천원 amount otherwise.
+    """
+    thousands = Fraction(won_amount) / 1000
     if rounding == "exact":
-        return won_amount // 1000 if won_amount % 1000 == 0 else None
+        return int(thousands) if thousands.denominator == 1 else None
     if rounding == "floor":
-        return won_amount // 1000
+        return math.floor(thousands)
     if rounding == "ceil":
-        return -(-won_amount // 1000)
+        return math.ceil(thousands)
     if rounding == "half-up":
-        sign = -1 if won_amount < 0 else 1
-        return sign * ((abs(won_amount) + 500) // 1000)
+        sign = -1 if thousands < 0 else 1
+        return sign * math.floor(abs(thousands) + Fraction(1, 2))
     raise ValueError(f"unknown rounding: {rounding}")
+
+
+def exact_text(value: int | Fraction) -> str:
+    """An exact amount as printed in a message: ``28,448,244``, ``1,501.5``, ``1,000.333…``."""
+    value = Fraction(value)
+    whole = f"{abs(int(value)):,}"
+    sign = "-" if value < 0 else ""
+    rest = abs(value) - abs(int(value))
+    if not rest:
+        return sign + whole
+    digits = ""
+    for _ in range(6):
+        rest *= 10
+        digits += str(int(rest))
+        rest -= int(rest)
+        if not rest:
+            return f"{sign}{whole}.{digits}"
+    return f"{sign}{whole}.{digits}…"
 
 
 # --------------------------------------------------------------------------- formulas
@@ -208,10 +233,10 @@ class FormulaError(ValueError):
 
 @dataclass(frozen=True)
 class Formula:
-    """A parsed 산출근거 formula: its text, factors and unit."""
+    """An evaluated 산출근거 formula: its text, its exact value and whether that is money."""
 
     text: str
-    value: int  # in 원 when ``has_won``, else a bare count
+    value: Fraction  # in 원 when ``has_won``, else a bare count; exact, never a float
     has_won: bool
 
 
@@ -233,11 +258,14 @@ def evaluate_formula(text: str) -> Formula:
 
         sum     := product ('+' product)*
         product := factor (('*' | '×' | 'x') factor)*
-        factor  := NUMBER UNIT? | '(' sum ')'
+        factor  := NUMBER UNIT? | NUMBER '%' | '(' sum ')'
 
-    Numbers may carry thousands separators and a unit word (원, 명, 회, 개월 …);
-    amounts in 천원/만원/억원 are scaled to 원. The result is in 원 when any factor
-    is money.
+    Numbers may carry thousands separators, decimals (``×1.045``, ``×0.02``) and a unit
+    word (원, 명, 회, 개월 …); amounts in 천원/만원/억원 are scaled to 원, and ``2%``
+    is the factor 2/100. Every value is an exact fraction: ``2,268,600원×12월×1.045``
+    is 28,448,244원 and ``1,001원×1.5`` is 1,501.5원 (the document's
+    ``conventions.formula_rounding`` then decides the 천원 amount). The result is in
+    원 when any factor is money.
     """
     if len(text) > MAX_FORMULA:
         raise FormulaError(f"산식이 너무 깁니다 ({len(text)}자)", 0)
@@ -251,18 +279,16 @@ def evaluate_formula(text: str) -> Formula:
         start = m.start(m.lastgroup or 0) if m.lastgroup else pos
         if m.group("num") is not None:
             unit = m.group("unit") or ""
-            whole = int(m.group("num").replace(",", ""))
-            frac = m.group("frac")
+            frac = m.group("frac") or ""
+            number = Fraction(int(m.group("num").replace(",", "") + frac), 10 ** len(frac))
             if unit in _UNIT_SCALE:
-                scale = _UNIT_SCALE[unit]
-                scaled = (Decimal(whole) + (Decimal("0." + frac) if frac else 0)) * scale
-                if scaled != scaled.to_integral_value():
-                    raise FormulaError(f"'{m.group(0).strip()}'은(는) 원 단위 정수가 아닙니다", start)
-                tokens.append(("num", (int(scaled), True), start))
+                tokens.append(("num", (number * _UNIT_SCALE[unit], True), start))
+            elif unit.startswith("%"):
+                if unit != "%":
+                    raise FormulaError(f"'{m.group(0).strip()}': '%' 뒤에는 단위를 쓸 수 없습니다", start)
+                tokens.append(("num", (number / 100, False), start))
             else:
-                if frac:
-                    raise FormulaError(f"소수 '{m.group(0).strip()}'은(는) 산식에 쓸 수 없습니다", start)
-                tokens.append(("num", (whole, unit in _UNIT_WON), start))
+                tokens.append(("num", (number, unit in _UNIT_WON), start))
         else:
             op = m.group("op")
             tokens.append(("op", "*" if op in "×xX" else op, m.start("op")))
@@ -281,13 +307,13 @@ def evaluate_formula(text: str) -> Formula:
         index += 1
         return tok
 
-    def factor(depth: int) -> tuple[int, bool]:
+    def factor(depth: int) -> tuple[Fraction, bool]:
         tok = peek()
         if tok is None:
             raise FormulaError("산식이 중간에 끝났습니다", len(stripped))
         if tok[0] == "num":
             take()
-            number: tuple[int, bool] = tok[1]  # type: ignore[assignment]
+            number: tuple[Fraction, bool] = tok[1]  # type: ignore[assignment]
             return number
         if tok[1] == "(":
             if depth > 20:
@@ -301,7 +327,7 @@ def evaluate_formula(text: str) -> Formula:
             return inner
         raise FormulaError(f"'{tok[1]}' 앞에 수가 있어야 합니다", tok[2])
 
-    def product(depth: int) -> tuple[int, bool]:
+    def product(depth: int) -> tuple[Fraction, bool]:
         value, is_won = factor(depth)
         while (tok := peek()) is not None and tok[1] == "*":
             take()
@@ -311,7 +337,7 @@ def evaluate_formula(text: str) -> Formula:
             value, is_won = value * right, is_won or right_won
         return value, is_won
 
-    def total(depth: int) -> tuple[int, bool]:
+    def total(depth: int) -> tuple[Fraction, bool]:
         value, is_won = product(depth)
         while (tok := peek()) is not None and tok[1] == "+":
             take()

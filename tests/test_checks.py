@@ -165,8 +165,8 @@ def test_budget_item_amount_against_its_basis() -> None:
         6624,
         "'사무관리비' 예산액 (B)는 산출근거 합계 6,623천원인데 6,624천원으로 적혀 있습니다",
     ) in found
-    # The same wrong cell also breaks the stated 증감 and rate of its row, and the 계 row.
-    assert {p[0] for p in found} == {"basis-item", "budget-diff", "budget-total"}
+    # (B) is the odd one out: its 산출근거, its 증감 and 계 (B) all agree on 6,623, so (B) alone is blamed.
+    assert {p[0] for p in found} == {"basis-item"}
 
 
 def test_parts_must_add_up_to_their_line() -> None:
@@ -260,7 +260,8 @@ def test_formula_not_a_whole_thousand_needs_a_declared_rounding() -> None:
         col,
         None,
         None,
-        "761,700원×2회 = 1,523,400원은 천원 단위로 나누어떨어지지 않습니다 (반올림 방식을 conventions.formula_rounding에 적으세요)",
+        "761,700원×2회 = 1,523,400원은 천원 단위로 나누어떨어지지 않습니다 "
+        "(반올림 방식을 conventions.formula_rounding에 적으세요, 예: conventions: {formula_rounding: half-up})",
     ) in problems(text)
     assert (
         problems(
@@ -307,7 +308,8 @@ def test_rate_decimals_convention() -> None:
         *where(text, "rate: »-37"),
         "-36.9",
         -37,
-        "'사무관리비' 증감률은 △36.9인데 △37.0(으)로 적혀 있습니다",
+        "'사무관리비' 증감률은 △36.9인데 △37.0(으)로 적혀 있습니다 — 소수 자릿수만 다릅니다: "
+        "증감률을 소수 0자리로 적으려면 conventions: {rate_decimals: 0}를 적으세요 (지금은 1자리)",
     ) in found
     fixed = edit(("rate: -37", "rate: -36.9"), ("rate: 1853", "rate: 1853.3"), text=text)
     assert problems(fixed) == []

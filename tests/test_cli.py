@@ -96,7 +96,8 @@ def test_check_reports_every_file_and_problem_at_once(data: Path) -> None:
     assert code == 1
     assert [line.split(": ")[1] for line in lines if "a.yaml" in line] == ["basis-formula", "settlement-balance"]
     assert f"{data / '2024' / 'b.yaml'}:1:1: unknown-key: 알 수 없는 키 'titel' — 'title'을(를) 뜻했나요?" in lines
-    assert sum("missing-field" in line for line in lines) == 5
+    assert sum("missing-field" in line for line in lines) == 2  # fiscal_year, title
+    assert sum("missing-section" in line for line in lines) == 7  # every section of the form
 
 
 def test_build_renders_html_and_pdf(data: Path, tmp_path: Path) -> None:

@@ -72,6 +72,13 @@ budget:
         - label: 위원회 운영
           formula: 6,623,000원
           amount: 6623
+description: {purpose: [시험], legal_basis: [시험 조례], content: [시험], history: [시험]}
+schedule: {rows: [{step: 위원회 운영, amount: 6623}]}
+effects: {achievements: {2021: [시험], 2022: [시험], 2023: [시험]}, expected: [시험]}
+settlement:
+  - {year: 2020, final_budget: 100, carried_in: 0, change: 0, spent: 100, carried_out: 0}
+  - {year: 2021, final_budget: 100, carried_in: 0, change: 0, spent: 100, carried_out: 0}
+  - {year: 2022, final_budget: 100, carried_in: 0, change: 0, spent: 100, carried_out: 0}
 """
 
 
@@ -158,7 +165,9 @@ def test_whole_corpus_in_one_process() -> None:
         f".: 읽지 않은 것 {len(others)}개: {', '.join(others[:5])} 외 {len(others) - 5}개 "
         "(숨긴 것, _로 시작하는 폴더, .yaml·.yml·.xlsx가 아닌 파일은 읽지 않습니다)\n"
     )
-    assert re.fullmatch(rf"{re.escape(note)}파일 {len(CASES)}개 검사: 오류 \d+개, 경고 0개\n", run.stderr)
+    assert re.fullmatch(
+        rf"{re.escape(note)}파일 {len(CASES)}개 검사: 오류 \d+개, 경고 3개\n", run.stderr
+    )  # 56: its empty sections
     assert run.returncode == 2  # two of the files cannot be read as UTF-8 at all
 
 
@@ -757,12 +766,12 @@ def test_bom_is_skipped_and_positions_stay() -> None:
         ),
         (
             "a: {x: 1\nb: 3\n",
-            "f.yaml:2:2: yaml-syntax: 1행 4열에서 연 매핑 '{'이 닫히지 않았거나 항목 사이에 쉼표가 없습니다",
+            "f.yaml:2:2: yaml-syntax: 1행 4열에서 연 중괄호 '{'이 닫히지 않았거나 항목 사이에 쉼표가 없습니다",
         ),
         (
             "a: 1\n- b\n",
             "f.yaml:2:1: yaml-syntax: 키가 있어야 할 자리입니다 — 들여쓰기를 확인하고, "
-            "따옴표로 감싼 값 뒤에 글이 더 있으면 값 전체를 따옴표로 감싸세요",
+            "따옴표로 감싼 값 뒤에 글자가 더 있으면 값 전체를 따옴표로 감싸세요",
         ),
         ("- a\nb: 1\n", "f.yaml:2:1: yaml-syntax: 목록 항목 '- '가 있어야 할 자리입니다 — 들여쓰기를 확인하세요"),
         (
@@ -776,7 +785,7 @@ def test_bom_is_skipped_and_positions_stay() -> None:
             "a: 1\n...\nb\n",
             "f.yaml:3:1: yaml-documents: 파일에는 YAML 문서가 하나만 있어야 합니다 — 문서 끝('...') 뒤에 내용이 있습니다",
         ),
-        ("a: |0\n  x\n", "f.yaml:1:5: yaml-syntax: 블록 글('|', '>')의 들여쓰기 숫자는 1~9여야 합니다"),
+        ("a: |0\n  x\n", "f.yaml:1:5: yaml-syntax: 여러 줄 값('|', '>') 뒤의 들여쓰기 숫자는 1~9여야 합니다"),
         ('a: "\\xZZ"\n', "f.yaml:1:7: yaml-syntax: 큰따옴표 안의 \\x, \\u, \\U 뒤에는 16진수가 와야 합니다"),
         ("a: %x\n", "f.yaml:1:4: yaml-syntax: '%'(으)로 시작하는 값은 따옴표로 감싸세요"),
     ],
@@ -838,16 +847,25 @@ def test_wrong_kinds_name_both() -> None:
         .replace("title: 시험 사업", "title: {ko: 시험}")
     )
     assert problems_of(text) == [
-        "f.yaml:2:8: wrong-type: 'title': 글이어야 하는데 매핑이(가) 있습니다",
-        "f.yaml:5:11: wrong-type: 'overview.period'은(는) 매핑이어야 하는데 목록이(가) 있습니다",
-        "f.yaml:9:13: wrong-type: 'contacts.director'은(는) 매핑이어야 하는데 글이(가) 있습니다",
-        "f.yaml:14:5: wrong-type: 'budget.items'은(는) 목록이어야 하는데 매핑이(가) 있습니다",
+        "f.yaml:2:8: wrong-type: 'title': 값 하나를 적어야 합니다 (지금은 하위 항목들)",
+        "f.yaml:5:11: wrong-type: 'overview.period'은(는) 목록으로 적지 말고 '키: 값'으로 나누어 적으세요"
+        " — 예: period: {kind: 계속, start: 2024, end: 2027}",
+        "f.yaml:9:13: wrong-type: 'contacts.director'은(는) 한 줄로 적지 말고 '키: 값'으로 나누어 적으세요"
+        " — 예: director: {name: 김기봉, phone: 2133-8625}",
+        "f.yaml:14:5: wrong-type: 'budget.items'은(는) 목록('- '로 시작하는 줄들)으로 적으세요 (지금은 하위 항목들)"
+        " — 예: items: [{name: 사무관리비, previous: 10500, current: 6623}]",
     ]
+    # No word of YAML's own: what to write, with the shape to copy.
+    for word in ("매핑", "글이"):
+        assert not any(word in line for line in problems_of(text))
 
 
 def test_missing_field_is_reported_at_its_parent_key() -> None:
     text = MINIMAL.replace("  department: 균형발전정책과\n", "")
-    assert problems_of(text) == ["f.yaml:6:1: missing-field: 필수 항목 'department'이(가) 'contacts'에 없습니다"]
+    assert problems_of(text) == [
+        "f.yaml:6:1: missing-field: 필수 항목 'department'이(가) 'contacts'에 없습니다 — 예: contacts: {office: 균형발전본부, "
+        "department: 균형발전정책과, director: {name: 김기봉, phone: 2133-8608}, …}"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -437,7 +437,10 @@ def test_missing_budget_part(reference):
     lines = reference.split("\n")
     text = "\n".join(lines[:21] + lines[47:])  # drops "2 예산 설명" … 산출근거
     assert lines[21] == "2 예산 설명" and lines[47] == "3 사업설명"
-    assert failure(text) == ["doc.txt:22:1: legacy-missing: '□ 예산 총괄' 부분이 없습니다"]
+    assert failure(text) == [
+        "doc.txt:22:1: legacy-missing: '□ 예산 총괄' 부분이 없습니다",
+        "doc.txt:22:1: legacy-missing: '산출근거' 부분이 없습니다",
+    ]
 
 
 def test_missing_budget_table_only(reference):
@@ -549,7 +552,6 @@ def test_years_that_do_not_fit(reference, old, new, message):
             "서울특별시 지역균형발전 지원 조례",
             "doc.txt:56:1: legacy-syntax: 사업근거: 줄은 '- '로 시작해야 합니다: '서울특별시 지역균형발전 지원 조례'",
         ),
-        ("□ 향후 기대효과", "□ 향후 계획", "doc.txt:90:1: legacy-syntax: 알 수 없는 항목입니다: '□ 향후 계획'"),
         (
             "(단위 : 천원)\n\n연도",
             "(단위 : 원)\n\n연도",
@@ -608,12 +610,16 @@ def test_basis_amount_may_stand_in_the_text_cell(reference):
     ]
 
 
+def test_an_unknown_heading_is_refused_and_its_section_is_missing(reference):
+    assert failure(edit(reference, "□ 향후 기대효과", "□ 향후 계획")) == [
+        "doc.txt:90:1: legacy-syntax: 알 수 없는 항목입니다: '□ 향후 계획'",
+        "doc.txt:94:1: legacy-missing: '□ 향후 기대효과' 부분이 없습니다 (해당 없으면 제목 아래에 '해당 없음'이라고 적으세요)",
+    ]
+
+
 def test_an_empty_document(reference):
     assert failure("\n\n") == [
         "doc.txt:3:1: legacy-missing: 빈 문서입니다",
-        "doc.txt:3:1: legacy-missing: '□ 사업개요' 부분이 없습니다",
-        "doc.txt:3:1: legacy-missing: '□ 사업 담당자' 부분이 없습니다",
-        "doc.txt:3:1: legacy-missing: '□ 예산 총괄' 부분이 없습니다",
     ]
 
 
@@ -627,5 +633,6 @@ def test_a_document_without_a_title(reference):
 def test_a_duplicated_section(reference):
     text = edit(reference, "□ 향후 기대효과", "□ 최근 3년 추진실적")
     assert failure(text) == [
-        "doc.txt:90:1: legacy-duplicate: '□ 최근 3년 추진실적' 부분이 두 번 나옵니다 (처음은 84행)"
+        "doc.txt:90:1: legacy-duplicate: '□ 최근 3년 추진실적' 부분이 두 번 나옵니다 (처음은 84행)",
+        "doc.txt:94:1: legacy-missing: '□ 향후 기대효과' 부분이 없습니다 (해당 없으면 제목 아래에 '해당 없음'이라고 적으세요)",
     ]

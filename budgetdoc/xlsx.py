@@ -58,7 +58,10 @@ SEC_SCHEDULE = "추진일정 (단위: 천원)"
 SEC_EFFECTS = "4. 사업효과 — 최근 3년 추진실적"
 SEC_EXPECTED = "향후 기대효과"
 SEC_SETTLEMENT = "5. 최근 3년 결산 현황 (단위: 천원)"
+SEC_DRAFT = "다음 연도 초안 — 할 일을 마치면 이 초안 행들을 지우세요 (rollover)"
+ID_LABEL = "사업 ID"
 SECTIONS = (
+    SEC_DRAFT,
     SEC_OVERVIEW,
     SEC_CONTACTS,
     SEC_BUDGET,
@@ -106,6 +109,10 @@ def project_data(project: Project) -> dict[str, Any]:
 
     o = project.overview
     data: dict[str, Any] = {"fiscal_year": project.fiscal_year, "title": project.title}
+    if project.id is not None:
+        data["id"] = project.id
+    if project.draft is not None:
+        data["draft"] = {"source": project.draft.source, "todo": list(project.draft.todo)}
     conventions = project.conventions.model_dump()
     if conventions != type(project.conventions)().model_dump():
         data["conventions"] = conventions
@@ -345,6 +352,15 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     r = w.next()
     w.label(r, 1, "회계연도")
     w.number(r, 2, p.fiscal_year if p else year, year=True)
+    # The id is shown, for staff to see which project a sheet is, and locked once set:
+    # ``diff`` follows a project by it across renames, so it is changed in the YAML, not
+    # typed over in a workbook. An empty one (a template, a project without id) may be filled in.
+    w.label(r, 3, ID_LABEL)
+    w.text(r, 4, p.id if p else None, WIDTH)
+    if p and p.id is not None:
+        from openpyxl.styles import Protection
+
+        w.ws.cell(r, 4).protection = Protection(locked=True)
     r = w.next()
     conv = p.conventions if p else None
     w.label(r, 1, "증감률 소수 자릿수")
@@ -354,6 +370,15 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     w.label(r, 5, "집행잔액 계산")
     w.choice(r, 6, conv.settlement_balance if conv else BALANCES[0], BALANCES)
     w.merge(r, 6, WIDTH)
+
+    # A draft made by rollover is shown, not hidden: its 할 일 are for staff to read, and
+    # deleting these rows is how they say the draft is checked (``check`` warns until then).
+    if p and p.draft is not None:
+        w.section(SEC_DRAFT)
+        r = w.next()
+        w.label(r, 1, "원본 문서")
+        w.text(r, 2, p.draft.source, WIDTH)
+        w.bullets("할 일", list(p.draft.todo), 0)
 
     w.section(SEC_OVERVIEW)
     r = w.next()

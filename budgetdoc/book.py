@@ -420,11 +420,15 @@ def make_book(
         for source in sources:
             assert source.data is not None
             digest = _digest(source.data)
-            key = prefix + _digest(f"{env}\0part\0{source.path}\0{digest}".encode())
+            key = prefix + _digest(f"{env}\0part\0{source.path}\0{source.sheet}\0{digest}".encode())
             keys[source.rel] = (key, digest)
             part = _read_part(source, key, cache, draft)
             if part is None:
-                todo.append(Task(source.rel, source.path, source.root, data=source.data, key=key, digest=digest))
+                todo.append(
+                    Task(
+                        source.rel, source.path, source.root, data=source.data, sheet=source.sheet, key=key, digest=digest
+                    )
+                )
             else:
                 parts[source.rel] = part
         if on_plan:

@@ -13,6 +13,7 @@ from pathlib import Path
 import typing
 
 import openpyxl
+import pypdf
 import pytest
 from click.testing import CliRunner
 from conftest import REFERENCE_YAML
@@ -630,7 +631,8 @@ def test_libreoffice_opens_it_and_its_formulas_agree_with_the_checks(tmp_path: P
             dst.writestr(info, xml.encode("utf-8") if info.filename == sheet_xml else src.read(info.filename))
     code, out, _ = run("check", str(tampered))
     assert code == 1
-    assert [line for line in out.splitlines() if "비어 있어(해당 없음)" not in line] == [
+    skipped = ("비어 있어(해당 없음)", ": draft: 경고: ")  # the corpus's sections left empty and its drafts
+    assert [line for line in out.splitlines() if not any(s in line for s in skipped)] == [
         f"{tampered}!{SHEET}!D20: budget-diff: '사무관리비' 증감 (B−A)는 6,623 − 10,500 = △3,877천원인데 △3,000천원으로 적혀 있습니다"
     ]
 
@@ -686,3 +688,45 @@ def test_random_edits_never_end_in_a_traceback(book: Path) -> None:
             assert exc.problems and all(p.sheet or p.line == 1 for p in exc.problems)
             outcomes["problems"] += 1
     assert outcomes["document"] and outcomes["problems"]  # both kinds of edit happened
+
+
+# --------------------------------------------------------------------------- a book from a workbook
+
+
+@pytest.mark.slow
+def test_a_workbook_of_two_projects_makes_a_book_of_two(tmp_path: Path) -> None:
+    text = REFERENCE_YAML.read_text(encoding="utf-8")
+    second = text.replace("title: 지역균형발전 추진", "title: 균형발전 둘째 사업").replace(
+        "department: 균형발전정책과", "department: 지역발전과"
+    )
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(second, encoding="utf-8")
+    workbook = tmp_path / "two.xlsx"
+    assert run("export", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "-o", str(workbook))[0] == 0
+    out = tmp_path / "book.pdf"
+    code, _, err = run("book", str(workbook), "-o", str(out), "--no-progress", "-j", "1")
+    assert code == 0, err
+    assert re.sub(r"\(\d+[.]\d+초\)", "(…초)", err).splitlines()[:3] == [
+        "문서 2개를 렌더링합니다 (캐시에 있는 0개는 그대로 씀).",
+        f"완료 {workbook} (…초)",
+        f"완료 {workbook} (…초)",
+    ]
+    reader = pypdf.PdfReader(out)
+    titles: list[str] = []
+
+    def walk(outline: list[object]) -> None:
+        for entry in outline:
+            if isinstance(entry, list):
+                walk(entry)
+            else:
+                titles.append(str(getattr(entry, "title", "")))
+
+    walk(reader.outline)
+    # each sheet is its own part (the same workbook twice would put one project in twice)
+    assert titles.count("지역균형발전 추진") == 1 and titles.count("균형발전 둘째 사업") == 1
+    assert {"균형발전정책과", "지역발전과"} <= set(titles)
+    text_of = "\n".join(page.extract_text() for page in reader.pages)
+    assert text_of.count("균형발전 둘째 사업") >= 2  # in the contents and on its own pages
+    single = tmp_path / "one.pdf"
+    assert run("book", str(tmp_path / "a.yaml"), "-o", str(single), "--no-progress", "-j", "1")[0] == 0
+    assert len(reader.pages) > len(pypdf.PdfReader(single).pages)

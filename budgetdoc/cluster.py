@@ -21,15 +21,18 @@ templates or versions, which would give other bytes) stops the build.
 
 A worker that dies in the middle of a batch costs a retry of that batch: the
 scheduler gives it to another worker. A batch that keeps killing workers (the
-scheduler's ``allowed-failures``) is split into single documents, and a document that
-keeps killing workers alone is reported as an ``error``, with its file, as a local
-build reports a document that crashes its worker.
+scheduler's ``allowed-failures``) is split into single documents; a single document
+that loses its workers so is tried once more at the end, alone on the cluster (a
+dying worker also takes the tasks queued on it), and a document that kills its
+worker even then is reported as an ``error``, with its file, as a local build reports
+a document that crashes its worker.
 
 The per-document ``--timeout`` of a local build is not enforced on the cluster.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 import os
@@ -171,26 +174,14 @@ def run_cluster(
         batches: dict[Any, list[Source]] = {}
 
         def submit(batch: list[Source]) -> Any:  # noqa: ANN401
-            future = client.submit(render_batch, batch, options, env, pure=False)
+            # The bytes go with the batch; links out of the data folder were refused here already,
+            # and the worker's disk (which may hold other files under the same names) is never read.
+            sent = [dataclasses.replace(source, root="") for source in batch]
+            future = client.submit(render_batch, sent, options, env, pure=False)
             batches[future] = batch
             return future
 
-        first = [submit(tasks[k : k + size]) for k in range(0, len(tasks), size)]
-        pending = as_completed(first, loop=client.loop)
-        for future in pending:
-            batch = batches.pop(future)
-            try:
-                key, results = future.result()
-            except KilledWorker:
-                if len(batch) > 1:
-                    for source in batch:  # find the document that kills its workers
-                        pending.add(submit([source]))
-                else:
-                    message = "작업 프로세스가 이 문서에서 거듭 비정상 종료했습니다 (Dask 작업자가 여러 번 죽음)"
-                    record(Result(batch[0], "error", message=message))
-                continue
-            except RenderError as exc:
-                raise ClusterError(f"Dask 작업자에서: {exc}") from None
+        def finish(batch: list[Source], key: str, results: list[Any]) -> None:
             if key != environment:
                 raise ClusterError(
                     "Dask 작업자의 환경(도구·템플릿·글꼴 버전)이 이 컴퓨터와 달라 같은 출력을 만들 수 없습니다 "
@@ -204,5 +195,39 @@ def run_cluster(
                         raise ClusterError(f"{shown_path(source.path)}: 작업자에게서 받은 {fmt}가 손상되었습니다")
                     data[fmt] = raw
                 record(write_outputs(result, data, out))
+
+        # A worker that dies takes with it every task it was given, not only the one that
+        # killed it: a single document that loses its worker is tried again at the end, alone
+        # on the cluster, and only a document that kills its worker even then has failed.
+        suspects: list[Source] = []
+        first = [submit(tasks[k : k + size]) for k in range(0, len(tasks), size)]
+        pending = as_completed(first, loop=client.loop)
+        for future in pending:
+            batch = batches.pop(future)
+            try:
+                key, results = future.result()
+            except KilledWorker:
+                if len(batch) > 1:
+                    for source in batch:  # find the document that kills its workers
+                        pending.add(submit([source]))
+                else:
+                    suspects.append(batch[0])
+                continue
+            except RenderError as exc:
+                raise ClusterError(f"Dask 작업자에서: {exc}") from None
+            finish(batch, key, results)
+        for source in suspects:
+            future = submit([source])
+            try:
+                key, results = future.result()
+            except KilledWorker:
+                message = "작업 프로세스가 이 문서에서 거듭 비정상 종료했습니다 (Dask 작업자가 여러 번 죽음)"
+                record(Result(source, "error", message=message))
+                continue
+            except RenderError as exc:
+                raise ClusterError(f"Dask 작업자에서: {exc}") from None
+            finally:
+                batches.pop(future, None)
+            finish([source], key, results)
     finally:
         client.close()

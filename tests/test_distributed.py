@@ -321,3 +321,60 @@ def test_example_workflow_runs_four_shards_and_merges_them() -> None:
     assert "python -m pip install -q -e ./.budgetdoc" in runs  # the project's own install
     upload = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["with"]["include-hidden-files"] is True  # the manifest and the book parts are hidden files
+
+
+class KillOn(distributed.WorkerPlugin):  # type: ignore[misc]
+    """Kills its worker whenever a batch that holds the document ``rel`` starts on it."""
+
+    def __init__(self, rel: str) -> None:
+        self.rel = rel
+
+    def setup(self, worker: object) -> None:
+        self.worker = worker
+
+    def transition(self, key: object, start: str, finish: str, **kwargs: object) -> None:
+        if finish != "executing" or "render_batch" not in str(key):
+            return
+        ts = self.worker.state.tasks.get(key)  # type: ignore[attr-defined]
+        if ts is not None and f"rel='{self.rel}'" in repr(getattr(ts.run_spec, "args", ())):
+            os.kill(os.getpid(), signal.SIGKILL)
+
+
+@pytest.mark.slow
+def test_a_document_that_keeps_killing_workers_fails_with_its_file(full: tuple[Path, Path], tmp_path: Path) -> None:
+    import shutil
+
+    import cloudpickle
+    import dask
+
+    data, whole = full
+    small = tmp_path / "data"
+    for path in sorted(data.rglob("*.yaml"))[:3]:
+        target = small / path.relative_to(data)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, target)
+    poison = sorted(small.rglob("*.yaml"))[1]
+    rel = poison.relative_to(small).with_suffix("").as_posix()
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    results: list[B.Result] = []
+    try:
+        with (
+            dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+            distributed.LocalCluster(
+                n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
+            ) as local,
+            distributed.Client(local, set_as_default=False) as client,
+        ):
+            client.register_plugin(KillOn(rel), name="kill-on")
+            summary = B.build(
+                [str(small)], tmp_path / "out", B.Options(), scheduler=local.scheduler_address, on_result=results.append
+            )
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    assert (summary.built, summary.failed) == (2, 1)
+    [bad] = [r for r in results if r.status != "built"]
+    assert (bad.status, bad.source.path) == ("error", str(poison))
+    assert bad.message == "작업 프로세스가 이 문서에서 거듭 비정상 종료했습니다 (Dask 작업자가 여러 번 죽음)"
+    built = outputs(tmp_path / "out")
+    assert built and all(built[name] == outputs(whole)[name] for name in built)
+    assert not any(name.startswith(rel) for name in built)

@@ -14,7 +14,7 @@ one :class:`~budgetdoc.render.Renderer` (with its fonts) between batches, and
 serialises the batches it runs (WeasyPrint's font configuration is not shared
 between threads): start the workers with ``--nthreads 1``.
 
-:class:`FontCheck`, a worker plugin, refuses a worker without the fonts or HarfBuzz's
+``FontCheck``, a worker plugin, refuses a worker without the fonts or HarfBuzz's
 subsetter, with the install command; every batch also returns the worker's
 environment key, and a worker whose key differs from the client's (other fonts,
 templates or versions, which would give other bytes) stops the build.
@@ -72,20 +72,28 @@ def _check_worker() -> None:
     check_fonts()
 
 
-try:
-    from distributed.diagnostics.plugin import WorkerPlugin as _WorkerPlugin
-except ImportError:  # the extra is not installed: only build --scheduler needs it
-    _WorkerPlugin = object  # type: ignore[misc,assignment]
+def _font_check_class() -> type:
+    from distributed.diagnostics.plugin import WorkerPlugin
+
+    class FontCheck(WorkerPlugin):  # type: ignore[misc]
+        """Refuses a worker that lacks the fonts or HarfBuzz's subsetter (the message has the install command)."""
+
+        name = "budgetdoc-fonts"
+        idempotent = True
+
+        def setup(self, worker: Any) -> None:  # noqa: ANN401
+            _check_worker()
+
+    FontCheck.__module__, FontCheck.__qualname__ = __name__, "FontCheck"
+    return FontCheck
 
 
-class FontCheck(_WorkerPlugin):  # type: ignore[misc,valid-type]
-    """Refuses a worker that lacks the fonts or HarfBuzz's subsetter (the message has the install command)."""
-
-    name = "budgetdoc-fonts"
-    idempotent = True
-
-    def setup(self, worker: Any) -> None:  # noqa: ANN401
-        _check_worker()
+def __getattr__(name: str) -> Any:  # noqa: ANN401
+    """``FontCheck``, the worker plugin, made on first use: importing dask.distributed takes
+    a second or more, which a build without ``--scheduler`` must not pay."""
+    if name == "FontCheck":
+        return globals().setdefault(name, _font_check_class())
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def render_batch(sources: list[Source], options: Options, env: dict[str, str | None]) -> tuple[str, list[Any]]:
@@ -165,7 +173,8 @@ def run_cluster(
         from distributed.scheduler import KilledWorker
 
         try:
-            client.register_plugin(FontCheck(), name=FontCheck.name)
+            plugin = (globals().get("FontCheck") or __getattr__("FontCheck"))()
+            client.register_plugin(plugin, name=plugin.name)
         except RenderError as exc:
             raise ClusterError(f"Dask 작업자에서: {exc}") from None
         workers = len(client.scheduler_info().get("workers", {}))

@@ -79,30 +79,21 @@ def check(paths: tuple[str, ...], fmt: str) -> None:
     기본 경로는 data/ 입니다. 모든 문제를 한 번에, 틀린 값이 적힌 행과 열, 규칙 id,
     계산한 값과 적힌 값과 함께 보여 줍니다.
     """
-    from budgetdoc.build import BuildError, discover
-    from budgetdoc.checks import check as check_document
-    from budgetdoc.load import LoadError
+    from budgetdoc.errors import BuildError
+    from budgetdoc.pipeline import check_paths
 
-    notes: list[str] = []
     try:
-        sources = discover(_paths(paths), notes)
+        report = check_paths(_paths(paths))
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
-    for note in notes:
+    for note in report.notes:
         click.echo(note, err=True)
-    problems = []
-    unreadable = False
-    for source in sources:
-        try:
-            problems.extend(check_document(source.load()))
-        except LoadError as exc:
-            problems.extend(exc.problems)
-            unreadable = unreadable or exc.unreadable
+    problems = report.problems
     _echo_problems(problems, fmt)
-    n_err = sum(p.severity == "error" for p in problems)
+    n_err = report.errors
     n_warn = len(problems) - n_err
-    click.echo(f"파일 {len(sources)}개 검사: 오류 {n_err}개, 경고 {n_warn}개", err=True)
-    if unreadable:
+    click.echo(f"파일 {report.files}개 검사: 오류 {n_err}개, 경고 {n_warn}개", err=True)
+    if report.unreadable:
         sys.exit(EXIT_USAGE)
     sys.exit(EXIT_PROBLEMS if n_err else EXIT_OK)
 
@@ -158,6 +149,7 @@ class Progress:
         self.bar: Any = None
 
     def plan(self, todo: int, other: int) -> None:
+        """Announce the run; start the bar when there is something to render."""
         if not todo:
             return
         click.echo(self.describe(todo, other), err=True)
@@ -165,11 +157,12 @@ class Progress:
             self.bar = click.progressbar(length=todo, label="렌더링", file=sys.stderr, show_pos=True, show_eta=True)
             self.bar.__enter__()
 
-    def result(self, result: Any) -> None:  # noqa: ANN401
+    def result(self, result: Any) -> None:
+        """Advance the bar, or print one line for a finished document."""
         if self.bar is not None:
             self.bar.update(1)
         else:
-            from budgetdoc.build import shown_path
+            from budgetdoc.names import shown_path
 
             click.echo(
                 f"{self.LABELS.get(result.status, result.status)} {shown_path(result.source.path)} ({result.seconds:.2f}초)",
@@ -177,6 +170,7 @@ class Progress:
             )
 
     def close(self) -> None:
+        """End the bar."""
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
             self.bar = None
@@ -184,7 +178,7 @@ class Progress:
 
 def _write(path: Path, text: str) -> None:
     """Write an output file the user named; a path that cannot be written is a usage error."""
-    from budgetdoc.build import write_atomic
+    from budgetdoc.files import write_atomic
 
     try:
         write_atomic(path, text)
@@ -202,7 +196,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from budgetdoc.build import FORMATS
+    from budgetdoc.files import FORMATS
 
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
@@ -260,10 +254,12 @@ def build(
     검증에 실패한 문서는 만들지 않고 이전 출력을 그대로 두며, 문제를 보여 주고 종료
     코드 1로 끝납니다. 나머지 문서는 그대로 만들어집니다.
     """
-    from budgetdoc.build import BuildError, Options, OutputError, Result, TemplateError, shown_path
+    from budgetdoc.assets import RenderError, check_fonts
+    from budgetdoc.build import Options, Result
     from budgetdoc.build import build as run_build
     from budgetdoc.cluster import ClusterError
-    from budgetdoc.render import RenderError, check_fonts
+    from budgetdoc.errors import BuildError, OutputError, TemplateError
+    from budgetdoc.names import shown_path
 
     formats = _formats(fmt)
     if "pdf" in formats:
@@ -372,10 +368,11 @@ def book(
     문서마다 렌더링한 결과는 출력 파일 옆 .budgetdoc-book/ 에 내용 해시로 보관해, 다음에는
     바뀐 문서만 다시 렌더링합니다.
     """
-    from budgetdoc.book import BookError, make_book
-    from budgetdoc.build import BuildError, OutputError, shown_path
+    from budgetdoc.assets import RenderError, check_fonts
+    from budgetdoc.book import make_book
+    from budgetdoc.errors import BookError, BuildError, OutputError
     from budgetdoc.load import UNREADABLE
-    from budgetdoc.render import RenderError, check_fonts
+    from budgetdoc.names import shown_path
 
     try:
         check_fonts()
@@ -463,6 +460,7 @@ def import_(source: str, out: str | None) -> None:
     잘못된 입력은 '파일:행: 메시지'로 알리고 아무것도 쓰지 않습니다.
     """
     from budgetdoc.legacy import LegacyError, import_file
+    from budgetdoc.schema import with_modeline
 
     src = Path(source)
     if src.is_dir():
@@ -499,12 +497,78 @@ def import_(source: str, out: str | None) -> None:
     if src.is_dir():
         assert out is not None
         for file, text in results:
-            _write(Path(out) / file.relative_to(src).with_suffix(".yaml"), text)
+            target = Path(out) / file.relative_to(src).with_suffix(".yaml")
+            _write(target, with_modeline(text, target))
         click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
     elif out:
-        _write(Path(out), results[0][1])
+        _write(Path(out), with_modeline(results[0][1], Path(out)))
     else:
         click.echo(results[0][1], nl=False)
+
+
+@cli.command()
+@click.argument("folder", type=click.Path())
+def init(folder: str) -> None:
+    """사업설명서 데이터 저장소를 FOLDER에 만듭니다.
+
+    예제 사업 하나(data/2024/), 데이터 파일의 $schema 줄이 가리키는 schema/project.schema.json,
+    GitHub Actions 워크플로(검증, 바뀐 문서만 빌드, 문서 아티팩트), .pre-commit-config.yaml,
+    사무실용 README.md를 씁니다. 이미 있는 파일은 덮어쓰지 않습니다(하나라도 있으면 아무것도
+    쓰지 않고 종료 코드 2).
+
+    \b
+    예: python generate.py init 예산-사업설명서
+    """
+    from budgetdoc.init import InitError
+    from budgetdoc.init import init as make
+
+    try:
+        created = make(Path(folder))
+    except InitError as exc:
+        raise Unusable(str(exc)) from None
+    for path in created.files:
+        click.echo(f"  {path}", err=True)
+    click.echo(
+        f"{folder}: 데이터 저장소를 만들었습니다 (파일 {len(created.files)}개). README.md를 읽어 보세요.", err=True
+    )
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="기다릴 포트 (0이면 빈 포트)."
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="기다릴 주소. 기본은 이 컴퓨터에서만 열 수 있는 127.0.0.1입니다.",
+)
+@click.option(
+    "--poll", is_flag=True, help="변경 알림 대신 파일을 주기적으로 확인합니다 (네트워크 드라이브, 컨테이너, WSL)."
+)
+@click.option("--open/--no-open", "open_browser", default=False, show_default=True, help="시작하면 브라우저로 엽니다.")
+def serve(paths: tuple[str, ...], port: int, host: str, poll: bool, open_browser: bool) -> None:
+    """문서를 고치는 동안 브라우저에서 미리 봅니다: 문서 옆에 문제 목록 (기본: data/).
+
+    \b
+    사업 목록(사업명, 실·국, 부서, 통과 / 오류 N개)과 사업마다 한 쪽: build가 만드는 것과
+    같은 HTML 문서 옆에 문제마다 규칙, 메시지, 계산한 값과 적힌 값, 파일:행:열.
+    문제를 누르면 문서의 그 칸으로 갑니다. 오류가 있는 문서는 틀린 칸을 표시한 초안으로,
+    읽을 수 없는 파일은 마지막으로 읽은 내용 위에 오류를 보여 줍니다.
+    파일을 저장하면 그 문서만 다시 검사하고 렌더링하며, 열린 쪽은 저절로 바뀝니다.
+    PDF 링크는 그 자리에서 PDF를 만듭니다. 아무 파일도 쓰지 않습니다. 멈추려면 Ctrl+C.
+    """
+    from budgetdoc.errors import BuildError
+    from budgetdoc.serve import ServeError
+    from budgetdoc.serve import serve as run_serve
+
+    try:
+        run_serve(_paths(paths), host=host, port=port, poll=poll, open_browser=open_browser)
+    except BuildError as exc:
+        raise click.UsageError(str(exc)) from None
+    except ServeError as exc:
+        raise Unusable(str(exc)) from None
 
 
 @cli.command()
@@ -523,7 +587,7 @@ def merge(out: str, parts: tuple[str, ...]) -> None:
     OUT은 없거나 아직 빌드 결과가 없는 폴더여야 합니다. 합친 매니페스트는 복사한 출력을
     기록하므로, 같은 데이터로 OUT에 build를 하면 아무것도 다시 만들지 않습니다.
     """
-    from budgetdoc.build import OutputError
+    from budgetdoc.errors import OutputError
     from budgetdoc.shards import MergeError
     from budgetdoc.shards import merge as run_merge
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import io
 import json
@@ -37,35 +38,21 @@ from typing import Any
 from markupsafe import Markup
 
 from . import PDF_VARIANTS
-from .build import (
-    Options,
-    OutputError,
-    Result,
-    Source,
-    discover,
-    environment_key,
-    locked,
-    read_data,
-    refused_result,
-    run_pool,
-    unwritable,
-    worker_renderer,
-    write_atomic,
-)
-from .checks import check, errors
-from .load import LoadError
+from .bookpdf import assemble
+from .build import Options, Result, error_result, refused_result
+from .errors import BookError, OutputError
+from .files import locked, unwritable, write_atomic
+from .manifest import environment_key
 from .model import Problem
+from .pipeline import prepare, worker_renderer
+from .pool import available_cpus, run_tasks
+from .sources import Source, discover, read_data
 
 CACHE = ".budgetdoc-book"
 KEEP_DAYS = 7  # cached parts no book has used for this long are removed
 SHEET = 250  # page numbers per cached number sheet
 FORMAT = 1  # bump when the cache's meta files change shape
-STAMP_NAME = "/BudgetdocPageNo"
 PDFA_VARIANTS = tuple(v for v in PDF_VARIANTS if v.startswith("pdf/a-"))
-
-
-class BookError(Exception):
-    """A book that cannot be made (no documents, a part that failed to render, bad options)."""
 
 
 # --------------------------------------------------------------------------- parts
@@ -111,30 +98,26 @@ def _page_count(pdf: bytes) -> int:
 
 
 def render_part(source: Source, digest: str, variant: str | None, draft: bool) -> tuple[dict[str, Any], bytes | None]:
-    """Load, check and render one project for the book: (meta, PDF or None when it failed)."""
-    try:
-        doc = source.load()
-    except LoadError as exc:
-        return {"status": "failed", "problems": [asdict(p) for p in exc.problems]}, None
+    """Prepare and render one project for the book: (meta, PDF or None when it failed)."""
+    prepared = prepare(source, draft)
+    if prepared.doc is None:
+        return {"status": "failed", "problems": [asdict(p) for p in prepared.problems]}, None
     # Loaded from the bytes the key was made of; without them, the file must not have changed since.
     data = source.data if source.data is not None else read_data(source.path, source.root)
     now = hashlib.sha256(data).hexdigest() if data is not None else ""
     if now != digest:
         raise BookError(f"{source.path}: 책을 만드는 동안 파일이 바뀌었습니다. 다시 실행하세요.")
-    problems = check(doc)
-    bad = errors(problems)
-    meta: dict[str, Any] = {"status": "draft" if bad else "ok", "problems": [asdict(p) for p in problems]}
-    if bad and not draft:
+    meta: dict[str, Any] = {
+        "status": "draft" if prepared.errors else "ok",
+        "problems": [asdict(p) for p in prepared.problems],
+    }
+    if not prepared.renderable:
         meta["status"] = "failed"
         return meta, None
-    from .figures import compute
-
-    project = doc.project
-    figures = compute(project)
-    renderer = worker_renderer()
-    html = renderer.html(project, figures, marked=frozenset(p.field for p in bad), draft=bool(bad))
-    html = html.replace("</head>", f"<style>\n{_book_css('part.css')}</style>\n</head>", 1)
-    pdf = renderer.pdf(html, variant)
+    assert prepared.figures is not None
+    project, figures = prepared.doc.project, prepared.figures
+    html = prepared.html().replace("</head>", f"<style>\n{_book_css('part.css')}</style>\n</head>", 1)
+    pdf = worker_renderer().pdf(html, variant)
     meta.update(
         title=project.title,
         office=project.contacts.office,
@@ -148,17 +131,18 @@ def render_part(source: Source, digest: str, variant: str | None, draft: bool) -
 
 
 def numbers_pdf(first: int, count: int, variant: str | None) -> bytes:
-    """A sheet of ``count`` blank pages whose footers read ``- first -``, ``- first+1 -``, …"""
+    """A sheet of ``count`` blank pages whose footers read ``- first -``, ``- first+1 -`` and so on."""
     renderer = worker_renderer()
-    html = renderer.env.get_template("book/numbers.html.j2").render(
+    html: str = renderer.env.get_template("book/numbers.html.j2").render(
         numbers=range(first, first + count), print_css=renderer.print_css, numbers_css=_book_css("numbers.css")
     )
     # Untagged even for PDF/UA: the stamp goes in as a pagination artifact.
-    return renderer.pdf(html, variant if variant in PDFA_VARIANTS else None)
+    pdf: bytes = renderer.pdf(html, variant if variant in PDFA_VARIANTS else None)
+    return pdf
 
 
 def _work(task: Task, cache: Path, options: Options) -> Result:
-    """What a worker does with one task (see :func:`budgetdoc.build.run_pool`)."""
+    """What a worker does with one task (see :func:`budgetdoc.pool.run_pool`)."""
     started = time.perf_counter()
     try:
         if task.kind == "numbers":
@@ -173,13 +157,6 @@ def _work(task: Task, cache: Path, options: Options) -> Result:
     status = {"ok": "built", "draft": "drafted", "failed": "failed"}[meta["status"]]
     problems = [Problem(**p) for p in meta["problems"]]
     return Result(task, status, problems, seconds=time.perf_counter() - started)
-
-
-def _in_process(task: Task, cache: Path, options: Options) -> Result:
-    try:
-        return _work(task, cache, options)
-    except Exception as exc:  # the same as a worker: one task fails, the caller reports it
-        return Result(task, "error", message=f"{type(exc).__name__}: {exc}")
 
 
 def _read_part(source: Source, key: str, cache: Path, draft: bool) -> Part | None:
@@ -216,12 +193,16 @@ def _read_part(source: Source, key: str, cache: Path, draft: bool) -> Part | Non
 
 @dataclass
 class Entry:
+    """One project in the contents: its title, page and group."""
+
     title: str
     page: int  # the printed number of the project's first page
 
 
 @dataclass
 class Group:
+    """The projects of one 실·국 in the book, in order."""
+
     name: str
     page: int = 0
     departments: list[Group] = field(default_factory=list)
@@ -293,6 +274,8 @@ def summary_rows(groups: list[Group]) -> list[dict[str, Any]]:
 
 @dataclass(frozen=True)
 class Cover:
+    """What the cover page prints."""
+
     title: str
     org: str
     year: int
@@ -302,192 +285,16 @@ class Cover:
 
 
 def front_html(cover: Cover, groups: list[Group]) -> str:
+    """The HTML of the cover, the contents and the summary table."""
     renderer = worker_renderer()
-    return renderer.env.get_template("book/front.html.j2").render(
+    html: str = renderer.env.get_template("book/front.html.j2").render(
         book=cover,
         offices=groups,
         summary=summary_rows(groups),
         print_css=renderer.print_css,
         book_css=_book_css("book.css"),
     )
-
-
-# --------------------------------------------------------------------------- assembly
-
-
-def assemble(
-    front: bytes,
-    parts: list[tuple[bytes, int]],
-    sheets: list[bytes],
-    groups: list[Group],
-    titles: list[str],
-    tagged: bool,
-) -> bytes:
-    """Front matter + every part's pages → one PDF, with numbers stamped, bookmarks and labels.
-
-    ``parts`` are (PDF, page count) in book order, ``titles`` their bookmarks, ``sheets``
-    the number sheets, all of one length ``n`` (sheet ``i`` holds numbers ``i * n + 1`` …). The front matter's
-    document-level metadata (XMP, output intent, language, structure root) become the book's.
-    """
-    import pikepdf
-    from pikepdf import Array, Dictionary, Name
-
-    book = pikepdf.open(io.BytesIO(front))
-    n_front = len(book.pages)
-    front_marks = _outline_targets(book)
-    struct = _Structure(book) if tagged else None
-    starts: list[int] = []
-    for data, pages in parts:
-        with pikepdf.open(io.BytesIO(data)) as part:
-            if len(part.pages) != pages:
-                raise BookError("캐시의 조각 PDF가 손상되었습니다. 캐시 폴더를 지우고 다시 실행하세요.")
-            _own_stream_data(part)
-            starts.append(len(book.pages))
-            book.pages.extend(part.pages)
-            if struct is not None:
-                struct.add(part, starts[-1], pages)
-    if struct is not None:
-        struct.finish()
-
-    # Page numbers: wrap each page's content in q … Q, then draw the sheet's page as an artifact.
-    save = book.make_stream(b"q\n")
-    stamp = book.make_stream(
-        b"Q\n/Artifact <</Type /Pagination /Subtype /Footer>> BDC q " + STAMP_NAME.encode() + b" Do Q EMC\n"
-    )
-    sheet_docs = [pikepdf.open(io.BytesIO(s)) for s in sheets]
-    per_sheet = len(sheet_docs[0].pages) if sheet_docs else 1
-    for number, page in enumerate(book.pages[n_front:], start=1):
-        sheet = sheet_docs[(number - 1) // per_sheet]
-        form = book.copy_foreign(sheet.pages[(number - 1) % per_sheet].as_form_xobject())
-        obj = page.obj
-        resources = Dictionary({k: v for k, v in obj.get(Name.Resources, Dictionary()).items()})
-        xobjects = Dictionary({k: v for k, v in resources.get(Name.XObject, Dictionary()).items()})
-        xobjects[STAMP_NAME] = form
-        resources[Name.XObject] = xobjects
-        obj[Name.Resources] = resources
-        contents = obj.get(Name.Contents)
-        streams = list(contents) if isinstance(contents, Array) else [contents] if contents is not None else []
-        obj[Name.Contents] = Array([save, *streams, stamp])
-
-    book.Root[Name.PageLabels] = Dictionary(Nums=Array([0, Dictionary(S=Name.r), n_front, Dictionary(S=Name.D)]))
-    with book.open_outline() as outline:
-        outline.root.clear()
-        for title, index in front_marks:
-            outline.root.append(pikepdf.OutlineItem(title, index))
-        i = 0
-        for office in groups:
-            o_item = pikepdf.OutlineItem(office.name, n_front + office.page - 1)
-            for dept in office.departments:
-                d_item = pikepdf.OutlineItem(dept.name, n_front + dept.page - 1)
-                d_item.is_closed = True
-                for _ in dept.projects:
-                    d_item.children.append(pikepdf.OutlineItem(titles[i], starts[i]))
-                    i += 1
-                o_item.children.append(d_item)
-            outline.root.append(o_item)
-    out = io.BytesIO()
-    book.save(out, deterministic_id=True, object_stream_mode=pikepdf.ObjectStreamMode.generate)
-    for doc in (*sheet_docs, book):
-        doc.close()
-    return out.getvalue()
-
-
-def _own_stream_data(pdf: Any) -> None:  # noqa: ANN401
-    """Hold every stream's data in memory, encoded as it is, so copies of it outlive ``pdf``.
-
-    A copied stream otherwise reads its data from the source file when the book is saved,
-    and every part would have to stay open, parsed, until then: with tagged parts, the
-    largest share of the book's memory.
-    """
-    import pikepdf
-
-    for obj in pdf.objects:
-        if isinstance(obj, pikepdf.Stream):
-            encoded: dict[str, Any] = {"filter": obj.get("/Filter"), "decode_parms": obj.get("/DecodeParms")}
-            obj.write(obj.read_raw_bytes(), type_check=False, **encoded)
-
-
-def _outline_targets(pdf: Any) -> list[tuple[str, int]]:  # noqa: ANN401
-    """(title, page index) of the front matter's own top-level bookmarks (목차, 총괄표)."""
-    pages = {page.objgen: i for i, page in enumerate(pdf.pages)}
-    found = []
-    with pdf.open_outline() as outline:
-        for item in outline.root:
-            dest = item.destination
-            if dest is None and item.action is not None:
-                dest = item.action.get("/D")
-            if dest is not None and len(dest) and dest[0].objgen in pages:
-                found.append((" ".join(item.title.split()).replace(" ", ""), pages[dest[0].objgen]))
-    return found
-
-
-class _Structure:
-    """Merges the parts' tag trees (PDF/UA) into the front matter's.
-
-    Each part's /Document element becomes a /Part under the book's /Document; the keys of
-    its parent tree (one per page, one per annotation) are shifted past the keys already
-    used, and its pages' /StructParents and annotations' /StructParent with them.
-    """
-
-    def __init__(self, book: Any) -> None:  # noqa: ANN401
-        from pikepdf import Array, Name
-
-        root = book.Root.get(Name.StructTreeRoot)
-        if root is None:
-            raise BookError("앞부분 PDF에 태그 구조가 없습니다.")
-        self.book = book
-        self.root = root
-        self.document = root.K[0] if isinstance(root.K, Array) else root.K
-        self.nums = Array(_flat_nums(root.ParentTree))
-        self.next = max((int(k) for k in self.nums[::2]), default=-1) + 1
-
-    def add(self, part: Any, first: int, count: int) -> None:  # noqa: ANN401
-        from pikepdf import Array, Name
-
-        root = part.Root.get(Name.StructTreeRoot)
-        if root is None:
-            raise BookError("조각 PDF에 태그 구조가 없습니다. 캐시 폴더를 지우고 다시 실행하세요.")
-        kids = list(root.K) if isinstance(root.K, Array) else [root.K]
-        for kid in kids:
-            del kid[Name.P]  # detach before copying, so the part's root does not come along
-        nums = _flat_nums(root.ParentTree)
-        copied = self.book.copy_foreign(part.make_indirect(Array([*kids, Array(nums)])))
-        offset = self.next
-        for kid in list(copied)[:-1]:
-            kid[Name.P] = self.document
-            if kid.get(Name.S) == Name.Document:
-                kid[Name.S] = Name.Part
-            self.document.K.append(kid)
-        shifted = list(copied[-1])
-        for i in range(0, len(shifted), 2):
-            self.nums.append(int(shifted[i]) + offset)
-            self.nums.append(shifted[i + 1])
-        self.next = offset + max((int(k) for k in nums[::2]), default=-1) + 1
-        for page in self.book.pages[first : first + count]:
-            obj = page.obj
-            if Name.StructParents in obj:
-                obj[Name.StructParents] = int(obj[Name.StructParents]) + offset
-            for annot in obj.get(Name.Annots, Array()):
-                if Name.StructParent in annot:
-                    annot[Name.StructParent] = int(annot[Name.StructParent]) + offset
-
-    def finish(self) -> None:
-        from pikepdf import Dictionary, Name
-
-        self.root[Name.ParentTree] = self.book.make_indirect(Dictionary(Nums=self.nums))
-        self.root[Name.ParentTreeNextKey] = self.next
-
-
-def _flat_nums(tree: Any) -> list[Any]:  # noqa: ANN401
-    """A number tree's (key, value, …) pairs, in order, from however many levels it has."""
-    from pikepdf import Name
-
-    if Name.Nums in tree:
-        return list(tree.Nums)
-    out: list[Any] = []
-    for kid in tree.get(Name.Kids, []):
-        out.extend(_flat_nums(kid))
-    return out
+    return html
 
 
 # --------------------------------------------------------------------------- the whole book
@@ -517,11 +324,17 @@ def _digest(data: bytes) -> str:
 
 
 def _pool(tasks: list[Task], cache: Path, options: Options, jobs: int, on_result: Callable[[Result], None]) -> None:
-    if len(tasks) <= 2 or jobs == 1:
-        for task in tasks:
-            on_result(_in_process(task, cache, options))
-    else:
-        run_pool(list(tasks), cache, options, jobs, on_result, work=_work)  # type: ignore[arg-type]
+    """Render ``tasks`` in the build's worker pool; two or fewer in this process, under the same time limit."""
+    run_tasks(
+        tasks,
+        functools.partial(_work, cache=cache, options=options),
+        jobs=jobs,
+        timeout=options.timeout,
+        on_result=on_result,
+        failure=error_result,
+        warm=worker_renderer,
+        here=len(tasks) <= 2 or jobs == 1,
+    )
 
 
 def _sheets(env: str, prefix: str, cache: Path, pages: int) -> tuple[list[str], list[Task]]:
@@ -592,7 +405,7 @@ def make_book(
         raise BookError(f"책에 넣을 YAML 파일이 없습니다: {' '.join(paths)}")
     out = Path(out)
     cache = (cache or out.parent / CACHE).resolve()
-    jobs = jobs or os.cpu_count() or 1
+    jobs = jobs or available_cpus()
     options = Options(formats=("pdf",), variant=variant, draft=draft, timeout=timeout)
     result = BookResult(False)
     # Every data file is read once, before the lock: one that cannot be (a FIFO, a

@@ -386,4 +386,5 @@ def check(doc: Document) -> list[Problem]:
 
 
 def errors(problems: list[Problem]) -> list[Problem]:
+    """The problems that stop a document (severity error), in order."""
     return [p for p in problems if p.severity == "error"]

@@ -41,8 +41,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .build import WORKER_ENV, Options, Result, Source, render_document, worker_renderer, write_outputs
+from .build import Options, Result, render_document, write_outputs
 from .names import shown_path
+from .pipeline import worker_renderer
+from .pool import WORKER_ENV
+from .sources import Source
 
 BATCH = 200  # documents per task at most (fewer when there are too few to keep every worker busy)
 CONNECT = 20.0  # seconds to wait for the scheduler
@@ -67,7 +70,7 @@ _SETTLED = False
 
 
 def _check_worker() -> None:
-    from .render import check_fonts
+    from .assets import check_fonts
 
     check_fonts()
 
@@ -75,32 +78,38 @@ def _check_worker() -> None:
 def _font_check_class() -> type:
     from distributed.diagnostics.plugin import WorkerPlugin
 
-    class FontCheck(WorkerPlugin):  # type: ignore[misc]
+    class FontCheck(WorkerPlugin):
         """Refuses a worker that lacks the fonts or HarfBuzz's subsetter (the message has the install command)."""
 
         name = "budgetdoc-fonts"
         idempotent = True
 
-        def setup(self, worker: Any) -> None:  # noqa: ANN401
+        def setup(self, worker: Any) -> None:
             _check_worker()
 
     FontCheck.__module__, FontCheck.__qualname__ = __name__, "FontCheck"
     return FontCheck
 
 
-def __getattr__(name: str) -> Any:  # noqa: ANN401
-    """``FontCheck``, the worker plugin, made on first use: importing dask.distributed takes
-    a second or more, which a build without ``--scheduler`` must not pay."""
+def __getattr__(name: str) -> Any:
+    """``FontCheck``, the worker plugin, made on first use.
+
+    Importing dask.distributed takes a second or more, which a build without
+    ``--scheduler`` must not pay.
+    """
     if name == "FontCheck":
         return globals().setdefault(name, _font_check_class())
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def render_batch(sources: list[Source], options: Options, env: dict[str, str | None]) -> tuple[str, list[Any]]:
-    """Render ``sources`` on this worker; returns its environment key and, per document,
-    ``(result, {format: (bytes, sha256)})`` (the result without the data bytes)."""
+    """Render ``sources`` on this worker.
+
+    Returns the worker's environment key and, per document, ``(result, {format:
+    (bytes, sha256)})`` (the result without the data bytes).
+    """
     global _SETTLED
-    from .build import environment_key
+    from .manifest import environment_key
 
     with _LOCK:
         for name, value in env.items():
@@ -130,7 +139,7 @@ def render_batch(sources: list[Source], options: Options, env: dict[str, str | N
             import gc
 
             gc.collect()
-            gc.freeze()  # what the first batch loaded stays for the worker's life (see build._worker)
+            gc.freeze()  # what the first batch loaded stays for the worker's life (as a local worker does)
             _SETTLED = True
         return _KEYS[cached], results
 
@@ -138,13 +147,13 @@ def render_batch(sources: list[Source], options: Options, env: dict[str, str | N
 # --------------------------------------------------------------------------- on the client
 
 
-def _connect(address: str) -> Any:  # noqa: ANN401
+def _connect(address: str) -> Any:
     try:
         from distributed import Client
     except ImportError:
         raise ClusterError(f"--scheduler에는 dask.distributed가 필요합니다: {INSTALL}") from None
     try:
-        return Client(address, timeout=CONNECT, set_as_default=False)
+        return Client(address, timeout=CONNECT, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:
         raise ClusterError(f"Dask 스케줄러 {address}에 연결할 수 없습니다: {exc}") from None
 
@@ -163,7 +172,7 @@ def run_cluster(
     ``environment`` is the client's environment key; a worker with another stops the
     build with :class:`ClusterError`, as does a worker without the fonts.
     """
-    from .render import RenderError
+    from .assets import RenderError
 
     if not tasks:
         return
@@ -182,7 +191,7 @@ def run_cluster(
         env = {name: os.environ.get(name) for name in WORKER_ENV}
         batches: dict[Any, list[Source]] = {}
 
-        def submit(batch: list[Source]) -> Any:  # noqa: ANN401
+        def submit(batch: list[Source]) -> Any:
             # The bytes go with the batch; links out of the data folder were refused here already,
             # and the worker's disk (which may hold other files under the same names) is never read.
             sent = [dataclasses.replace(source, root="") for source in batch]
@@ -210,7 +219,7 @@ def run_cluster(
         # on the cluster, and only a document that kills its worker even then has failed.
         suspects: list[Source] = []
         first = [submit(tasks[k : k + size]) for k in range(0, len(tasks), size)]
-        pending = as_completed(first, loop=client.loop)
+        pending = as_completed(first, loop=client.loop)  # type: ignore[no-untyped-call]
         for future in pending:
             batch = batches.pop(future)
             try:
@@ -218,7 +227,7 @@ def run_cluster(
             except KilledWorker:
                 if len(batch) > 1:
                     for source in batch:  # find the document that kills its workers
-                        pending.add(submit([source]))
+                        pending.add(submit([source]))  # type: ignore[no-untyped-call]
                 else:
                     suspects.append(batch[0])
                 continue

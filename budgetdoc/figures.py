@@ -15,6 +15,8 @@ from .model import BasisLine, BasisPart, Project
 
 @dataclass(frozen=True)
 class BudgetRow:
+    """One row of the 예산 총괄: a name, {Y-1}, B, the difference and its rate."""
+
     name: str
     previous: int
     current: int
@@ -24,6 +26,8 @@ class BudgetRow:
 
 @dataclass(frozen=True)
 class SettlementFigures:
+    """One year of 결산 with its computed 집행률 and identities."""
+
     year: int
     final_budget: int
     carried_in: int
@@ -36,6 +40,8 @@ class SettlementFigures:
 
 @dataclass(frozen=True)
 class Figures:
+    """Every computed number of one document; the only arithmetic the writers print."""
+
     total: BudgetRow
     items: tuple[BudgetRow, ...]
     project_total: int  # 사업비 (당해년도)
@@ -56,6 +62,7 @@ def formula_amount(line: BasisLine | BasisPart, rounding: str) -> int | None:
 
 
 def part_amount(part: BasisPart, rounding: str) -> int:
+    """The amount of one 산출근거 line in 원, stated or computed from its formula."""
     if part.amount is not None:
         return part.amount
     return formula_amount(part, rounding) or 0
@@ -92,6 +99,7 @@ def _row(name: str, previous: int, current: int, change: int | None, rate: Decim
 
 
 def compute(project: Project) -> Figures:
+    """Compute every total, difference and rate of ``project``."""
     decimals = project.conventions.rate_decimals
     items = tuple(_row(i.name, i.previous, i.current, i.change, i.rate, decimals) for i in project.budget.items)
     stated = project.budget.total

@@ -746,18 +746,18 @@ class _Flow(dict[str, Any]):
     """A mapping written on one line: persons, the 계 row, settlement rows."""
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(yaml.SafeDumper):  # type: ignore[misc]  # PyYAML has no type information here
     """Block style like the shipped data files; double quotes where YAML needs quoting."""
 
-    def ignore_aliases(self, data: Any) -> bool:  # noqa: ANN401
+    def ignore_aliases(self, data: Any) -> bool:
         return True
 
     def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
         super().increase_indent(flow, False)
 
     def choose_scalar_style(self) -> str:
-        style = super().choose_scalar_style()
-        value = self.event.value  # type: ignore[attr-defined]
+        style: str = super().choose_scalar_style()
+        value = self.event.value
         if style == "'" and '"' not in value and "\\" not in value:
             return '"'
         return style
@@ -779,7 +779,10 @@ _Dumper.add_representer(Decimal, _represent_decimal)
 
 def dump(data: dict[str, Any]) -> str:
     """Project data as tidy YAML: keys in the order given, Korean unescaped, no anchors."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10**9, default_flow_style=False)
+    text: str = yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10**9, default_flow_style=False
+    )
+    return text
 
 
 # --------------------------------------------------------------------------- entry points

@@ -39,10 +39,10 @@ UNREADABLE = frozenset({"unreadable", "encoding", "file-size"})
 class LoadError(Exception):
     """A file that could not be turned into a project; ``problems`` says why, all at once."""
 
-    def __init__(self, problems: list[Problem], unreadable: bool | None = None) -> None:
+    def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
-        self.unreadable = any(p.rule in UNREADABLE for p in problems) if unreadable is None else unreadable
+        self.unreadable = any(p.rule in UNREADABLE for p in problems)  # the file itself, not its content
 
 
 @dataclass
@@ -117,8 +117,8 @@ class _Stop(Exception):
         self.mark, self.rule, self.message = mark, rule, message
 
 
-def _parser(text: str) -> Any:  # noqa: ANN401
-    """libyaml's event parser when available (fast; it does not recurse), else PyYAML's."""
+def _parser(text: str) -> Any:
+    """Libyaml's event parser when available (fast; it does not recurse), else PyYAML's."""
     if yaml.__with_libyaml__:
         from yaml._yaml import CParser
 
@@ -191,7 +191,7 @@ def _pos(mark: yaml.Mark) -> tuple[int, int]:
 _NODE_KINDS = {yaml.ScalarNode: "글", yaml.SequenceNode: "목록", yaml.MappingNode: "매핑"}
 
 
-def _convert(node: yaml.Node, path: Path, raw: _Raw, file: str) -> Any:  # noqa: ANN401
+def _convert(node: yaml.Node, path: Path, raw: _Raw, file: str) -> Any:
     raw.values[path] = _pos(node.start_mark)
     if isinstance(node, yaml.ScalarNode):
         if node.style is None and node.value in ("", "~", "null", "Null", "NULL"):
@@ -328,7 +328,7 @@ def _line(text: str, number: int) -> str:
 
 
 def _syntax_problem(exc: yaml.MarkedYAMLError, text: str, file: str) -> Problem:
-    """libyaml's (or PyYAML's) English syntax error as one Korean problem."""
+    """Libyaml's (or PyYAML's) English syntax error as one Korean problem."""
     problem, context = exc.problem or "", exc.context or ""
     mark = exc.problem_mark or exc.context_mark
     line, col = _pos(mark) if mark else (1, 1)
@@ -416,7 +416,7 @@ def _kind(value: object) -> str:
     return _TYPE_NAMES.get(type(value), type(value).__name__)
 
 
-def _record(annotation: Any) -> type[BaseModel] | None:  # noqa: ANN401
+def _record(annotation: Any) -> type[BaseModel] | None:
     """The record type inside ``annotation``, through ``X | None``, ``list[X]``, ``dict[K, X]``."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
@@ -442,7 +442,7 @@ def _shown_path(path: Path) -> str:
     return path_str(tuple(_shown(p) if isinstance(p, str) else p for p in path))
 
 
-def _shape_problem(err: Any, source: SourceMap) -> Problem:  # noqa: ANN401
+def _shape_problem(err: Any, source: SourceMap) -> Problem:
     """One pydantic error as a problem at the line of the value (or key) it is about."""
     is_key = "[key]" in err["loc"]
     path: Path = tuple(p for p in err["loc"] if p != "[key]")

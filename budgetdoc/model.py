@@ -62,6 +62,8 @@ class Funding(_Record):
 
 
 class Overview(_Record):
+    """기본 현황: 회계, 사업기간, 총사업비 등."""
+
     account: Text = Field(description="회계: 일반회계, 특별회계명 또는 기금명")
     period: Period
     summary: list[Text] = Field(default_factory=list, description="사업내용 ○ 항목")
@@ -70,11 +72,15 @@ class Overview(_Record):
 
 
 class Person(_Record):
+    """담당자: 이름과 전화번호."""
+
     name: Text
     phone: OptText = ""
 
 
 class Contacts(_Record):
+    """실·국, 부서와 담당자."""
+
     office: Text = Field(description="실·국")
     department: Text = Field(description="부서명")
     director: Person = Field(description="과장")
@@ -120,11 +126,15 @@ class BudgetTotal(_Record):
 
 
 class Budget(_Record):
+    """예산 설명: 총괄과 과목별 예산, 그 산출근거."""
+
     total: BudgetTotal | None = None
     items: list[BudgetItem] = Field(min_length=1)
 
 
 class Description(_Record):
+    """사업설명: 사업목적, 사업내용, 근거 법령."""
+
     purpose: list[Text] = Field(default_factory=list, description="사업목적")
     legal_basis: list[Text] = Field(default_factory=list, description="사업근거")
     content: list[Text] = Field(default_factory=list, description="사업내용")
@@ -132,6 +142,8 @@ class Description(_Record):
 
 
 class ScheduleRow(_Record):
+    """추진일정의 한 단계: 기간과 금액."""
+
     step: Text = Field(description="사업추진절차")
     period: OptText = Field("", description="추진기간")
     amount: Amount = Field(description="예산집행금액 (천원)")
@@ -139,16 +151,22 @@ class ScheduleRow(_Record):
 
 
 class Schedule(_Record):
+    """추진일정: 단계들과 그 계."""
+
     total: Amount | None = Field(None, description="계, 생략하면 계산")
     rows: list[ScheduleRow] = Field(default_factory=list)
 
 
 class Effects(_Record):
+    """사업효과: 기대효과와 최근 3년 추진실적."""
+
     achievements: dict[Year, list[Text]] = Field(default_factory=dict, description="최근 3년 추진실적")
     expected: list[Text] = Field(default_factory=list, description="향후 기대효과")
 
 
 class SettlementRow(_Record):
+    """최근 3년 결산 현황의 한 해."""
+
     year: Year
     final_budget: Amount = Field(description="최종예산")
     carried_in: Amount = Field(description="전년이월")
@@ -213,6 +231,7 @@ class SourceMap:
         return self.values.get((), (1, 1))
 
     def has(self, path: Path) -> bool:
+        """True when the YAML stated a value at ``path``."""
         return tuple(path) in self.values
 
 

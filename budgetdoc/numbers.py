@@ -69,7 +69,7 @@ def _too_long(kind: str, value: object) -> PydanticCustomError:
 
 
 def parse_amount_field(value: object) -> object:
-    """pydantic hook: amount fields take integers only (천원), never floats or text."""
+    """Pydantic hook: amount fields take integers only (천원), never floats or text."""
     if value is None:
         return None
     if isinstance(value, bool):
@@ -97,6 +97,7 @@ def parse_amount_field(value: object) -> object:
 
 
 def parse_rate_field(value: object) -> object:
+    """Validation hook: a rate as written (``12.5``, ``'△3.2'``) to a Decimal."""
     if value is None:
         return None
     if isinstance(value, int) and not isinstance(value, bool):
@@ -117,6 +118,7 @@ def parse_rate_field(value: object) -> object:
 
 
 def parse_year_field(value: object) -> object:
+    """Validation hook: a year as a number or a numeric string."""
     if isinstance(value, int) and not isinstance(value, bool):
         return value
     if isinstance(value, str) and _PLAIN.match(value.strip()):
@@ -127,6 +129,7 @@ def parse_year_field(value: object) -> object:
 
 
 def parse_text_field(value: object) -> object:
+    """Validation hook: text, with numbers written as text kept as written."""
     if value is None:
         raise PydanticCustomError("text", "값이 비어 있습니다", {})
     if isinstance(value, str):
@@ -205,6 +208,8 @@ class FormulaError(ValueError):
 
 @dataclass(frozen=True)
 class Formula:
+    """A parsed 산출근거 formula: its text, factors and unit."""
+
     text: str
     value: int  # in 원 when ``has_won``, else a bare count
     has_won: bool

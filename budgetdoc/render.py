@@ -10,14 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import os
 import re
-import shutil
-import subprocess
 import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -25,30 +21,11 @@ import jinja2
 from markupsafe import Markup
 
 from . import PDF_VARIANTS, numbers
+from .assets import TEMPLATES, RenderError, check_fonts
 from .figures import Figures, compute
 from .model import Project
 
-
-def _templates() -> Path:
-    """$BUDGETDOC_TEMPLATES, else the installed copy (budgetdoc/templates in a wheel), else the checkout's."""
-    if os.environ.get("BUDGETDOC_TEMPLATES"):
-        return Path(os.environ["BUDGETDOC_TEMPLATES"])
-    here = Path(__file__).resolve().parent
-    installed = here / "templates"
-    return installed if (installed / "project.html.j2").is_file() else here.parent / "templates"
-
-
-TEMPLATES = _templates()
-FONTS = {
-    "NanumGothic": "fonts-nanum",
-    "NanumGothic:style=Bold": "fonts-nanum",
-    "DejaVu Sans": "fonts-dejavu-core",
-}
 PERIOD_KINDS = ("계속", "한시", "연례반복")
-
-
-class RenderError(Exception):
-    """The document cannot be rendered on this machine (a missing font, templates)."""
 
 
 # --------------------------------------------------------------------------- filters
@@ -92,7 +69,7 @@ def keep_all(text: str) -> str:
     return _BETWEEN.sub(lambda m: "" if _continues_cluster(m[1], m[2]) else WORD_JOINER, text)
 
 
-def join_words(root: Any) -> None:  # noqa: ANN401
+def join_words(root: Any) -> None:
     """Replace every ``<span class="kw">`` of a parsed document by its text, with WORD JOINERs.
 
     The span only marks the text; left in, it would be one more inline box to lay out and
@@ -117,56 +94,13 @@ def join_words(root: Any) -> None:  # noqa: ANN401
 
 
 def won_filter(value: int | None) -> str:
+    """Jinja2 filter: an amount with thousands separators and △ for negatives."""
     return numbers.won(value)
 
 
 def thousand_filter(value: int | None) -> str:
+    """Jinja2 filter: an amount in 천원 with its unit."""
     return "" if value is None else numbers.won(value) + "천원"
-
-
-@lru_cache(maxsize=1)
-def check_fonts() -> None:
-    """Stop, with the command that fixes it, when a font the templates need is missing.
-
-    HarfBuzz's subsetter is checked too: without it WeasyPrint silently subsets fonts
-    with fontTools, several times slower.
-    """
-    import ctypes.util
-
-    if ctypes.util.find_library("harfbuzz-subset") is None:
-        raise RenderError(
-            "HarfBuzz 서브셋 라이브러리가 없습니다 (없으면 PDF 생성이 몇 배 느려집니다). "
-            "설치: sudo apt-get install libharfbuzz-subset0"
-        )
-    fc_list = shutil.which("fc-list")
-    if fc_list is None:
-        raise RenderError("fontconfig가 없습니다: apt-get install fontconfig fonts-nanum fonts-dejavu-core")
-    missing = []
-    for pattern, package in FONTS.items():
-        out = subprocess.run([fc_list, pattern, "family"], capture_output=True, text=True, check=False).stdout
-        if not out.strip():
-            missing.append((pattern, package))
-    if missing:
-        names = ", ".join(p for p, _ in missing)
-        packages = " ".join(sorted({pkg for _, pkg in missing}))
-        raise RenderError(f"글꼴이 없습니다: {names}. 설치: sudo apt-get install {packages}")
-
-
-def fonts_fingerprint() -> str:
-    """A hash of the font files the documents embed (part of the build cache key)."""
-    fc_list = shutil.which("fc-list")
-    digest = hashlib.sha256()
-    if fc_list:
-        for pattern in FONTS:
-            out = subprocess.run([fc_list, pattern, "file"], capture_output=True, text=True, check=False).stdout
-            for path in sorted(out.split()):
-                path = path.rstrip(":")
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue
-                digest.update(f"{path}:{st.st_size}:{int(st.st_mtime)}".encode())
-    return digest.hexdigest()
 
 
 # --------------------------------------------------------------------------- view
@@ -174,8 +108,11 @@ def fonts_fingerprint() -> str:
 
 @dataclass(frozen=True)
 class Cell:
+    """One table cell as the templates print it."""
+
     text: str
     wrong: bool = False
+    field: str = ""  # the YAML path of the value shown; printed on wrong cells, so that a problem can point at its cell
 
 
 class _View:
@@ -187,7 +124,7 @@ class _View:
         self.marked = marked
 
     def cell(self, path: str, text: str) -> Cell:
-        return Cell(text, path in self.marked)
+        return Cell(text, path in self.marked, path)
 
     def rate(self, value: Decimal) -> str:
         return numbers.rate_text(value, self.f.rate_decimals)
@@ -330,7 +267,7 @@ class Renderer:
         draft: bool = False,
         header: str | None = None,
     ) -> str:
-        """The document as a standalone HTML page (the stylesheet is linked from the templates folder)."""
+        """The document as a standalone HTML page (the stylesheets are inlined, so the file needs nothing beside it)."""
         figures = figures or compute(project)
         view = _View(project, figures, marked)
         template = self.env.get_template("project.html.j2")
@@ -383,14 +320,11 @@ class Renderer:
             options["pdf_variant"] = variant
             if variant == "pdf/ua-1":
                 options["pdf_tags"] = True
-        return document.write_pdf(**options)
-
-    def render(self, project: Project, variant: str | None = None) -> tuple[str, bytes]:
-        html = self.html(project)
-        return html, self.pdf(html, variant)
+        pdf: bytes = document.write_pdf(**options)
+        return pdf
 
 
-def make_url_fetcher(root: Path) -> Any:  # noqa: ANN401
+def make_url_fetcher(root: Path) -> Any:
     """A WeasyPrint URL fetcher that serves ``data:`` URIs and files inside ``root`` only."""
     from urllib.parse import unquote, urlsplit
 
@@ -398,11 +332,11 @@ def make_url_fetcher(root: Path) -> Any:  # noqa: ANN401
 
     root = root.resolve()
 
-    class _Fetcher(URLFetcher):
+    class _Fetcher(URLFetcher):  # type: ignore[misc]  # WeasyPrint has no type information
         def __init__(self) -> None:
             super().__init__(allowed_protocols={"data"}, allow_redirects=False, timeout=1)
 
-        def fetch(self, url: str, headers: Any = None) -> Any:  # noqa: ANN401
+        def fetch(self, url: str, headers: Any = None) -> Any:
             if url.startswith("file:"):
                 path = Path(unquote(urlsplit(url).path)).resolve()
                 if not path.is_relative_to(root) or not path.is_file():

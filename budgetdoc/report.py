@@ -9,10 +9,12 @@ from .model import Problem
 
 
 def as_text(problems: Iterable[Problem]) -> str:
+    """One line per problem: ``file:line:column: severity: rule: message``."""
     return "".join(f"{p}\n" for p in problems)
 
 
 def as_json(problems: Iterable[Problem]) -> str:
+    """The problems as a JSON list, one object per problem."""
     rows = [
         {
             "file": p.file,
@@ -38,6 +40,7 @@ def _escape(text: str, prop: bool = False) -> str:
 
 
 def as_github(problems: Iterable[Problem]) -> str:
+    """The problems as GitHub Actions workflow commands (annotations)."""
     out = []
     for p in problems:
         level = "error" if p.severity == "error" else "warning"

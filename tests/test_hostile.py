@@ -23,7 +23,6 @@ import re
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from html import unescape
 from pathlib import Path
@@ -38,9 +37,10 @@ from hypothesis import strategies as st
 
 from budgetdoc import load as loader
 from budgetdoc import numbers
-from budgetdoc.build import BuildError, output_path
 from budgetdoc.checks import check
+from budgetdoc.errors import BuildError
 from budgetdoc.figures import compute
+from budgetdoc.files import output_path
 from budgetdoc.load import UNREADABLE, LoadError, decode, load_text
 from budgetdoc.model import Problem
 from budgetdoc.render import TEMPLATES, make_url_fetcher
@@ -130,9 +130,7 @@ def test_corpus_is_large_enough() -> None:
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
 def test_corpus_case(case: Path, monkeypatch: pytest.MonkeyPatch, update_golden: bool) -> None:
     monkeypatch.chdir(HOSTILE)
-    started = time.perf_counter()
     result = CliRunner().invoke(cli, ["check", case.name])
-    elapsed = time.perf_counter() - started
     expected_file = case.with_suffix(".out")
     if update_golden:
         expected_file.write_text(result.stdout, encoding="utf-8")
@@ -142,11 +140,9 @@ def test_corpus_case(case: Path, monkeypatch: pytest.MonkeyPatch, update_golden:
     assert_problem_lines(result.stdout, case.name)
     rules = {LINE.match(line)["rule"] for line in result.stdout.splitlines()}  # type: ignore[index]
     assert result.exit_code == (2 if rules & UNREADABLE else 1)
-    assert elapsed < 1.0
 
 
 def test_whole_corpus_in_one_process() -> None:
-    started = time.perf_counter()
     run = subprocess.run(
         [sys.executable, str(ROOT / "generate.py"), "check", "."],
         cwd=HOSTILE,
@@ -155,7 +151,6 @@ def test_whole_corpus_in_one_process() -> None:
         timeout=60,
         check=False,
     )
-    elapsed = time.perf_counter() - started
     assert run.stdout == "".join(c.with_suffix(".out").read_text(encoding="utf-8") for c in CASES)
     assert "Traceback" not in run.stderr
     others = sorted(p.name for p in HOSTILE.iterdir() if p.suffix != ".yaml")
@@ -165,7 +160,6 @@ def test_whole_corpus_in_one_process() -> None:
     )
     assert re.fullmatch(rf"{re.escape(note)}파일 {len(CASES)}개 검사: 오류 \d+개, 경고 0개\n", run.stderr)
     assert run.returncode == 2  # two of the files cannot be read as UTF-8 at all
-    assert elapsed < len(CASES)
 
 
 def test_corpus_keeps_its_bytes() -> None:
@@ -179,11 +173,17 @@ def test_corpus_keeps_its_bytes() -> None:
 # --------------------------------------------------------------------------- too big to keep
 
 
-def check_file(path: Path) -> tuple[int, str, float]:
-    started = time.perf_counter()
-    result = CliRunner().invoke(cli, ["check", str(path)])
-    assert "Traceback" not in result.output
-    return result.exit_code, result.stdout, time.perf_counter() - started
+def check_file(path: Path) -> tuple[int, str]:
+    """``check`` in its own process; the time limit only guards against a hang (speed is bench/'s)."""
+    ran = subprocess.run(
+        [sys.executable, str(ROOT / "generate.py"), "check", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert "Traceback" not in ran.stderr
+    return ran.returncode, ran.stdout
 
 
 def test_thirty_megabytes_are_refused_at_once(tmp_path: Path) -> None:
@@ -191,9 +191,8 @@ def test_thirty_megabytes_are_refused_at_once(tmp_path: Path) -> None:
     with big.open("wb") as fh:
         fh.write(MINIMAL.encode())
         fh.write(b"# " + b"x" * (30 * 1024 * 1024) + b"\n")
-    code, out, seconds = check_file(big)
+    code, out = check_file(big)
     assert (code, out) == (2, f"{big}:1:1: file-size: 파일이 너무 큽니다 (최대 2,097,152바이트)\n")
-    assert seconds < 1.0
 
 
 @pytest.mark.parametrize(
@@ -204,27 +203,24 @@ def test_thirty_megabytes_are_refused_at_once(tmp_path: Path) -> None:
 def test_hundred_thousand_brackets_are_refused_at_once(tmp_path: Path, text: str) -> None:
     deep = tmp_path / "deep.yaml"
     deep.write_text(text, encoding="utf-8")
-    code, out, seconds = check_file(deep)
+    code, out = check_file(deep)
     assert code == 1
     assert re.fullmatch(rf"{re.escape(str(deep))}:1:\d+: yaml-depth: 중첩이 너무 깊습니다 \(최대 40단계\)\n", out)
-    assert seconds < 1.0
 
 
 def test_more_values_than_any_document_has_are_refused_at_once(tmp_path: Path) -> None:
     many = tmp_path / "many.yaml"
     many.write_text("[" + "0," * 1_000_000 + "0]\n", encoding="utf-8")
     assert many.stat().st_size < loader.MAX_BYTES
-    code, out, seconds = check_file(many)
+    code, out = check_file(many)
     assert (code, out) == (2, f"{many}:1:100000: file-size: 값이 너무 많습니다 (최대 50,000개)\n")
-    assert seconds < 1.0
 
 
 def test_a_fifo_named_like_data_does_not_hang(tmp_path: Path) -> None:
     (tmp_path / "good.yaml").write_text(MINIMAL, encoding="utf-8")
     os.mkfifo(tmp_path / "pipe.yaml")
-    code, out, seconds = check_file(tmp_path)
+    code, out = check_file(tmp_path)
     assert (code, out) == (2, f"{tmp_path / 'pipe.yaml'}:1:1: unreadable: 일반 파일이 아닙니다\n")
-    assert seconds < 1.0
 
 
 def test_a_link_out_of_the_data_folder_is_not_read(tmp_path: Path) -> None:
@@ -235,7 +231,7 @@ def test_a_link_out_of_the_data_folder_is_not_read(tmp_path: Path) -> None:
     (data / "alias.yaml").symlink_to("good.yaml")  # inside: read
     (data / "secret.yaml").symlink_to(tmp_path / "secret.yaml")
     (data / "zero.yaml").symlink_to("/dev/zero")
-    code, out, _ = check_file(data)
+    code, out = check_file(data)
     assert (code, out) == (
         2,
         (
@@ -248,7 +244,7 @@ def test_a_link_out_of_the_data_folder_is_not_read(tmp_path: Path) -> None:
 
 def test_a_link_to_itself_is_unreadable(tmp_path: Path) -> None:
     (tmp_path / "loop.yaml").symlink_to("loop.yaml")
-    code, out, _ = check_file(tmp_path)
+    code, out = check_file(tmp_path)
     assert (code, out) == (2, f"{tmp_path / 'loop.yaml'}:1:1: unreadable: 심볼릭 링크가 순환합니다\n")
 
 
@@ -555,7 +551,7 @@ def test_no_space_while_a_worker_writes_stops_the_build(
     out = tmp_path / "out"
     real_write = os.write
 
-    def full(fd: int, data: Any) -> int:  # noqa: ANN401
+    def full(fd: int, data: Any) -> int:
         if os.readlink(f"/proc/self/fd/{fd}").startswith(str(out)):
             raise OSError(28, "No space left on device")
         return real_write(fd, data)
@@ -912,7 +908,7 @@ def assert_well_formed(problems: list[Problem]) -> None:
     json.loads(as_json(problems))
 
 
-def load_or_problems(text: str) -> Any:  # noqa: ANN401
+def load_or_problems(text: str) -> Any:
     """Load and check ``text``: LoadError is the only way out, and check() never raises on what loads."""
     try:
         doc = load_text(text, "fuzz.yaml")
@@ -990,7 +986,7 @@ def paths(node: object, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...
             yield from paths(value, (*prefix, i))
 
 
-def lookup(data: Any, path: tuple[Any, ...]) -> Any:  # noqa: ANN401
+def lookup(data: Any, path: tuple[Any, ...]) -> Any:
     for part in path:
         data = data[part]
     return data
@@ -1054,7 +1050,7 @@ VALUES = st.one_of(
 ROUNDING = st.sampled_from(["exact", "floor", "ceil", "half-up", "up", None])
 
 
-def replace(data: Any, path: tuple[Any, ...], value: object) -> None:  # noqa: ANN401
+def replace(data: Any, path: tuple[Any, ...], value: object) -> None:
     target = data
     for part in path[:-1]:
         target = target[part]
@@ -1099,7 +1095,7 @@ def test_fuzz_reference_variations(
 )
 def test_fuzz_reference_numbers(
     renderer: Any,
-    changes: list[tuple[tuple[Any, ...], object]],  # noqa: ANN401
+    changes: list[tuple[tuple[Any, ...], object]],
     rounding: str,
     decimals: int,
 ) -> None:
@@ -1194,7 +1190,7 @@ def pdf_objects(pdf: bytes) -> tuple[set[str], int]:
     images = 0
     seen: set[int] = set()
 
-    def walk(obj: Any) -> None:  # noqa: ANN401
+    def walk(obj: Any) -> None:
         nonlocal images
         if hasattr(obj, "idnum"):
             if obj.idnum in seen:
@@ -1219,7 +1215,7 @@ def pdf_objects(pdf: bytes) -> tuple[set[str], int]:
 
 def test_markup_and_template_syntax_stay_literal(
     renderer: Any,
-    listener: socket.socket,  # noqa: ANN401
+    listener: socket.socket,
     weasy_logs: list[str],
 ) -> None:
     port = listener.getsockname()[1]
@@ -1243,7 +1239,7 @@ def test_markup_and_template_syntax_stay_literal(
 
 def test_renderer_reaches_nothing_even_from_raw_markup(
     renderer: Any,
-    listener: socket.socket,  # noqa: ANN401
+    listener: socket.socket,
     weasy_logs: list[str],
     tmp_path: Path,
 ) -> None:

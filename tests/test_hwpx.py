@@ -128,7 +128,7 @@ def test_headings_in_order(package: bytes, project: Project) -> None:
     assert "- 서울특별시 지역균형발전 지원 조례" in lines
 
 
-def _cell_texts(table) -> list[list[str]]:  # noqa: ANN001
+def _cell_texts(table) -> list[list[str]]:
     return [[cell.text for cell in row.cells] for row in table.rows]
 
 

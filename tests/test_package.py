@@ -34,6 +34,8 @@ def test_wheel_carries_the_templates_and_renders_from_them(tmp_path: Path) -> No
     templates = {p.relative_to(ROOT).as_posix() for p in (ROOT / "templates").rglob("*") if p.is_file()}
     assert {f"budgetdoc/{name}" for name in templates} <= names
     assert "generate.py" in names
+    skeleton = {p.relative_to(ROOT).as_posix() for p in (ROOT / "budgetdoc" / "skeleton").rglob("*") if p.is_file()}
+    assert skeleton <= names  # init's files, dotfiles included
 
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
@@ -59,3 +61,19 @@ def test_wheel_carries_the_templates_and_renders_from_them(tmp_path: Path) -> No
     assert ran.returncode == 0, ran.stderr
     assert ran.stdout.strip() == str(site / "budgetdoc" / "templates")
     assert "지역균형발전 추진" in pdftotext(pdf.read_bytes())
+
+
+def test_the_projects_own_pre_commit_hooks_are_valid_and_check_the_data() -> None:
+    pre_commit = Path(sys.executable).with_name("pre-commit")
+    config = ROOT / ".pre-commit-config.yaml"
+    valid = subprocess.run([str(pre_commit), "validate-config", str(config)], capture_output=True, text=True)
+    assert valid.returncode == 0, valid.stdout + valid.stderr
+    ran = subprocess.run(
+        [str(pre_commit), "run", "budgetdoc-check", "--files", str(REFERENCE_YAML.relative_to(ROOT))],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "사업설명서 숫자 검증 (data/)" in ran.stdout
+    assert "Passed" in ran.stdout

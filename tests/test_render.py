@@ -123,7 +123,7 @@ def find_in_order_labels(text: str, labels: list[str]) -> list[str]:
     return missing
 
 
-def test_pdf_holds_every_text_of_the_reference(reference_pdf: bytes, reference_doc) -> None:  # noqa: ANN001
+def test_pdf_holds_every_text_of_the_reference(reference_pdf: bytes, reference_doc) -> None:
     p = reference_doc.project
     text = re.sub(r"\s+", "", pdftotext(reference_pdf))
     texts = [
@@ -171,11 +171,11 @@ def test_korean_font_is_embedded_and_subset(reference_pdf: bytes) -> None:
     assert set(names) <= {"NanumGothic", "NanumGothic-Bold", "DejaVu-Sans"}
 
 
-def test_two_renders_are_byte_identical(renderer, reference_html: str, reference_pdf: bytes) -> None:  # noqa: ANN001
+def test_two_renders_are_byte_identical(renderer, reference_html: str, reference_pdf: bytes) -> None:
     assert renderer.pdf(reference_html) == reference_pdf
 
 
-def test_preparsed_print_stylesheet_gives_the_same_pdf(renderer, reference_html: str, reference_pdf: bytes) -> None:  # noqa: ANN001
+def test_preparsed_print_stylesheet_gives_the_same_pdf(renderer, reference_html: str, reference_pdf: bytes) -> None:
     """The inlined print.css is parsed once per renderer; a copy WeasyPrint parses itself gives the same bytes."""
     css = str(renderer.print_css)
     inline = reference_html.replace(css, css.replace("/* ", "/*  ", 1), 1)
@@ -234,7 +234,7 @@ def test_join_words_replaces_the_marking_spans_by_their_text() -> None:
 WORDS = ["지역균형발전위원회의", "심의를", "거쳐", "자치구별", "생활기반시설", "확충계획을", "수립하고", "시행한다"]
 
 
-def test_korean_words_never_break_inside_in_the_pdf(renderer, reference_doc) -> None:  # noqa: ANN001
+def test_korean_words_never_break_inside_in_the_pdf(renderer, reference_doc) -> None:
     """Lines of 사업내용 break only at spaces, and no joiner reaches the HTML or the PDF's text."""
     import weasyprint
 
@@ -275,7 +275,7 @@ def test_bookmarks_are_the_titles_as_written(reference_pdf: bytes) -> None:
 OFFICE = "아주긴이름을가진실국으로서머리글에서줄바꿈을확인하기위한행정조직명칭본부"
 
 
-def test_a_word_too_wide_for_its_cell_is_broken_not_run_off_the_page(renderer, reference_doc) -> None:  # noqa: ANN001
+def test_a_word_too_wide_for_its_cell_is_broken_not_run_off_the_page(renderer, reference_doc) -> None:
     p = reference_doc.project
     contacts = p.contacts.model_copy(update={"office": OFFICE, "department": "총괄조정담당관실정책기획평가예산조정팀"})
     # A 산출근거 formula as long as a line: it is broken too, and the table keeps its width.
@@ -296,7 +296,7 @@ def test_a_word_too_wide_for_its_cell_is_broken_not_run_off_the_page(renderer, r
     assert OFFICE in "".join(pdftotext(pdf, "-f", "1", "-l", "1").split())
 
 
-def test_long_document_repeats_table_headers(renderer, reference_doc) -> None:  # noqa: ANN001
+def test_long_document_repeats_table_headers(renderer, reference_doc) -> None:
     from budgetdoc.model import BasisLine
 
     p = reference_doc.project
@@ -314,7 +314,7 @@ def test_long_document_repeats_table_headers(renderer, reference_doc) -> None:  
 @pytest.mark.parametrize(
     "kind,start,end,shown", [("계속", 2022, 2026, "☑ 계속 (2022~2026)"), ("한시", 2024, 2025, "☑ 한시 (2024~2025)")]
 )
-def test_period_with_years(renderer, reference_doc, kind: str, start: int, end: int, shown: str) -> None:  # noqa: ANN001
+def test_period_with_years(renderer, reference_doc, kind: str, start: int, end: int, shown: str) -> None:
     from budgetdoc.model import Period
 
     p = reference_doc.project
@@ -326,13 +326,13 @@ def test_period_with_years(renderer, reference_doc, kind: str, start: int, end: 
 
 
 def test_missing_font_stops_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    from budgetdoc import render
+    from budgetdoc import assets
 
-    monkeypatch.setattr(render, "FONTS", {"NanumGothic": "fonts-nanum", "NoSuchFontAnywhere": "fonts-nosuch"})
-    render.check_fonts.cache_clear()
+    monkeypatch.setattr(assets, "FONTS", {"NanumGothic": "fonts-nanum", "NoSuchFontAnywhere": "fonts-nosuch"})
+    assets.check_fonts.cache_clear()
     try:
-        with pytest.raises(render.RenderError) as info:
-            render.check_fonts()
+        with pytest.raises(assets.RenderError) as info:
+            assets.check_fonts()
     finally:
-        render.check_fonts.cache_clear()
+        assets.check_fonts.cache_clear()
     assert str(info.value) == "글꼴이 없습니다: NoSuchFontAnywhere. 설치: sudo apt-get install fonts-nosuch"

@@ -1,0 +1,105 @@
+"""One document from data file to printable HTML: the steps every command shares.
+
+:func:`prepare` loads, checks and computes a document once; ``build``, ``book``, ``check``
+(and the live preview) all start from its :class:`Prepared`, so a document that fails in
+one command fails the same way in every other, and ``--draft`` means the same everywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .sources import Source, discover
+
+if TYPE_CHECKING:
+    from .figures import Figures
+    from .model import Document, Problem
+
+_RENDERER: Any = None
+
+
+def worker_renderer() -> Any:
+    """This process's one :class:`~budgetdoc.render.Renderer`, shared by every command it runs."""
+    global _RENDERER
+    if _RENDERER is None:
+        from .render import Renderer
+
+        _RENDERER = Renderer()
+    return _RENDERER
+
+
+@dataclass
+class Prepared:
+    """A document loaded, checked and computed, or the problems that kept it from loading."""
+
+    source: Source
+    problems: list[Problem] = field(default_factory=list)
+    doc: Document | None = None
+    figures: Figures | None = None
+    draft: bool = False  # drafts were asked for: a document with errors is rendered with them marked
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that stop the document (severity error)."""
+        return [p for p in self.problems if p.severity == "error"]
+
+    @property
+    def renderable(self) -> bool:
+        """Whether the document is printed: it loaded, and it is clean or drafts were asked for."""
+        return self.doc is not None and (self.draft or not self.errors)
+
+    def html(self, header: str | None = None) -> str:
+        """The document's HTML, its wrong cells marked when it is a draft."""
+        assert self.doc is not None and self.figures is not None, "not renderable"
+        bad = self.errors
+        html: str = worker_renderer().html(
+            self.doc.project, self.figures, marked=frozenset(p.field for p in bad), draft=bool(bad), header=header
+        )
+        return html
+
+
+def prepare(source: Source, draft: bool = False) -> Prepared:
+    """Load ``source``, check it, and compute its figures once (only when it will be printed)."""
+    from .checks import check
+    from .figures import compute
+    from .load import LoadError
+
+    try:
+        doc = source.load()
+    except LoadError as exc:
+        return Prepared(source, exc.problems, draft=draft)
+    prepared = Prepared(source, check(doc), doc, draft=draft)
+    if prepared.renderable:
+        prepared.figures = compute(doc.project)
+    return prepared
+
+
+@dataclass
+class CheckReport:
+    """What ``check`` found over many files."""
+
+    files: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    unreadable: bool = False  # a file itself could not be read (exit 2, not 1)
+    notes: list[str] = field(default_factory=list)  # what the folders hold besides data files
+
+    @property
+    def errors(self) -> int:
+        """How many problems are errors."""
+        return sum(p.severity == "error" for p in self.problems)
+
+
+def check_paths(paths: list[str]) -> CheckReport:
+    """Check every data file under ``paths`` through :func:`prepare`; raises :class:`BuildError`."""
+    from .load import UNREADABLE
+
+    report = CheckReport()
+    sources = discover(paths, report.notes)
+    report.files = len(sources)
+    for source in sources:
+        prepared = prepare(source)
+        report.problems.extend(prepared.problems)
+        if prepared.doc is None and any(p.rule in UNREADABLE for p in prepared.problems):
+            report.unreadable = True
+    return report

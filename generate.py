@@ -595,8 +595,10 @@ def merge(out: str, parts: tuple[str, ...]) -> None:
         summary = run_merge(Path(out), [Path(p) for p in parts])
     except (MergeError, OutputError) as exc:
         raise Unusable(str(exc)) from None
+    book = f", 책 부분 파일 {summary.book_parts}개" if summary.book_parts else ""
     click.echo(
-        f"{out}: 샤드 {summary.parts}개에서 문서 {summary.documents}개, 파일 {summary.files}개를 합쳤습니다", err=True
+        f"{out}: 샤드 {summary.parts}개에서 문서 {summary.documents}개, 파일 {summary.files}개{book}를 합쳤습니다",
+        err=True,
     )
 
 

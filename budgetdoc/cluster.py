@@ -57,8 +57,12 @@ class ClusterError(Exception):
 
 
 def batch_size(tasks: int, workers: int, most: int = BATCH) -> int:
-    """Documents per batch: at most ``most``, and at least two batches per worker when there are few."""
-    return max(1, min(most, math.ceil(tasks / max(1, 2 * workers))))
+    """Documents per batch: at most ``most``, and at least four batches per worker when there are few.
+
+    The build waits at the end for the last batch of the slowest worker; smaller batches
+    when the documents are few keep that wait short.
+    """
+    return max(1, min(most, math.ceil(tasks / max(1, 4 * workers))))
 
 
 # --------------------------------------------------------------------------- on the worker

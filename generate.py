@@ -74,10 +74,10 @@ def cli() -> None:
     help="문제 출력 형식: text (파일:행:열: 규칙: 메시지), json, github (워크플로 주석).",
 )
 def check(paths: tuple[str, ...], fmt: str) -> None:
-    """YAML 파일(또는 폴더 아래 모든 YAML)의 숫자를 빠짐없이 검증합니다.
+    """YAML 파일과 통합 문서(.xlsx)(또는 폴더 아래 모든 데이터 파일)의 숫자를 빠짐없이 검증합니다.
 
-    기본 경로는 data/ 입니다. 모든 문제를 한 번에, 틀린 값이 적힌 행과 열, 규칙 id,
-    계산한 값과 적힌 값과 함께 보여 줍니다.
+    기본 경로는 data/ 입니다. 모든 문제를 한 번에, 틀린 값이 적힌 행과 열(통합 문서는
+    파일!시트!칸), 규칙 id, 계산한 값과 적힌 값과 함께 보여 줍니다.
     """
     from budgetdoc.errors import BuildError
     from budgetdoc.pipeline import check_paths
@@ -451,13 +451,15 @@ def schema(out: str | None) -> None:
     "--out",
     type=click.Path(),
     default=None,
-    help="쓸 YAML 파일 (폴더를 변환할 때는 출력 폴더). 없으면 표준 출력.",
+    help="쓸 YAML 파일, 또는 출력 폴더 (폴더를 변환할 때, 사업이 여럿인 통합 문서를 변환할 때). 없으면 표준 출력.",
 )
 def import_(source: str, out: str | None) -> None:
-    """게시된 사업설명서 텍스트(.txt)를 YAML로 변환합니다.
+    """게시된 사업설명서 텍스트(.txt)나 통합 문서(.xlsx)를 YAML로 변환합니다.
 
-    SOURCE가 폴더이면 그 안의 모든 .txt를 -o 폴더에 하나씩 YAML로 씁니다. 형식이
-    잘못된 입력은 '파일:행: 메시지'로 알리고 아무것도 쓰지 않습니다.
+    SOURCE가 폴더이면 그 안의 모든 .txt와 .xlsx를 -o 폴더에 하나씩 YAML로 씁니다.
+    통합 문서는 사업 시트마다 YAML 하나가 됩니다 (export한 YAML의 이름으로). 형식이
+    잘못된 입력은 위치와 함께 알리고 아무것도 쓰지 않습니다. 통합 문서의 수식 칸은
+    믿지 않고 다시 계산해, 맞지 않는 값을 칸 위치와 함께 알립니다.
     """
     from budgetdoc.legacy import LegacyError, import_file
     from budgetdoc.schema import with_modeline
@@ -466,12 +468,17 @@ def import_(source: str, out: str | None) -> None:
     if src.is_dir():
         if not out:
             raise click.UsageError("폴더를 변환할 때는 -o 출력 폴더가 필요합니다.")
-        files = sorted(p for p in src.rglob("*.txt") if p.is_file())
+        files = sorted(p for p in src.rglob("*") if p.is_file() and p.suffix.lower() in (".txt", ".xlsx"))
     else:
         files = [src]
-    results = []
+    results: list[tuple[Path, str]] = []
     failed = []
     for file in files:
+        if file.suffix.lower() == ".xlsx":
+            found, problems = _import_workbook(file, src, out)
+            results.extend(found)
+            failed.extend(problems)
+            continue
         try:
             text, warnings = import_file(file)
         except LegacyError as exc:
@@ -488,22 +495,126 @@ def import_(source: str, out: str | None) -> None:
             sys.exit(EXIT_USAGE)
         for w in warnings:
             click.echo(str(w), err=True)
-        results.append((file, text))
+        target = Path(out) / file.relative_to(src).with_suffix(".yaml") if src.is_dir() and out else Path(out or "-")
+        results.append((target, text))
     if failed:
         for p in failed:
-            click.echo(f"{p.file}:{p.line}: {p.message}", err=True)
+            click.echo(str(p) if p.sheet else f"{p.file}:{p.line}: {p.message}", err=True)
         click.echo(f"변환 실패: {len({p.file for p in failed})}개 파일, 아무것도 쓰지 않았습니다.", err=True)
         sys.exit(EXIT_PROBLEMS)
-    if src.is_dir():
-        assert out is not None
-        for file, text in results:
-            target = Path(out) / file.relative_to(src).with_suffix(".yaml")
-            _write(target, with_modeline(text, target))
-        click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
-    elif out:
-        _write(Path(out), with_modeline(results[0][1], Path(out)))
-    else:
+    targets = [t for t, _ in results]
+    if len(set(targets)) != len(targets):
+        same = sorted({str(t) for t in targets if targets.count(t) > 1})
+        raise Unusable(f"출력 이름이 겹쳐 아무것도 쓰지 않았습니다: {', '.join(same)}")
+    if not out:
+        if len(results) != 1:
+            raise click.UsageError(f"사업이 {len(results)}개라 -o 출력 폴더가 필요합니다.")
         click.echo(results[0][1], nl=False)
+        return
+    for target, text in results:
+        _write(target, with_modeline(text, target))
+    if src.is_dir() or len(results) > 1:
+        click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
+
+
+def _import_workbook(file: Path, src: Path, out: str | None) -> tuple[list[tuple[Path, str]], list[Any]]:
+    """The YAML of each project of a workbook and where it goes; problems instead when it has any."""
+    from budgetdoc.checks import check as check_document
+    from budgetdoc.load import LoadError
+    from budgetdoc.xlsx import yaml_name
+    from budgetdoc.xlsxread import import_workbook, read_bytes
+
+    try:
+        found = list(import_workbook(read_bytes(str(file)), str(file)))
+    except LoadError as exc:
+        if exc.unreadable:
+            for p in exc.problems:
+                click.echo(str(p) if p.sheet else f"{p.file}: {p.message}", err=True)
+            sys.exit(EXIT_USAGE)
+        return [], exc.problems
+    problems = [p for imported, _ in found for p in imported.problems]
+    if problems:
+        return [], problems
+    many = src.is_dir() or len(found) > 1 or bool(out and (out.endswith(("/", os.sep)) or os.path.isdir(out)))
+    if len(found) > 1 and out and not many:
+        raise click.UsageError(f"{file}에 사업이 {len(found)}개 있어 -o 출력 폴더가 필요합니다.")
+    results = []
+    for imported, text in found:
+        assert text is not None and imported.document is not None
+        for p in check_document(imported.document):  # the recomputed totals against what the cells state
+            click.echo(f"{p} (가져온 값 그대로 썼습니다)", err=True)
+        if many and out:
+            folder = Path(out) / file.parent.relative_to(src) if src.is_dir() else Path(out)
+            results.append((folder / yaml_name(imported, str(file), len(found)), text))
+        else:
+            results.append((Path(out or "-"), text))
+    return results, []
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "-o",
+    "--out",
+    required=True,
+    type=click.Path(),
+    help="쓸 통합 문서 FILE.xlsx (모든 사업을 시트 하나씩), 또는 폴더 DIR/ (사업마다 통합 문서 하나).",
+)
+def export(paths: tuple[str, ...], out: str) -> None:
+    """YAML 파일(또는 폴더 아래 모든 YAML)을 엑셀 통합 문서(.xlsx)로 내보냅니다.
+
+    기본 경로는 data/ 입니다. 사업마다 시트 하나에 공식 양식의 순서(기본 현황, 예산 총괄,
+    산출근거, 추진일정, 추진실적, 결산)로 쓰고, 합계·증감·증감률은 엑셀 수식으로 씁니다.
+    고친 통합 문서는 import로 YAML로 되돌리거나 check, build로 바로 검산하고 만듭니다.
+    """
+    from budgetdoc.errors import BuildError
+    from budgetdoc.files import write_atomic
+    from budgetdoc.load import LoadError
+    from budgetdoc.xlsx import export_paths
+
+    notes: list[str] = []
+    try:
+        files = export_paths(_paths(paths), out, notes)
+    except BuildError as exc:
+        raise click.UsageError(str(exc)) from None
+    except LoadError as exc:
+        for note in notes:
+            click.echo(note, err=True)
+        for p in exc.problems:
+            click.echo(str(p), err=True)
+        click.echo("내보내지 못했습니다: 읽을 수 없는 YAML이 있어 아무것도 쓰지 않았습니다.", err=True)
+        sys.exit(EXIT_USAGE if exc.unreadable else EXIT_PROBLEMS)
+    for note in notes:
+        click.echo(note, err=True)
+    for path, data in files:
+        try:
+            write_atomic(Path(path), data)
+        except OSError as exc:
+            raise Unusable(f"{path}에 쓸 수 없습니다: {exc.strerror or exc}") from None
+    click.echo(f"통합 문서 {len(files)}개를 썼습니다: {', '.join(str(p) for p, _ in files[:5])}", err=True)
+
+
+@cli.command()
+@click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="쓸 빈 양식 FILE.xlsx.")
+@click.option("--year", type=click.IntRange(1901, 2200), default=None, help="회계연도 (기본: 올해의 다음 해).")
+@click.option("--count", type=click.IntRange(1, 500), default=1, show_default=True, help="사업 시트 수.")
+def template(out: str, year: int | None, count: int) -> None:
+    """부서에 나누어 줄 빈 양식(.xlsx)을 만듭니다.
+
+    사업마다 시트 하나, 목록마다 빈 줄 다섯 개가 있습니다 (행을 더 넣어도 됩니다).
+    채운 양식은 import로 YAML이 되고, check와 build는 그대로 읽습니다.
+    """
+    import datetime
+
+    from budgetdoc.files import write_atomic
+    from budgetdoc.xlsx import template_workbook
+
+    chosen = year or datetime.date.today().year + 1
+    try:
+        write_atomic(Path(out), template_workbook(chosen, count))
+    except OSError as exc:
+        raise Unusable(f"{out}에 쓸 수 없습니다: {exc.strerror or exc}") from None
+    click.echo(f"{chosen}년도 빈 양식 ({count}개 사업)을 {out}에 썼습니다.", err=True)
 
 
 @cli.command()

@@ -68,6 +68,7 @@ class _Checker:
                 "warning" if severity == "warning" else "error",
                 None if expected is None else _value(expected),
                 None if actual is None else _value(actual),
+                source.sheet,
             )
         )
 

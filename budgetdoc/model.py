@@ -220,6 +220,7 @@ class SourceMap:
     file: str
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    sheet: str = ""  # for a workbook: the sheet, and (line, column) are the row and column of a cell
 
     def where(self, path: Path) -> tuple[int, int]:
         """Position of the value at ``path``, or of its nearest ancestor present in the file."""
@@ -248,11 +249,33 @@ class Problem:
     severity: Literal["error", "warning"] = "error"
     expected: int | str | None = None
     actual: int | str | None = None
+    sheet: str = ""  # a problem in a workbook: the sheet; line and column are the cell's row and column
+
+    @property
+    def cell(self) -> str:
+        """The cell of a workbook problem (``C7``), or ``""``."""
+        return cell_name(self.line, self.column) if self.sheet else ""
+
+    @property
+    def where(self) -> str:
+        """``file:line:column``, or ``FILE.xlsx!시트!C7`` for a workbook."""
+        if self.sheet:
+            return f"{self.file}!{self.sheet}!{self.cell}"
+        return f"{self.file}:{self.line}:{self.column}"
 
     def __str__(self) -> str:
         sev = "" if self.severity == "error" else "경고: "
         message = self.message.replace("\r", "\\r").replace("\n", "\\n")
-        return f"{self.file}:{self.line}:{self.column}: {self.rule}: {sev}{message}"
+        return f"{self.where}: {self.rule}: {sev}{message}"
+
+
+def cell_name(row: int, column: int) -> str:
+    """Row 7, column 3 → ``C7``."""
+    letters = ""
+    while column > 0:
+        column, rest = divmod(column - 1, 26)
+        letters = chr(65 + rest) + letters
+    return f"{letters}{row}"
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ def as_json(problems: Iterable[Problem]) -> str:
     """The problems as a JSON list, one object per problem."""
     rows = [
         {
+            **({"sheet": p.sheet, "cell": p.cell} if p.sheet else {}),
             "file": p.file,
             "line": p.line,
             "column": p.column,
@@ -46,7 +47,7 @@ def as_github(problems: Iterable[Problem]) -> str:
         level = "error" if p.severity == "error" else "warning"
         out.append(
             f"::{level} file={_escape(p.file, True)},line={p.line},col={p.column},"
-            f"title={_escape(p.rule, True)}::{_escape(p.message)}\n"
+            f"title={_escape(p.rule, True)}::{_escape(f'{p.sheet}!{p.cell}: ' if p.sheet else '')}{_escape(p.message)}\n"
         )
     return "".join(out)
 

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .model import Document
 
 YAML_SUFFIXES = (".yaml", ".yml")  # in any case: X.YAML is a data file too
+WORKBOOK_SUFFIX = ".xlsx"  # a workbook made by export or template: one source per project sheet
 MAX_DATA = 2 * 1024 * 1024  # the loader's limit (load.MAX_BYTES); a bigger file is read by the loader only to refuse it
 
 
@@ -61,6 +62,12 @@ class Source:
     root: str = ""  # the folder it was found in; a link out of it is not read ("" for a file given by name)
     clash: str = ""  # another data file with the same output name: neither is built
     data: bytes | None = field(default=None, compare=False, repr=False)  # the exact bytes the key was made of
+    sheet: str = ""  # a workbook's project sheet
+
+    @property
+    def workbook(self) -> bool:
+        """Whether the data file is a workbook (``.xlsx``) rather than YAML."""
+        return self.path.lower().endswith(WORKBOOK_SUFFIX)
 
     def load(self) -> Document:
         """The loaded document (from :attr:`data` when given); raises :class:`~budgetdoc.load.LoadError`."""
@@ -70,7 +77,25 @@ class Source:
         if self.clash:
             message = f"{shown_path(self.clash)}와(과) 출력 이름({shown_path(self.rel)})이 같아 둘 다 만들지 않습니다"
             raise LoadError([Problem(shown_path(self.path), 1, 1, "same-output", message)])
+        if self.workbook:
+            from .xlsxread import load_workbook_document
+
+            if self.root and os.path.islink(self.path):
+                target, folder = os.path.realpath(self.path), os.path.realpath(self.root)
+                if os.path.commonpath([target, folder]) != folder:
+                    return load(self.path, within=self.root)  # refused by the loader, with its message
+            return load_workbook_document(self.path, self.sheet, data=self.data)
         return load(self.path, within=self.root or None, data=self.data)
+
+
+def _workbook_sources(rel: str, path: str, root: str = "") -> list[Source]:
+    """One source per project sheet of a workbook (``rel/시트`` when it has several)."""
+    from .xlsxread import project_sheets
+
+    sheets = project_sheets(path)
+    if len(sheets) <= 1:
+        return [Source(rel, path, root, sheet=sheets[0] if sheets else "")]
+    return [Source(f"{rel}/{sheet}", path, root, sheet=sheet) for sheet in sheets]
 
 
 def _listed(names: list[str]) -> str:
@@ -111,22 +136,30 @@ def discover(paths: list[str], notes: list[str] | None = None) -> list[Source]:
                 left = [d + "/" for d in sorted(dirnames) if d.startswith((".", "_"))]
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
                 for name in sorted(filenames):
-                    if name.startswith(".") or not name.lower().endswith(YAML_SUFFIXES):
+                    if name.startswith(".") or not name.lower().endswith((*YAML_SUFFIXES, WORKBOOK_SUFFIX)):
                         left.append(name)
                         continue
                     file = Path(dirpath) / name
                     rel = file.relative_to(root).with_suffix("").as_posix()
-                    add(Source(rel, os.path.normpath(file), os.path.normpath(root)))
+                    if name.lower().endswith(WORKBOOK_SUFFIX):
+                        for source in _workbook_sources(rel, os.path.normpath(file), os.path.normpath(root)):
+                            add(source)
+                    else:
+                        add(Source(rel, os.path.normpath(file), os.path.normpath(root)))
                     count += 1
                 if left:
                     said.append(
                         f"{shown_path(os.path.normpath(dirpath))}: 읽지 않은 것 {len(left)}개: {_listed(left)} "
-                        "(숨긴 것, _로 시작하는 폴더, .yaml·.yml이 아닌 파일은 읽지 않습니다)"
+                        "(숨긴 것, _로 시작하는 폴더, .yaml·.yml·.xlsx가 아닌 파일은 읽지 않습니다)"
                     )
             if not count:
-                said.append(f"{shown_path(given)}: 데이터 파일(.yaml, .yml)이 없습니다")
+                said.append(f"{shown_path(given)}: 데이터 파일(.yaml, .yml, .xlsx)이 없습니다")
         elif os.path.lexists(root):  # a file, or something the loader will refuse by name (a FIFO, a broken link)
-            add(Source(root.with_suffix("").name, os.path.normpath(root)))
+            if root.name.lower().endswith(WORKBOOK_SUFFIX) and root.is_file():
+                for source in _workbook_sources(root.with_suffix("").name, os.path.normpath(root)):
+                    add(source)
+            else:
+                add(Source(root.with_suffix("").name, os.path.normpath(root)))
         else:
             raise BuildError(f"파일이나 폴더가 없습니다: {shown_path(given)}")
     sources: list[Source] = []

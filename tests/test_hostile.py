@@ -156,7 +156,7 @@ def test_whole_corpus_in_one_process() -> None:
     others = sorted(p.name for p in HOSTILE.iterdir() if p.suffix != ".yaml")
     note = (
         f".: 읽지 않은 것 {len(others)}개: {', '.join(others[:5])} 외 {len(others) - 5}개 "
-        "(숨긴 것, _로 시작하는 폴더, .yaml·.yml이 아닌 파일은 읽지 않습니다)\n"
+        "(숨긴 것, _로 시작하는 폴더, .yaml·.yml·.xlsx가 아닌 파일은 읽지 않습니다)\n"
     )
     assert re.fullmatch(rf"{re.escape(note)}파일 {len(CASES)}개 검사: 오류 \d+개, 경고 0개\n", run.stderr)
     assert run.returncode == 2  # two of the files cannot be read as UTF-8 at all
@@ -360,7 +360,7 @@ def test_what_a_data_folder_holds_besides_data_is_told_once_per_folder(
     (data / "2024" / ".draft.yaml").write_text(MINIMAL, encoding="utf-8")
     (data / "2024" / "memo.txt").write_text("메모\n", encoding="utf-8")
     (data / "README.md").write_text("# data\n", encoding="utf-8")
-    why = "(숨긴 것, _로 시작하는 폴더, .yaml·.yml이 아닌 파일은 읽지 않습니다)"
+    why = "(숨긴 것, _로 시작하는 폴더, .yaml·.yml·.xlsx가 아닌 파일은 읽지 않습니다)"
     notes = f"{data}: 읽지 않은 것 3개: .git/, _old/, README.md {why}\n{data}/2024: 읽지 않은 것 2개: .draft.yaml, memo.txt {why}\n"
     assert run_main(monkeypatch, capsys, "check", str(data)) == (0, "", notes + "파일 1개 검사: 오류 0개, 경고 0개\n")
     code, _, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(tmp_path / "out"), str(data))
@@ -373,7 +373,7 @@ def test_an_empty_data_folder_is_told(
 ) -> None:
     empty = tmp_path / "data"
     empty.mkdir()
-    note = f"{empty}: 데이터 파일(.yaml, .yml)이 없습니다\n"
+    note = f"{empty}: 데이터 파일(.yaml, .yml, .xlsx)이 없습니다\n"
     assert run_main(monkeypatch, capsys, "check", str(empty)) == (0, "", note + "파일 0개 검사: 오류 0개, 경고 0개\n")
     code, _, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(tmp_path / "out"), str(empty))
     assert code == 0

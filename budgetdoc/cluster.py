@@ -137,7 +137,7 @@ def render_batch(sources: list[Source], options: Options, env: dict[str, str | N
                     Result(source, "error", message=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"),
                     {},
                 )
-            result.source = Source(source.rel, source.path, source.root, source.clash)
+            result.source = dataclasses.replace(source, data=None)
             results.append((result, {fmt: (data, hashlib.sha256(data).hexdigest()) for fmt, data in rendered.items()}))
         if not _SETTLED:
             import gc

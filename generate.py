@@ -574,8 +574,8 @@ def _import_workbook(file: Path, src: Path, out: str | None) -> tuple[list[tuple
 def export(paths: tuple[str, ...], out: str) -> None:
     """YAML 파일(또는 폴더 아래 모든 YAML)을 엑셀 통합 문서(.xlsx)로 내보냅니다.
 
-    기본 경로는 data/ 입니다. 사업마다 시트 하나에 공식 양식의 순서(기본 현황, 예산 총괄,
-    산출근거, 추진일정, 추진실적, 결산)로 쓰고, 합계·증감·증감률은 엑셀 수식으로 씁니다.
+    기본 경로는 data/ 입니다. 사업마다 시트 하나에 공식 양식과 같은 순서로 쓰고(첫 절부터
+    결산 현황까지), 합계·증감·증감률은 엑셀 수식으로 씁니다.
     고친 통합 문서는 import로 YAML로 되돌리거나 check, build로 바로 검산하고 만듭니다.
     """
     from budgetdoc.errors import BuildError

@@ -698,7 +698,8 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:
         english = _english_key(key, fields)
         if english is not None:
             return problem("unknown-key", f"키는 영어로 적습니다: '{_shown(key)}' 대신 '{english}'(이)라고 적으세요")
-        near = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
+        # A one-letter key is too short to guess from ('d' is not a typo of 'id').
+        near = difflib.get_close_matches(key, fields, n=1, cutoff=0.6) if len(key) > 1 else []
         hint = f" — '{near[0]}'을(를) 뜻했나요?" if near else ""
         return problem("unknown-key", f"알 수 없는 키 '{_shown(key)}'{hint}")
     if kind == "missing":

@@ -422,7 +422,8 @@ def import_(source: str, out: str | None, force: bool) -> None:
     문서의 수식 칸은 믿지 않고 다시 계산해, 맞지 않는 값을 칸 위치와 함께 알립니다. 이미
     있는 파일은 --force 없이는 덮어쓰지 않습니다.
     """
-    from budgetdoc.legacy import LegacyError, import_file
+    from budgetdoc.checks import check as check_document
+    from budgetdoc.legacy import LegacyError, convert_file
     from budgetdoc.schema import with_modeline
 
     src = Path(source)
@@ -434,6 +435,7 @@ def import_(source: str, out: str | None, force: bool) -> None:
         files = [src]
     results: list[tuple[Path, str]] = []
     failed = []
+    audited: list[Any] = []  # what the checks find in the published numbers, at the text file's lines
     for file in files:
         if file.suffix.lower() == ".xlsx":
             found, problems = _import_workbook(file, src, out)
@@ -441,7 +443,7 @@ def import_(source: str, out: str | None, force: bool) -> None:
             failed.extend(problems)
             continue
         try:
-            text, warnings = import_file(file)
+            imported = convert_file(file)
         except LegacyError as exc:
             if any(p.rule == "file-size" for p in exc.problems):  # too big to read is unreadable input
                 click.echo(f"{exc.problems[0].file}: {exc.problems[0].message}", err=True)
@@ -454,10 +456,11 @@ def import_(source: str, out: str | None, force: bool) -> None:
         except UnicodeDecodeError as exc:
             click.echo(f"{file}: 읽을 수 없습니다: {exc}", err=True)
             sys.exit(EXIT_USAGE)
-        for w in warnings:
+        for w in imported.warnings:
             click.echo(str(w), err=True)
+        audited.extend(check_document(imported.document))
         target = Path(out) / file.relative_to(src).with_suffix(".yaml") if src.is_dir() and out else Path(out or "-")
-        results.append((target, text))
+        results.append((target, imported.yaml))
     if failed:
         for p in failed:
             click.echo(str(p) if p.sheet else f"{p.file}:{p.line}: {p.message}", err=True)
@@ -471,6 +474,8 @@ def import_(source: str, out: str | None, force: bool) -> None:
         if len(results) != 1:
             raise click.UsageError(f"사업이 {len(results)}개라 -o 출력 폴더가 필요합니다.")
         click.echo(results[0][1], nl=False)
+        for p in audited:
+            click.echo(f"{p} (가져온 값 그대로 썼습니다)", err=True)
         return
     existing = [target for target, _ in results if os.path.lexists(target)]
     if existing and not force:
@@ -480,6 +485,8 @@ def import_(source: str, out: str | None, force: bool) -> None:
         sys.exit(EXIT_USAGE)
     for target, text in results:
         _write(target, with_modeline(text, target))
+    for p in audited:
+        click.echo(f"{p} (가져온 값 그대로 썼습니다)", err=True)
     if src.is_dir() or len(results) > 1:
         click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
 

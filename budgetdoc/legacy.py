@@ -29,11 +29,11 @@ import re
 import stat
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, TypeVar
 
 from . import numbers
-from .load import MAX_BYTES, LoadError, load_text
-from .model import Problem
+from .load import MAX_BYTES, LoadError, load_text, parse_yaml
+from .model import Document, Problem, SourceMap
 from .yamlout import Flow, dump
 
 
@@ -72,6 +72,65 @@ class _Line:
 
 
 _Where = _Line | _Cell
+
+
+class _PlacedInt(int):
+    at: tuple[int, int]
+
+
+class _PlacedDecimal(Decimal):
+    at: tuple[int, int]
+
+
+class _PlacedStr(str):
+    at: tuple[int, int]
+
+
+_PLACED: dict[type, type] = {int: _PlacedInt, Decimal: _PlacedDecimal, str: _PlacedStr}
+
+
+_T = TypeVar("_T", int, Decimal, str)
+
+
+def _placed(value: _T, where: _Where) -> _T:
+    """``value`` remembering the line and column it was read from, until :func:`_plain` takes it off."""
+    out = _PLACED[type(value)](value)
+    out.at = (where.line, where.col)
+    return out  # type: ignore[no-any-return]
+
+
+def _plain(value: Any, path: tuple[str | int, ...], where: dict[tuple[str | int, ...], tuple[int, int]]) -> Any:
+    """``value`` with plain ints, Decimals and strings again; their places go to ``where``.
+
+    A mapping or list that was not placed itself stands where its first placed value does.
+    """
+    if isinstance(value, dict):
+        out: dict[Any, Any] = Flow() if isinstance(value, Flow) else {}
+        for key, item in value.items():
+            key = _plain(key, (), {})
+            out[key] = _plain(item, (*path, key), where)
+    elif isinstance(value, list):
+        out_list = [_plain(item, (*path, i), where) for i, item in enumerate(value)]
+        inside = [where[(*path, i)] for i in range(len(value)) if (*path, i) in where]
+        if inside and path not in where:
+            where[path] = min(inside)
+        return out_list
+    else:
+        at = getattr(value, "at", None)
+        if at is not None:
+            where[path] = at
+        return _plain_scalar(value)
+    inside = [where[(*path, k)] for k in out if (*path, k) in where]
+    if inside and path not in where:
+        where[path] = min(inside)
+    return out
+
+
+def _plain_scalar(value: Any) -> Any:
+    for plain, placed in _PLACED.items():
+        if isinstance(value, placed):
+            return plain(value)
+    return value
 
 
 @dataclass
@@ -138,6 +197,21 @@ _NAMES = {
     "achievements": "□ 최근 3년 추진실적",
     "expected": "□ 향후 기대효과",
     "settlement": "5 최근 3년 결산 현황",
+}
+
+_PATHS: dict[str, tuple[str, ...]] = {  # where each section's part stands in the YAML
+    "overview": ("overview",),
+    "contacts": ("contacts",),
+    "budget": ("budget",),
+    "basis": ("budget", "items"),
+    "purpose": ("description", "purpose"),
+    "legal_basis": ("description", "legal_basis"),
+    "content": ("description", "content"),
+    "history": ("description", "history"),
+    "schedule": ("schedule",),
+    "achievements": ("effects", "achievements"),
+    "expected": ("effects", "expected"),
+    "settlement": ("settlement",),
 }
 
 _NOT_EMPTY = ("overview", "contacts", "budget", "basis")  # sections that cannot be '해당 없음'
@@ -220,6 +294,7 @@ class _Report:
     last: _Line
     errors: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    places: dict[tuple[str | int, ...], tuple[int, int]] = field(default_factory=dict)  # YAML path → line, column
 
     def error(self, at: _Where, rule: str, message: str) -> None:
         self.errors.append(Problem(self.file, at.line, at.col, rule, message))
@@ -245,7 +320,7 @@ def _amount(r: _Report, cell: _Cell, what: str, required: bool = True) -> int | 
             r.error(cell, "legacy-missing", f"{what}: 값이 비어 있습니다")
         return None
     try:
-        return numbers.parse_amount(text)
+        return _placed(numbers.parse_amount(text), cell)
     except ValueError:
         r.error(cell, "legacy-number", f"{what}: '{text}'은(는) 금액이 아닙니다")
         return None
@@ -256,7 +331,7 @@ def _rate(r: _Report, cell: _Cell, what: str) -> Decimal | None:
     if not text:
         return None
     try:
-        return numbers.parse_rate(text)
+        return _placed(numbers.parse_rate(text), cell)
     except ValueError:
         r.error(cell, "legacy-number", f"{what}: '{text}'은(는) 증감률이 아닙니다")
         return None
@@ -271,7 +346,7 @@ def _year(r: _Report, at: _Where, text: str, what: str) -> int | None:
     if not 1900 <= value <= 2200:
         r.error(at, "legacy-year", f"{what}: 연도 {value}이(가) 범위(1900~2200)를 벗어났습니다")
         return None
-    return value
+    return _placed(value, at)
 
 
 def _row(r: _Report, line: _Line, count: int, what: str, fixed: bool = False) -> list[_Cell] | None:
@@ -365,6 +440,10 @@ def _document(text: str, file: str) -> tuple[dict[str, Any], _Report]:
         "expected": _bullets(r, sections["expected"]) if "expected" in sections else [],
     }
     data["settlement"] = _settlement(r, sections["settlement"], year) if "settlement" in sections else []
+    for key, sec in sections.items():  # a section without a placed value stands at its heading
+        path = _PATHS.get(key)
+        if path is not None:
+            r.places.setdefault(path, (sec.heading.line, sec.heading.col))
     return data, r
 
 
@@ -379,7 +458,7 @@ def _split(r: _Report, lines: list[_Line]) -> tuple[str, dict[str, _Section]]:
         head = _heading(line)
         if head is None:
             if title is None:
-                title = line.text.strip()
+                title = _placed(line.text.strip(), line)
             elif current is None or current.key.startswith("part"):
                 r.error(line, "legacy-syntax", f"읽을 수 없는 줄입니다: '{_short(line.text)}'")
             else:
@@ -568,7 +647,7 @@ def _budget(r: _Report, sec: _Section) -> _Budget:
         cells = _row(r, line, 5, "예산 총괄", fixed=True)
         if cells is None:
             continue
-        name = cells[0].text
+        name = _placed(cells[0].text, cells[0])
         if not name:
             r.error(cells[0], "legacy-missing", "예산 총괄: 과목 이름이 비어 있습니다")
             continue
@@ -579,8 +658,8 @@ def _budget(r: _Report, sec: _Section) -> _Budget:
             "change": _amount(r, cells[3], f"{what} {head[3].text}", required=False),
             "rate": _rate(r, cells[4], f"{what} {head[4].text}"),
         }
-        if row["rate"] is not None:
-            decimals = max(decimals, -min(0, int(row["rate"].as_tuple().exponent)))
+        if row["rate"] is not None and (shown := -min(0, int(row["rate"].as_tuple().exponent))) > decimals:
+            decimals = _placed(shown, cells[4])  # conventions.rate_decimals stands at the rate that needs it
         row = {k: v for k, v in row.items() if v is not None}
         if _norm(name) in ("계", "합계"):
             if total is not None:
@@ -665,9 +744,10 @@ def _basis_entry(r: _Report, line: _Line, cells: list[_Cell]) -> tuple[str, dict
         r.error(cells[1], "legacy-missing", f"산출근거: '{marker}' 뒤에 내용이 없습니다")
         return None
     label, formula = _split_formula(r, body, line.line, cells[1].col + len(text) - len(body))
-    entry: dict[str, Any] = {"label": label}
+    body_col = cells[1].col + len(text) - len(body)
+    entry: dict[str, Any] = {"label": _placed(label, _Cell(label, line.line, body_col))}
     if formula:
-        entry["formula"] = formula
+        entry["formula"] = _placed(formula, _Cell(formula, line.line, body_col + len(body) - len(formula)))
     if amount is not None:
         value = _amount(r, amount, f"산출근거 '{label}' 금액")
         if value is not None:
@@ -753,7 +833,7 @@ def _schedule(r: _Report, sec: _Section, fiscal_year: int | None) -> dict[str, A
             r.error(step, "legacy-missing", "추진일정: 사업추진절차가 비어 있습니다")
             continue
         row = {
-            "step": step.text,
+            "step": _placed(step.text, step),
             "period": period.text,
             "amount": _amount(r, amount, f"추진일정 '{step.text}' 예산집행금액"),
             "detail": detail.text,
@@ -849,33 +929,59 @@ def _settlement_complete(
 # --------------------------------------------------------------------------- entry points
 
 
+@dataclass(frozen=True)
+class Imported:
+    """One converted text document: its YAML, the warnings, and the document with the text's positions.
+
+    ``document.source`` places every value at the line and column of the text file it
+    was read from, so that a check of the imported document points into that file.
+    """
+
+    yaml: str
+    warnings: list[Problem]
+    document: Document
+
+
+def convert(text: str, file: str) -> Imported:
+    """Convert one published text document; raises :class:`LegacyError` when it is malformed."""
+    placed, report = _document(text, file)
+    if report.errors:
+        raise LegacyError(sorted(report.errors, key=lambda p: (p.line, p.column)))
+    where: dict[tuple[str | int, ...], tuple[int, int]] = {}
+    data = _plain(placed, (), where)
+    for path, at in report.places.items():  # a heading never hides a value placed in its section
+        where.setdefault(path, at)
+    source = SourceMap(file, where, dict(where))
+    out = dump(data)
+    try:
+        loaded = load_text(out, file)
+    except LoadError as exc:
+        _, yaml_source, _ = parse_yaml(out, file)
+        paths = {at: path for path, at in yaml_source.values.items()} | {
+            at: path for path, at in yaml_source.keys.items()
+        }
+        problems = []
+        for p in exc.problems:
+            found = paths.get((p.line, p.column))
+            line, col = source.where(found) if found is not None else (1, 1)
+            problems.append(
+                Problem(file, line, col, "legacy-invalid", f"가져온 결과가 올바르지 않습니다: {p.message}", p.field)
+            )
+        raise LegacyError(sorted(problems, key=lambda p: (p.line, p.column))) from None
+    return Imported(out, report.warnings, Document(loaded.project, source))
+
+
 def import_text(text: str, file: str) -> tuple[str, list[Problem]]:
     """Convert one published text document to YAML; returns the YAML and the warnings.
 
     Raises :class:`LegacyError` with every problem found when the text is malformed.
     """
-    data, report = _document(text, file)
-    if report.errors:
-        raise LegacyError(sorted(report.errors, key=lambda p: (p.line, p.column)))
-    out = dump(data)
-    try:
-        load_text(out, file)
-    except LoadError as exc:
-        raise LegacyError(
-            [
-                Problem(file, 1, 1, "legacy-invalid", f"가져온 결과가 올바르지 않습니다: {p.message}", p.field)
-                for p in exc.problems
-            ]
-        ) from None
-    return out, report.warnings
+    imported = convert(text, file)
+    return imported.yaml, imported.warnings
 
 
-def import_file(path: str | os.PathLike[str]) -> tuple[str, list[Problem]]:
-    """:func:`import_text` for a UTF-8 file (a BOM is allowed).
-
-    A file that cannot be read or decoded raises ``OSError`` or ``UnicodeDecodeError``
-    as it is: that is unreadable input, not a malformed document.
-    """
+def convert_file(path: str | os.PathLike[str]) -> Imported:
+    """:func:`convert` for a UTF-8 file (a BOM is allowed); errors as for :func:`import_file`."""
     file = os.fspath(path)
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not hang the import
     with os.fdopen(fd, "rb") as fh:
@@ -884,4 +990,14 @@ def import_file(path: str | os.PathLike[str]) -> tuple[str, list[Problem]]:
         raw = fh.read(MAX_BYTES + 1)
     if len(raw) > MAX_BYTES:
         raise LegacyError([Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")])
-    return import_text(raw.decode("utf-8-sig"), file)
+    return convert(raw.decode("utf-8-sig"), file)
+
+
+def import_file(path: str | os.PathLike[str]) -> tuple[str, list[Problem]]:
+    """:func:`import_text` for a UTF-8 file (a BOM is allowed).
+
+    A file that cannot be read or decoded raises ``OSError`` or ``UnicodeDecodeError``
+    as it is: that is unreadable input, not a malformed document.
+    """
+    imported = convert_file(path)
+    return imported.yaml, imported.warnings

@@ -419,7 +419,8 @@ def import_(source: str, out: str | None, force: bool) -> None:
     SOURCE가 폴더이면 그 안의 모든 .txt와 .xlsx를 -o 폴더에 하나씩 YAML로 씁니다.
     통합 문서는 사업 시트마다 YAML 하나가 됩니다 (export한 YAML의 이름으로). 형식이
     잘못된 입력(중간에 잘린 문서 포함)은 위치와 함께 알리고 아무것도 쓰지 않습니다. 통합
-    문서의 수식 칸은 믿지 않고 다시 계산해, 맞지 않는 값을 칸 위치와 함께 알립니다. 이미
+    문서의 수식 칸은 믿지 않고 다시 계산해, 맞지 않는 값을 칸 위치와 함께 알립니다. 텍스트도
+    변환한 뒤 검산해, 맞지 않는 수를 텍스트 파일의 행·칸으로 알립니다 (값은 적힌 그대로). 이미
     있는 파일은 --force 없이는 덮어쓰지 않습니다.
     """
     from budgetdoc.checks import check as check_document

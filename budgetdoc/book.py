@@ -383,16 +383,25 @@ def make_book(
     cache: Path | None = None,
     on_plan: Callable[[int, int], None] | None = None,
     on_result: Callable[[Result], None] | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> BookResult:
     """Make the book of every YAML under ``paths`` and write it to ``out`` (atomically).
 
     Refuses (``written`` False) when a document fails its checks, unless ``draft``.
+    With ``shard`` ``(i, n)`` only the parts of that shard's documents (see
+    :mod:`budgetdoc.shards`) are rendered into the cache, and no book is written:
+    ``merge`` joins the caches of all shards and a book made from the merged folder
+    renders no document again.
     """
     started = time.perf_counter()
     if variant is not None and variant not in PDF_VARIANTS:
         raise BookError(f"알 수 없는 PDF 형식: {variant} (가능: {', '.join(PDF_VARIANTS)})")
     sources = discover(paths)
-    if not sources:
+    if shard is not None:
+        from .shards import in_shard
+
+        sources = [s for s in sources if in_shard(s.rel, *shard)]
+    if not sources and shard is None:
         raise BookError(f"책에 넣을 YAML 파일이 없습니다: {' '.join(paths)}")
     out = Path(out)
     cache = (cache or out.parent / CACHE).resolve()
@@ -449,12 +458,14 @@ def make_book(
 
         # The number sheets the book will probably need go in the same run, after the parts.
         guess = sum(p.pages for p in parts.values()) + 3 * len(todo)
-        _pool(todo + _sheets(env, prefix, cache, guess)[1], cache, options, jobs, record)
+        sheets = _sheets(env, prefix, cache, guess)[1] if shard is None else []
+        _pool(todo + sheets, cache, options, jobs, record)
         result.rendered = len(todo) - len(result.failures)
         all_parts = [parts[s.rel] for s in sources if s.rel in parts]
         for part in all_parts:
             result.problems.extend(part.problems)
-        if result.failures:
+        result.projects = len(all_parts)
+        if result.failures or shard is not None:
             return _finish(result, started)
         if any(p.status == "failed" or (p.status == "draft" and not draft) for p in all_parts):
             return _finish(result, started)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from conftest import REFERENCE_TEXT, REFERENCE_YAML
 
 from budgetdoc.checks import check
 from budgetdoc.legacy import LegacyError, import_file, import_text
@@ -23,15 +23,12 @@ from budgetdoc.model import (
     SettlementRow,
 )
 
-HERE = Path(__file__).parent
-REFERENCE = HERE / "fixtures" / "reference.txt"
-DATA = HERE.parent / "data" / "2024" / "지역균형발전_추진.yaml"
 FILE = "doc.txt"
 
 
 @pytest.fixture(scope="module")
 def reference() -> str:
-    return REFERENCE.read_text(encoding="utf-8")
+    return REFERENCE_TEXT.read_text(encoding="utf-8")
 
 
 def edit(text: str, old: str, new: str) -> str:
@@ -55,12 +52,14 @@ def failure(text: str) -> list[str]:
 
 
 def test_reference_imports_to_the_shipped_data(reference):
-    assert imported(reference).project == load(DATA).project
+    assert imported(reference).project == load(REFERENCE_YAML).project
 
 
 def test_reference_yaml_is_laid_out_like_the_shipped_data(reference):
     out, _ = import_text(reference, FILE)
-    shipped = "".join(line for line in DATA.read_text(encoding="utf-8").splitlines(True) if not line.startswith("#"))
+    shipped = "".join(
+        line for line in REFERENCE_YAML.read_text(encoding="utf-8").splitlines(True) if not line.startswith("#")
+    )
     assert out == shipped
 
 

@@ -1,6 +1,6 @@
 """The published text format → project YAML.
 
-Kept whole (about 900 lines): one grammar whose section readers all share its helpers.
+Kept whole (about 1,000 lines): one grammar whose section readers all share its helpers.
 
 A published 사업설명서 reaches us as extracted text: one line per paragraph or table
 row, table cells separated by tabs, and a few leftovers of the extraction — ``(x-)``

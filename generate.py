@@ -463,10 +463,12 @@ def import_(source: str, out: str | None, force: bool) -> None:
     SOURCE가 폴더이면 그 안의 모든 .txt와 .xlsx를 -o 폴더에 하나씩 YAML로 씁니다.
     통합 문서는 사업 시트마다 YAML 하나가 됩니다 (export한 YAML의 이름으로). 형식이
     잘못된 입력(중간에 잘린 문서 포함)은 위치와 함께 알리고 아무것도 쓰지 않습니다. 통합
-    문서의 수식 칸은 믿지 않고 다시 계산해, 맞지 않는 값을 칸 위치와 함께 알립니다. 이미
+    문서의 수식 칸은 믿지 않고 다시 계산해, 맞지 않는 값을 칸 위치와 함께 알립니다. 텍스트도
+    변환한 뒤 검산해, 맞지 않는 수를 텍스트 파일의 행·칸으로 알립니다 (값은 적힌 그대로). 이미
     있는 파일은 --force 없이는 덮어쓰지 않습니다.
     """
-    from budgetdoc.legacy import LegacyError, import_file
+    from budgetdoc.checks import check as check_document
+    from budgetdoc.legacy import LegacyError, convert_file
     from budgetdoc.schema import with_modeline
 
     src = Path(source)
@@ -478,6 +480,7 @@ def import_(source: str, out: str | None, force: bool) -> None:
         files = [src]
     results: list[tuple[Path, str]] = []
     failed = []
+    audited: list[Any] = []  # what the checks find in the published numbers, at the text file's lines
     for file in files:
         if file.suffix.lower() == ".xlsx":
             found, problems = _import_workbook(file, src, out)
@@ -485,7 +488,7 @@ def import_(source: str, out: str | None, force: bool) -> None:
             failed.extend(problems)
             continue
         try:
-            text, warnings = import_file(file)
+            imported = convert_file(file)
         except LegacyError as exc:
             if any(p.rule == "file-size" for p in exc.problems):  # too big to read is unreadable input
                 click.echo(f"{exc.problems[0].file}: {exc.problems[0].message}", err=True)
@@ -498,10 +501,11 @@ def import_(source: str, out: str | None, force: bool) -> None:
         except UnicodeDecodeError as exc:
             click.echo(f"{file}: 읽을 수 없습니다: {exc}", err=True)
             sys.exit(EXIT_USAGE)
-        for w in warnings:
+        for w in imported.warnings:
             click.echo(str(w), err=True)
+        audited.extend(check_document(imported.document))
         target = Path(out) / file.relative_to(src).with_suffix(".yaml") if src.is_dir() and out else Path(out or "-")
-        results.append((target, text))
+        results.append((target, imported.yaml))
     if failed:
         for p in failed:
             click.echo(str(p) if p.sheet else f"{p.file}:{p.line}: {p.message}", err=True)
@@ -515,6 +519,8 @@ def import_(source: str, out: str | None, force: bool) -> None:
         if len(results) != 1:
             raise click.UsageError(f"사업이 {len(results)}개라 -o 출력 폴더가 필요합니다.")
         click.echo(results[0][1], nl=False)
+        for p in audited:
+            click.echo(f"{p} (가져온 값 그대로 썼습니다)", err=True)
         return
     existing = [target for target, _ in results if os.path.lexists(target)]
     if existing and not force:
@@ -524,6 +530,8 @@ def import_(source: str, out: str | None, force: bool) -> None:
         sys.exit(EXIT_USAGE)
     for target, text in results:
         _write(target, with_modeline(text, target))
+    for p in audited:
+        click.echo(f"{p} (가져온 값 그대로 썼습니다)", err=True)
     if src.is_dir() or len(results) > 1:
         click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
 

@@ -735,7 +735,7 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:
             ),
         )
     if isinstance(value, (dict, list)) and kind in ("amount", "rate", "integer", "text"):
-        return problem("wrong-type", f"'{field}': {err['msg']}")  # numbers.parse_*_field names both kinds
+        return problem("wrong-type", f"'{field}': {err['msg']}")  # types.parse_*_field names both kinds
     if isinstance(value, (dict, list)) and kind != "too_short":
         return problem("wrong-type", f"'{field}'에는 값 하나만 적으세요 (지금은 {_kind(value)})")
     if kind == "literal_error":
@@ -749,7 +749,7 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:
         ctx = err.get("ctx", {})
         bound = f"{ctx['ge']} 이상이어야" if "ge" in ctx else f"{ctx.get('le')} 이하여야"
         return problem("invalid-value", f"'{field}' 값 {_shown(str(value))}은(는) {bound} 합니다")
-    if kind in ("amount", "rate", "integer", "text"):  # our own messages (numbers.parse_*_field)
+    if kind in ("amount", "rate", "integer", "text"):  # our own messages (types.parse_*_field)
         return problem("invalid-value", f"'{field}': {err['msg']}")
     return problem("invalid-value", f"'{field}' 값이 올바르지 않습니다 ({err['msg']})")
 

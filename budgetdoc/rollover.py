@@ -28,11 +28,11 @@ from . import checks
 from .errors import BuildError
 from .figures import compute
 from .files import TMP_PREFIX, unwritable
-from .legacy import _Flow, dump
 from .load import LoadError, load_text
 from .model import BasisLine, BudgetItem, Conventions, Document, Person, Project, SettlementRow
 from .names import shown_path
 from .sources import Source, discover, read_data
+from .yamlout import Flow, dump
 
 #: What the {Y-1} column of a draft is taken from; this year's budget (B) is the one source so far.
 BASES = ("current",)
@@ -84,8 +84,8 @@ class Plan:
 # --------------------------------------------------------------------------- one document
 
 
-def _person(p: Person) -> _Flow:
-    return _Flow(name=p.name, phone=p.phone)
+def _person(p: Person) -> Flow:
+    return Flow(name=p.name, phone=p.phone)
 
 
 def _stated(pairs: dict[str, Any]) -> dict[str, Any]:
@@ -110,8 +110,8 @@ def _item(item: BudgetItem) -> dict[str, Any]:
     return out
 
 
-def _settlement_row(row: SettlementRow) -> _Flow:
-    return _Flow(
+def _settlement_row(row: SettlementRow) -> Flow:
+    return Flow(
         _stated(
             {
                 "year": row.year,
@@ -127,8 +127,8 @@ def _settlement_row(row: SettlementRow) -> _Flow:
     )
 
 
-def _empty_settlement(year: int) -> _Flow:
-    return _Flow(year=year, final_budget=0, carried_in=0, change=0, available=0, spent=0, carried_out=0, balance=0)
+def _empty_settlement(year: int) -> Flow:
+    return Flow(year=year, final_budget=0, carried_in=0, change=0, available=0, spent=0, carried_out=0, balance=0)
 
 
 def _shift_years(text: str, year: int) -> str:
@@ -180,7 +180,7 @@ def roll(project: Project, source: str, to: int) -> dict[str, Any]:
     if stated is not None:
         total = fig.total.current
         row = {"previous": total, "current": total, "change": 0, "rate": 0}
-        budget["total"] = _Flow({k: v for k, v in row.items() if getattr(stated, k) is not None})
+        budget["total"] = Flow({k: v for k, v in row.items() if getattr(stated, k) is not None})
     budget["items"] = [_item(item) for item in project.budget.items]
     data["budget"] = budget
     d = project.description
@@ -205,7 +205,7 @@ def roll(project: Project, source: str, to: int) -> dict[str, Any]:
     achievements[year] = []
     todo.append(f"추진실적 {year}년을 쓰세요")
     data["effects"] = {"achievements": dict(sorted(achievements.items())), "expected": list(project.effects.expected)}
-    settlement: list[_Flow] = []
+    settlement: list[Flow] = []
     if project.settlement:  # an explicitly empty 결산 stays empty: it does not apply
         old = {row.year: row for row in project.settlement}
         for y in range(to - 4, to - 1):

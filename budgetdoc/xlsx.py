@@ -27,10 +27,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .legacy import _Flow, dump
 from .load import LoadError
 from .model import Document, Path, Problem, Project, cell_name
 from .names import shown_path
+from .yamlout import Flow, dump
 
 if TYPE_CHECKING:
     from .xlsxread import ImportedSheet
@@ -98,8 +98,8 @@ class WorkbookError(Exception):
 def project_data(project: Project) -> dict[str, Any]:
     """The project as plain data in the canonical shape: every section, explicitly empty when empty."""
 
-    def person(p: Any) -> _Flow:
-        out = _Flow(name=p.name)
+    def person(p: Any) -> Flow:
+        out = Flow(name=p.name)
         if p.phone:
             out["phone"] = p.phone
         return out
@@ -130,7 +130,7 @@ def project_data(project: Project) -> dict[str, Any]:
     }
     budget: dict[str, Any] = {}
     if project.budget.total is not None:
-        budget["total"] = _Flow(stated(project.budget.total, ("previous", "current", "change", "rate")))
+        budget["total"] = Flow(stated(project.budget.total, ("previous", "current", "change", "rate")))
     items = []
     for item in project.budget.items:
         entry = {"name": item.name, **stated(item, ("previous", "current", "change", "rate"))}
@@ -157,7 +157,7 @@ def project_data(project: Project) -> dict[str, Any]:
         "achievements": {year: list(lines) for year, lines in project.effects.achievements.items()},
         "expected": list(project.effects.expected),
     }
-    data["settlement"] = [_Flow(stated(s, SETTLEMENT_KEYS)) for s in project.settlement]
+    data["settlement"] = [Flow(stated(s, SETTLEMENT_KEYS)) for s in project.settlement]
     return data
 
 

@@ -18,6 +18,9 @@ the parts' page counts, so contents, bookmarks and footers cannot disagree.
 The cover and front matter are numbered i, ii, … (the cover's number is not printed), the
 projects 1, 2, … without gaps; the PDF's page labels say the same, so a viewer's page
 box shows the printed number.
+
+Longer than most modules: the part cache, the book's front matter and the order of making a
+book are one job (the PDF assembly itself is in :mod:`budgetdoc.bookpdf`).
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ scalar is kept as the text that was typed (YAML 1.1's ``no`` → False, ``010`` 
 
 Every way a file can be wrong ends in :class:`LoadError`, whose problems say where
 and what in Korean; nothing else escapes.
+
+Longer than most modules: positions, the YAML safety limits and the Korean messages for every
+way a file can be wrong are one job: turning bytes into a Project or saying why not.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ is not rolled.
 :func:`plan` only reads and reports; :func:`write` writes the drafts, never over an
 existing file. The invariant Σ (A) of the drafts = Σ (B) of this year holds per
 실·국 and 회계, because every 과목's (A) is its old (B).
+
+Longer than most modules: one document's roll (budget columns, 추진실적, 결산, the draft's to-do
+list) and the report of what is not rolled and why belong together.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ from .load import LoadError, load_text
 from .model import BasisLine, BudgetItem, Conventions, Document, Person, Project, SettlementRow
 from .names import shown_path
 from .sources import Source, discover, read_data
-from .yamlout import Flow, dump
+from .yamlout import Flow, dump, leading_comments
 
 #: What the {Y-1} column of a draft is taken from; this year's budget (B) is the one source so far.
 BASES = ("current",)
@@ -218,16 +221,6 @@ def roll(project: Project, source: str, to: int) -> dict[str, Any]:
     return data
 
 
-def _leading_comments(text: str) -> str:
-    """The comment lines a file starts with (the editor's schema line), to keep them in the draft."""
-    lines = []
-    for line in text.splitlines(keepends=True):
-        if not line.startswith("#"):
-            break
-        lines.append(line if line.endswith("\n") else line + "\n")
-    return "".join(lines)
-
-
 # --------------------------------------------------------------------------- where drafts go
 
 
@@ -309,7 +302,7 @@ def plan(paths: list[str], to: int, out: Path | None = None, base: str = "curren
         if target is None:
             entry.reason = f"경로에 {year} 폴더가 없어 초안을 둘 곳을 모릅니다 — -o로 출력 폴더를 주세요"
             continue
-        draft = _leading_comments(text) + dump(roll(project, shown, to))
+        draft = leading_comments(text) + dump(roll(project, shown, to))
         rolled, problems = _reload(draft, str(target))
         if rolled is None:
             entry.reason = f"초안이 검증을 통과하지 못했습니다: {problems}"

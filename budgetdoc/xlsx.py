@@ -15,6 +15,9 @@ followed.
 
 Reading lives in :mod:`budgetdoc.xlsxread`. :func:`to_yaml` is the canonical YAML writer: every section written, explicitly empty
 when empty, so that YAML → workbook → YAML gives back the same bytes.
+
+Longer than most modules: the sheet layout, its formulas, styles, validation and protection are
+one form, written in one place.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from .load import LoadError
 from .model import Document, Path, Problem, Project, cell_name
 from .names import shown_path
-from .yamlout import Flow, dump
+from .yamlout import Flow, dump, leading_comments
 
 if TYPE_CHECKING:
     from .xlsxread import ImportedSheet
@@ -164,16 +167,6 @@ def project_data(project: Project) -> dict[str, Any]:
 def to_yaml(project: Project, head: str = "") -> str:
     """The canonical YAML of ``project``, after the comment lines ``head``."""
     return head + dump(project_data(project))
-
-
-def yaml_head(text: str) -> str:
-    """The comment lines at the head of a YAML file (such as the schema line for editors)."""
-    lines = []
-    for line in text.splitlines(keepends=True):
-        if not line.startswith("#"):
-            break
-        lines.append(line if line.endswith("\n") else line + "\n")
-    return "".join(lines)
 
 
 # --------------------------------------------------------------------------- the layout
@@ -674,7 +667,7 @@ def export_paths(paths: list[str], out: str, notes: list[str] | None = None) -> 
         try:
             doc = load(source.path, within=source.root or None)
             with open(source.path, encoding="utf-8-sig") as fh:
-                head = yaml_head(fh.read())
+                head = leading_comments(fh.read())
         except LoadError as exc:
             problems.extend(exc.problems)
             continue

@@ -5,6 +5,9 @@ before openpyxl parses anything: files that are not workbooks, encrypted ones, m
 and external links (never run, never followed). Formula cells must hold the formula the
 form puts there; the value they state is their cached value, else the one recorded in
 the hidden sheet, and the checks recompute it.
+
+Longer than most modules: reading back every part of the form, with the refusals of hostile
+workbooks at their cells.
 """
 
 from __future__ import annotations

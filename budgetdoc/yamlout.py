@@ -53,3 +53,13 @@ def dump(data: dict[str, Any]) -> str:
         data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=10**9, default_flow_style=False
     )
     return text
+
+
+def leading_comments(text: str) -> str:
+    """The comment lines a YAML file starts with (the editor's schema line), to keep them in a rewrite."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if not line.startswith("#"):
+            break
+        lines.append(line if line.endswith("\n") else line + "\n")
+    return "".join(lines)

@@ -157,3 +157,11 @@ def find_in_order(text: str, values: list[str]) -> list[str]:
         else:
             pos = m.end()
     return missing
+
+
+def edit(text: str, *pairs: tuple[str, str]) -> str:
+    """``text`` with each (old, new) replaced; every ``old`` must stand in it exactly once."""
+    for old, new in pairs:
+        assert text.count(old) == 1, f"not exactly once: {old!r}"
+        text = text.replace(old, new)
+    return text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import subprocess
 import xml.etree.ElementTree as ET
@@ -15,6 +16,8 @@ from corpus import corpus
 from budgetdoc import layout
 from budgetdoc.figures import compute
 from budgetdoc.load import load_text
+from budgetdoc.pipeline import worker_renderer
+from budgetdoc.pool import available_cpus, run_pool
 
 ROOT = Path(__file__).resolve().parent.parent
 # The writers: nothing of the form's wording may be in them (the model's field descriptions,
@@ -122,7 +125,7 @@ def rendered(renderer) -> list[Rendered]:
     from budgetdoc.checks import check
     from budgetdoc.hwpx import render_hwpx
 
-    out = []
+    made = []
     for name, text in corpus(32):
         doc = load_text(text, f"{name}.yaml")
         figures = compute(doc.project)
@@ -131,9 +134,27 @@ def rendered(renderer) -> list[Rendered]:
         # Only the warnings an explicitly empty section gives (a check that could not apply says so).
         assert {p.rule for p in problems} <= {"years", "schedule-budget", "basis-missing"}, name
         document = layout.build(doc.project, figures)
-        html = renderer.html_of(document)
-        out.append(Rendered(name, document, html, renderer.pdf(html), render_hwpx(doc.project, figures, document)))
-    return out
+        made.append((name, document, renderer.html_of(document), render_hwpx(doc.project, figures, document)))
+    # The PDFs, the slow part, in the build's own worker pool: one per core.
+    pdfs: dict[int, bytes] = {}
+    run_pool(
+        list(range(len(made))),
+        functools.partial(_pdf_of, [html for _, _, html, _ in made]),
+        jobs=available_cpus(),
+        timeout=600,
+        on_result=lambda r: pdfs.__setitem__(r[0], r[1]),
+        failure=_no_pdf,
+        warm=worker_renderer,
+    )
+    return [Rendered(name, document, html, pdfs[i], hwpx) for i, (name, document, html, hwpx) in enumerate(made)]
+
+
+def _pdf_of(htmls: list[str], i: int) -> tuple[int, bytes]:
+    return i, worker_renderer().pdf(htmls[i])
+
+
+def _no_pdf(i: int, message: str) -> tuple[int, bytes]:
+    raise AssertionError(f"corpus document {i}: {message}")
 
 
 @dataclass

@@ -121,6 +121,7 @@ def _link_contents(book: Any, n_front: int) -> None:
             del annot[Name.A]
             annot[Name.Dest] = Array([book.pages[target].obj, Name.Fit])
             annot[Name.Contents] = String(f"{unquote(name)}, {number}쪽")
+            annot[Name.F] = 4  # printed as shown
 
 
 def _own_stream_data(pdf: Any) -> None:

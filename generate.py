@@ -187,6 +187,15 @@ def _write(path: Path, text: str) -> None:
         raise Unusable(f"{path}에 쓸 수 없습니다: {exc.strerror or exc}") from None
 
 
+def _shard(value: str | None) -> tuple[int, int] | None:
+    from budgetdoc.shards import parse_shard
+
+    try:
+        return None if value is None else parse_shard(value)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
 def _formats(value: str) -> tuple[str, ...]:
     from budgetdoc.files import FORMATS
 
@@ -213,6 +222,19 @@ def _formats(value: str) -> tuple[str, ...]:
 )
 @click.option("--format", "fmt", default="html,pdf", show_default=True, help="만들 형식, 쉼표로 구분: html, pdf, hwpx.")
 @rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 OUT/_drafts/에 만듭니다.")
+@click.option(
+    "--shard",
+    callback=lambda ctx, param, value: _shard(value),
+    default=None,
+    metavar="I/N",
+    help="데이터 파일을 경로의 해시로 N개로 나눈 가운데 I번째만 만듭니다 (CI 매트릭스용; 나중에 merge로 합침).",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="tcp://HOST:PORT",
+    help="렌더링을 이 주소의 Dask 클러스터에 보냅니다 (pip install 'budgetdoc[dask]'; 출력은 이 컴퓨터에 씀).",
+)
 def build(
     paths: tuple[str, ...],
     out: str,
@@ -224,6 +246,8 @@ def build(
     draft: bool,
     timeout: float,
     progress: bool | None,
+    shard: tuple[int, int] | None,
+    scheduler: str | None,
 ) -> None:
     """검증을 통과한 문서를 HTML·PDF로 만듭니다 (기본: data/ → output/).
 
@@ -234,6 +258,7 @@ def build(
     from budgetdoc.assets import RenderError, check_fonts
     from budgetdoc.build import Options, Result
     from budgetdoc.build import build as run_build
+    from budgetdoc.cluster import ClusterError
     from budgetdoc.errors import BuildError, OutputError, TemplateError
     from budgetdoc.names import shown_path
 
@@ -272,10 +297,12 @@ def build(
             on_plan=shown.plan,
             on_wait=on_wait,
             verify=verify,
+            shard=shard,
+            scheduler=scheduler,
         )
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
-    except (RenderError, OutputError) as exc:
+    except (RenderError, OutputError, ClusterError) as exc:
         raise Unusable(str(exc)) from None
     except TemplateError as exc:
         shown.close()
@@ -308,6 +335,14 @@ def build(
 @click.option("--title", default=None, help="표지 제목 (기본: '{회계연도}년도 예산 사업설명서').")
 @click.option("--org", default="", help="표지에 넣을 기관 이름 (예: 서울특별시).")
 @rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 책에 넣습니다.")
+@click.option(
+    "--shard",
+    callback=lambda ctx, param, value: _shard(value),
+    default=None,
+    metavar="I/N",
+    help="N개 샤드 가운데 I번째 문서의 책 부분만 OUT 옆 .budgetdoc-book/에 렌더링하고 책은 만들지 않습니다 "
+    "(merge로 합친 뒤 book이 다시 렌더링하지 않음).",
+)
 def book(
     paths: tuple[str, ...],
     out: str,
@@ -318,6 +353,7 @@ def book(
     draft: bool,
     timeout: float,
     progress: bool | None,
+    shard: tuple[int, int] | None,
 ) -> None:
     """모든 사업설명서를 의회 제출용 합본 PDF 한 권으로 만듭니다 (기본: data/).
 
@@ -359,6 +395,7 @@ def book(
             timeout=timeout,
             on_plan=shown.plan,
             on_result=shown.result,
+            shard=shard,
         )
     except BuildError as exc:
         raise click.UsageError(str(exc)) from None
@@ -369,8 +406,15 @@ def book(
     _echo_problems(result.problems, "text")
     for failure in result.failures:
         click.echo(f"{shown_path(failure.source.path)}: 렌더링 오류: {failure.message}", err=True)
+    n_err = sum(p.severity == "error" for p in result.problems)
+    if shard is not None and not result.failures and not n_err:
+        click.echo(
+            f"샤드 {shard[0]}/{shard[1]}: 책 부분 {result.projects}개 (새로 렌더링 {result.rendered}개, "
+            f"{result.seconds:.1f}초); merge로 합친 뒤 book으로 합본을 만드세요",
+            err=True,
+        )
+        sys.exit(EXIT_OK)
     if not result.written:
-        n_err = sum(p.severity == "error" for p in result.problems)
         click.echo(f"책을 만들지 않았습니다: 오류 {n_err}개, 렌더링 실패 {len(result.failures)}개", err=True)
         if any(p.rule in UNREADABLE for p in result.problems):
             sys.exit(EXIT_USAGE)
@@ -419,10 +463,12 @@ def import_(source: str, out: str | None, force: bool) -> None:
     SOURCE가 폴더이면 그 안의 모든 .txt와 .xlsx를 -o 폴더에 하나씩 YAML로 씁니다.
     통합 문서는 사업 시트마다 YAML 하나가 됩니다 (export한 YAML의 이름으로). 형식이
     잘못된 입력(중간에 잘린 문서 포함)은 위치와 함께 알리고 아무것도 쓰지 않습니다. 통합
-    문서의 수식 칸은 믿지 않고 다시 계산해, 맞지 않는 값을 칸 위치와 함께 알립니다. 이미
+    문서의 수식 칸은 믿지 않고 다시 계산해, 맞지 않는 값을 칸 위치와 함께 알립니다. 텍스트도
+    변환한 뒤 검산해, 맞지 않는 수를 텍스트 파일의 행·칸으로 알립니다 (값은 적힌 그대로). 이미
     있는 파일은 --force 없이는 덮어쓰지 않습니다.
     """
-    from budgetdoc.legacy import LegacyError, import_file
+    from budgetdoc.checks import check as check_document
+    from budgetdoc.legacy import LegacyError, convert_file
     from budgetdoc.schema import with_modeline
 
     src = Path(source)
@@ -434,6 +480,7 @@ def import_(source: str, out: str | None, force: bool) -> None:
         files = [src]
     results: list[tuple[Path, str]] = []
     failed = []
+    audited: list[Any] = []  # what the checks find in the published numbers, at the text file's lines
     for file in files:
         if file.suffix.lower() == ".xlsx":
             found, problems = _import_workbook(file, src, out)
@@ -441,7 +488,7 @@ def import_(source: str, out: str | None, force: bool) -> None:
             failed.extend(problems)
             continue
         try:
-            text, warnings = import_file(file)
+            imported = convert_file(file)
         except LegacyError as exc:
             if any(p.rule == "file-size" for p in exc.problems):  # too big to read is unreadable input
                 click.echo(f"{exc.problems[0].file}: {exc.problems[0].message}", err=True)
@@ -454,10 +501,11 @@ def import_(source: str, out: str | None, force: bool) -> None:
         except UnicodeDecodeError as exc:
             click.echo(f"{file}: 읽을 수 없습니다: {exc}", err=True)
             sys.exit(EXIT_USAGE)
-        for w in warnings:
+        for w in imported.warnings:
             click.echo(str(w), err=True)
+        audited.extend(check_document(imported.document))
         target = Path(out) / file.relative_to(src).with_suffix(".yaml") if src.is_dir() and out else Path(out or "-")
-        results.append((target, text))
+        results.append((target, imported.yaml))
     if failed:
         for p in failed:
             click.echo(str(p) if p.sheet else f"{p.file}:{p.line}: {p.message}", err=True)
@@ -471,6 +519,8 @@ def import_(source: str, out: str | None, force: bool) -> None:
         if len(results) != 1:
             raise click.UsageError(f"사업이 {len(results)}개라 -o 출력 폴더가 필요합니다.")
         click.echo(results[0][1], nl=False)
+        for p in audited:
+            click.echo(f"{p} (가져온 값 그대로 썼습니다)", err=True)
         return
     existing = [target for target, _ in results if os.path.lexists(target)]
     if existing and not force:
@@ -480,6 +530,8 @@ def import_(source: str, out: str | None, force: bool) -> None:
         sys.exit(EXIT_USAGE)
     for target, text in results:
         _write(target, with_modeline(text, target))
+    for p in audited:
+        click.echo(f"{p} (가져온 값 그대로 썼습니다)", err=True)
     if src.is_dir() or len(results) > 1:
         click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
 
@@ -530,8 +582,8 @@ def _import_workbook(file: Path, src: Path, out: str | None) -> tuple[list[tuple
 def export(paths: tuple[str, ...], out: str) -> None:
     """YAML 파일(또는 폴더 아래 모든 YAML)을 엑셀 통합 문서(.xlsx)로 내보냅니다.
 
-    기본 경로는 data/ 입니다. 사업마다 시트 하나에 공식 양식의 순서(기본 현황, 예산 총괄,
-    산출근거, 추진일정, 추진실적, 결산)로 쓰고, 합계·증감·증감률은 엑셀 수식으로 씁니다.
+    기본 경로는 data/ 입니다. 사업마다 시트 하나에 공식 양식과 같은 순서로 쓰고(첫 절부터
+    결산 현황까지), 합계·증감·증감률은 엑셀 수식으로 씁니다.
     고친 통합 문서는 import로 YAML로 되돌리거나 check, build로 바로 검산하고 만듭니다.
     """
     from budgetdoc.errors import BuildError
@@ -788,6 +840,37 @@ def diff(
         click.echo(note, err=True)
     click.echo(as_markdown(result, fit) if fmt == "markdown" else FORMATS[fmt](result), nl=False)
     sys.exit(EXIT_USAGE if result.unreadable_head else EXIT_OK if result.passed else EXIT_PROBLEMS)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False))
+@click.argument("parts", nargs=-1, required=True, type=click.Path(file_okay=False))
+def merge(out: str, parts: tuple[str, ...]) -> None:
+    """샤드별 출력 폴더(PARTS)를 출력 폴더 OUT 하나로 합칩니다 (build --shard I/N의 결과).
+
+    \b
+    예: python generate.py build --shard 1/4 -o shards/1   (샤드마다, 여러 컴퓨터에서)
+        python generate.py merge output shards/*
+        python generate.py build                          (아무것도 다시 만들지 않음)
+
+    두 샤드에 같은 문서가 있거나, 샤드들이 서로 다른 도구·템플릿·글꼴·옵션으로
+    만들어졌으면(매니페스트의 환경 키가 다르면) 아무것도 쓰지 않고 종료 코드 2로 끝납니다.
+    OUT은 없거나 아직 빌드 결과가 없는 폴더여야 합니다. 합친 매니페스트는 복사한 출력을
+    기록하므로, 같은 데이터로 OUT에 build를 하면 아무것도 다시 만들지 않습니다.
+    """
+    from budgetdoc.errors import OutputError
+    from budgetdoc.shards import MergeError
+    from budgetdoc.shards import merge as run_merge
+
+    try:
+        summary = run_merge(Path(out), [Path(p) for p in parts])
+    except (MergeError, OutputError) as exc:
+        raise Unusable(str(exc)) from None
+    book = f", 책 부분 파일 {summary.book_parts}개" if summary.book_parts else ""
+    click.echo(
+        f"{out}: 샤드 {summary.parts}개에서 문서 {summary.documents}개, 파일 {summary.files}개{book}를 합쳤습니다",
+        err=True,
+    )
 
 
 def main() -> None:

@@ -18,6 +18,9 @@ the parts' page counts, so contents, bookmarks and footers cannot disagree.
 The cover and front matter are numbered i, ii, … (the cover's number is not printed), the
 projects 1, 2, … without gaps; the PDF's page labels say the same, so a viewer's page
 box shows the printed number.
+
+Longer than most modules: the part cache, the book's front matter and the order of making a
+book are one job (the PDF assembly itself is in :mod:`budgetdoc.bookpdf`).
 """
 
 from __future__ import annotations
@@ -383,16 +386,25 @@ def make_book(
     cache: Path | None = None,
     on_plan: Callable[[int, int], None] | None = None,
     on_result: Callable[[Result], None] | None = None,
+    shard: tuple[int, int] | None = None,
 ) -> BookResult:
     """Make the book of every YAML under ``paths`` and write it to ``out`` (atomically).
 
     Refuses (``written`` False) when a document fails its checks, unless ``draft``.
+    With ``shard`` ``(i, n)`` only the parts of that shard's documents (see
+    :mod:`budgetdoc.shards`) are rendered into the cache, and no book is written:
+    ``merge`` joins the caches of all shards and a book made from the merged folder
+    renders no document again.
     """
     started = time.perf_counter()
     if variant is not None and variant not in PDF_VARIANTS:
         raise BookError(f"알 수 없는 PDF 형식: {variant} (가능: {', '.join(PDF_VARIANTS)})")
     sources = discover(paths)
-    if not sources:
+    if shard is not None:
+        from .shards import in_shard
+
+        sources = [s for s in sources if in_shard(s.rel, *shard)]
+    if not sources and shard is None:
         raise BookError(f"책에 넣을 YAML 파일이 없습니다: {' '.join(paths)}")
     out = Path(out)
     cache = (cache or out.parent / CACHE).resolve()
@@ -420,11 +432,21 @@ def make_book(
         for source in sources:
             assert source.data is not None
             digest = _digest(source.data)
-            key = prefix + _digest(f"{env}\0part\0{source.path}\0{digest}".encode())
+            key = prefix + _digest(f"{env}\0part\0{source.path}\0{source.sheet}\0{digest}".encode())
             keys[source.rel] = (key, digest)
             part = _read_part(source, key, cache, draft)
             if part is None:
-                todo.append(Task(source.rel, source.path, source.root, data=source.data, key=key, digest=digest))
+                todo.append(
+                    Task(
+                        source.rel,
+                        source.path,
+                        source.root,
+                        data=source.data,
+                        sheet=source.sheet,
+                        key=key,
+                        digest=digest,
+                    )
+                )
             else:
                 parts[source.rel] = part
         if on_plan:
@@ -449,12 +471,14 @@ def make_book(
 
         # The number sheets the book will probably need go in the same run, after the parts.
         guess = sum(p.pages for p in parts.values()) + 3 * len(todo)
-        _pool(todo + _sheets(env, prefix, cache, guess)[1], cache, options, jobs, record)
+        sheets = _sheets(env, prefix, cache, guess)[1] if shard is None else []
+        _pool(todo + sheets, cache, options, jobs, record)
         result.rendered = len(todo) - len(result.failures)
         all_parts = [parts[s.rel] for s in sources if s.rel in parts]
         for part in all_parts:
             result.problems.extend(part.problems)
-        if result.failures:
+        result.projects = len(all_parts)
+        if result.failures or shard is not None:
             return _finish(result, started)
         if any(p.status == "failed" or (p.status == "draft" and not draft) for p in all_parts):
             return _finish(result, started)

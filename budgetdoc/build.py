@@ -115,12 +115,22 @@ def refused_resources() -> Iterator[list[str]]:
 
 def build_one(source: Source, out: Path, options: Options) -> Result:
     """Prepare and render one document; write its outputs atomically."""
+    result, rendered = render_document(source, options)
+    return write_outputs(result, rendered, out)
+
+
+def render_document(source: Source, options: Options) -> tuple[Result, dict[str, bytes]]:
+    """Prepare and render one document to bytes; writes nothing (a Dask worker runs this).
+
+    The result's status is ``built`` or ``drafted`` when there are bytes to write
+    (see :func:`write_outputs`), otherwise ``failed`` or ``template``.
+    """
     import jinja2
 
     started = time.perf_counter()
     prepared = prepare(source, options.draft)
     if not prepared.renderable:
-        return Result(source, "failed", prepared.problems, seconds=time.perf_counter() - started)
+        return Result(source, "failed", prepared.problems, seconds=time.perf_counter() - started), {}
     assert prepared.doc is not None and prepared.figures is not None
     problems, bad = prepared.problems, prepared.errors
     renderer = worker_renderer()
@@ -128,7 +138,7 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
     try:
         html = prepared.html()
     except jinja2.TemplateError as exc:
-        return Result(source, "template", message=template_message(renderer.templates, exc))
+        return Result(source, "template", message=template_message(renderer.templates, exc)), {}
     if "html" in options.formats:
         rendered["html"] = html.encode("utf-8")
     if "pdf" in options.formats:
@@ -136,16 +146,25 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
             rendered["pdf"] = renderer.pdf(html, options.variant)
         if refused:
             where = shown_path(str(renderer.templates))
-            return Result(source, "template", message=f"{where}: 템플릿의 자원을 불러올 수 없습니다: {refused[0]}")
+            return Result(source, "template", message=f"{where}: 템플릿의 자원을 불러올 수 없습니다: {refused[0]}"), {}
     if "hwpx" in options.formats:
         from .hwpx import render_hwpx
 
         rendered["hwpx"] = render_hwpx(prepared.doc.project, prepared.figures, prepared.layout())
+    status = "drafted" if bad else "built"
+    return Result(source, status, problems, seconds=time.perf_counter() - started), rendered
+
+
+def write_outputs(result: Result, rendered: dict[str, bytes], out: Path) -> Result:
+    """Write what :func:`render_document` rendered (a draft under ``_drafts/``) and record the outputs."""
+    source, started = result.source, time.perf_counter() - result.seconds
+    if result.status not in ("built", "drafted"):
+        return result
     try:
-        if bad:
+        if result.status == "drafted":
             for fmt, data in rendered.items():
                 write_atomic(output_path(out / DRAFTS, source.rel, fmt), data)
-            return Result(source, "drafted", problems, seconds=time.perf_counter() - started)
+            return dataclasses.replace(result, seconds=time.perf_counter() - started)
         outputs: dict[str, list[int | str]] = {}
         for fmt, data in rendered.items():
             path = output_path(out, source.rel, fmt)
@@ -157,7 +176,7 @@ def build_one(source: Source, out: Path, options: Options) -> Result:
     for fmt in FORMATS:  # a draft of an earlier, wrong version is stale now
         with contextlib.suppress(OSError):
             output_path(out / DRAFTS, source.rel, fmt).unlink()
-    return Result(source, "built", problems, outputs, seconds=time.perf_counter() - started)
+    return dataclasses.replace(result, outputs=outputs, seconds=time.perf_counter() - started)
 
 
 # --------------------------------------------------------------------------- batch
@@ -192,6 +211,8 @@ def build(
     on_plan: Callable[[int, int], None] | None = None,
     on_wait: Callable[[], None] | None = None,
     verify: bool = False,
+    shard: tuple[int, int] | None = None,
+    scheduler: str | None = None,
 ) -> Summary:
     """Build every YAML under ``paths`` into ``out``; only what changed unless ``force``.
 
@@ -200,6 +221,11 @@ def build(
     A file that cannot be read (a FIFO, a device, a link out of its folder, a name
     that is not UTF-8) or shares its output name with another is reported as failed
     right away. ``verify`` rehashes every output instead of trusting sizes and times.
+
+    With ``shard`` ``(i, n)`` only the i-th of n parts of the data files is built (see
+    :mod:`budgetdoc.shards`); ``out`` then holds that part alone, ready for ``merge``.
+    With ``scheduler`` (a Dask scheduler's address) the documents are rendered on that
+    cluster (see :mod:`budgetdoc.cluster`) and written here, under the same lock.
 
     The manifest is written only when something changed, so a build with nothing to do
     writes no file at all. Raises :class:`OutputError` when an output cannot be written
@@ -212,6 +238,10 @@ def build(
             raise BuildError(f"알 수 없는 형식: {fmt} (가능: {', '.join(FORMATS)})")
     summary = Summary()
     sources = discover(paths, summary.notes)
+    if shard is not None:
+        from .shards import in_shard
+
+        sources = [s for s in sources if in_shard(s.rel, *shard)]
     readable: list[Source] = []
     refused: list[Result] = []
     for source in sources:
@@ -227,7 +257,11 @@ def build(
         manifest = read_manifest(out, summary.notes)
         documents: dict[str, dict[str, Any]] = manifest["documents"]
         dirty = False
-        env_key = environment_key(options).encode() + b"\0"
+        environment = environment_key(options)
+        env_key = environment.encode() + b"\0"
+        if manifest.get("environment") != environment:
+            manifest["environment"] = environment  # what merge compares between parts
+            dirty = bool(documents)
         todo: list[tuple[int, Source]] = []
         keys: dict[str, str] = {}
         for source in readable:
@@ -288,16 +322,21 @@ def build(
         try:
             for result in refused:
                 record(result)
-            run_tasks(
-                tasks,
-                functools.partial(build_one, out=out, options=options),
-                jobs=jobs,
-                timeout=options.timeout,
-                on_result=record,
-                failure=error_result,
-                warm=worker_renderer,
-                here=len(tasks) == 1 or (jobs == 1 and len(tasks) <= 2),  # one changed file starts fastest so
-            )
+            if scheduler is not None:
+                from .cluster import run_cluster
+
+                run_cluster(tasks, out, options, scheduler, environment, record)
+            else:
+                run_tasks(
+                    tasks,
+                    functools.partial(build_one, out=out, options=options),
+                    jobs=jobs,
+                    timeout=options.timeout,
+                    on_result=record,
+                    failure=error_result,
+                    warm=worker_renderer,
+                    here=len(tasks) == 1 or (jobs == 1 and len(tasks) <= 2),  # one changed file starts fastest so
+                )
             finished = True
         finally:
             try:

@@ -6,6 +6,9 @@ field it shows and whether a check marked that field wrong. Every writer walks t
 structure: the Jinja2 templates for the HTML (and so the PDF), :mod:`budgetdoc.hwpx` for
 the HWPX. The section titles, table columns, the contacts note and the period text are
 written here and nowhere else; no writer does arithmetic, it prints :class:`Figures`.
+
+Longer than most modules: it is the whole printed form, section by section, in one place on
+purpose.
 """
 
 from __future__ import annotations

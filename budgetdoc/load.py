@@ -7,6 +7,9 @@ scalar is kept as the text that was typed (YAML 1.1's ``no`` → False, ``010`` 
 
 Every way a file can be wrong ends in :class:`LoadError`, whose problems say where
 and what in Korean; nothing else escapes.
+
+Longer than most modules: positions, the YAML safety limits and the Korean messages for every
+way a file can be wrong are one job: turning bytes into a Project or saying why not.
 """
 
 from __future__ import annotations
@@ -698,7 +701,8 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:
         english = _english_key(key, fields)
         if english is not None:
             return problem("unknown-key", f"키는 영어로 적습니다: '{_shown(key)}' 대신 '{english}'(이)라고 적으세요")
-        near = difflib.get_close_matches(key, fields, n=1, cutoff=0.6)
+        # A one-letter key is too short to guess from ('d' is not a typo of 'id').
+        near = difflib.get_close_matches(key, fields, n=1, cutoff=0.6) if len(key) > 1 else []
         hint = f" — '{near[0]}'을(를) 뜻했나요?" if near else ""
         return problem("unknown-key", f"알 수 없는 키 '{_shown(key)}'{hint}")
     if kind == "missing":
@@ -734,7 +738,7 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:
             ),
         )
     if isinstance(value, (dict, list)) and kind in ("amount", "rate", "integer", "text"):
-        return problem("wrong-type", f"'{field}': {err['msg']}")  # numbers.parse_*_field names both kinds
+        return problem("wrong-type", f"'{field}': {err['msg']}")  # types.parse_*_field names both kinds
     if isinstance(value, (dict, list)) and kind != "too_short":
         return problem("wrong-type", f"'{field}'에는 값 하나만 적으세요 (지금은 {_kind(value)})")
     if kind == "literal_error":
@@ -748,7 +752,7 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:
         ctx = err.get("ctx", {})
         bound = f"{ctx['ge']} 이상이어야" if "ge" in ctx else f"{ctx.get('le')} 이하여야"
         return problem("invalid-value", f"'{field}' 값 {_shown(str(value))}은(는) {bound} 합니다")
-    if kind in ("amount", "rate", "integer", "text"):  # our own messages (numbers.parse_*_field)
+    if kind in ("amount", "rate", "integer", "text"):  # our own messages (types.parse_*_field)
         return problem("invalid-value", f"'{field}': {err['msg']}")
     return problem("invalid-value", f"'{field}' 값이 올바르지 않습니다 ({err['msg']})")
 

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 MANIFEST = ".budgetdoc-manifest.json"
 MANIFEST_VERSION = 2
 # Modules of this package that do not shape any output (the importer, problem reports,
-# the JSON Schema, init, the live preview, the change report and next year's drafts); every
-# other module is part of the build key.
+# the JSON Schema, init, the live preview, the change report, next year's drafts, shards and
+# the cluster client); every other module is part of the build key.
 NOT_OUTPUT = {
     "init.py",
     "legacy.py",
@@ -37,6 +37,8 @@ NOT_OUTPUT = {
     "diff_report.py",
     "versions.py",
     "rollover.py",
+    "shards.py",
+    "cluster.py",
 }
 NOT_OUTPUT_TEMPLATES = {"serve"}  # folders of templates/ that shape no output (the live preview's pages)
 

@@ -8,31 +8,21 @@ in a separate :class:`SourceMap`.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-from . import numbers
+from .types import Amount, OptText, Rate, Text, Year, parse_year_field
 
 
 class _Record(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", strict=False)
 
 
-Amount = Annotated[
-    int, BeforeValidator(numbers.parse_amount_field), Field(json_schema_extra={"description": "금액(천원), 정수"})
-]
-Rate = Annotated[Decimal, BeforeValidator(numbers.parse_rate_field)]
-Year = Annotated[int, BeforeValidator(numbers.parse_year_field), Field(ge=1900, le=2200)]
-Text = Annotated[str, BeforeValidator(numbers.parse_text_field), Field(min_length=1)]
-OptText = Annotated[str, BeforeValidator(numbers.parse_text_field)]
-
-
 class Conventions(_Record):
     """Document-level choices that change how the arithmetic is checked."""
 
-    rate_decimals: Annotated[int, BeforeValidator(numbers.parse_year_field), Field(ge=0, le=4)] = Field(
+    rate_decimals: Annotated[int, BeforeValidator(parse_year_field), Field(ge=0, le=4)] = Field(
         0, description="증감률 소수 자릿수 (기본 0)"
     )
     formula_rounding: Literal["exact", "floor", "ceil", "half-up"] = Field(

@@ -12,13 +12,10 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-from pydantic_core import PydanticCustomError
-
 # --------------------------------------------------------------------------- parsing
 
 _GROUPED = re.compile(r"^[0-9]{1,3}(,[0-9]{3})+$")
-_PLAIN = re.compile(r"^(0|[1-9][0-9]*)$")
-_DECIMAL = re.compile(r"^(0|[1-9][0-9]*)\.[0-9]+$")
+INTEGER = re.compile(r"^(0|[1-9][0-9]*)$")  # a whole number without sign or separators
 _NEG = ("-", "△", "−", "▲")
 
 
@@ -32,7 +29,7 @@ def _split_sign(text: str) -> tuple[int, str]:
 def parse_amount(text: str) -> int:
     """``"263,698"`` → 263698, ``"△3,877"`` → -3877; anything else raises ValueError."""
     sign, body = _split_sign(text)
-    if _PLAIN.match(body):
+    if INTEGER.match(body):
         return sign * int(body)
     if _GROUPED.match(body):
         return sign * int(body.replace(",", ""))
@@ -43,102 +40,13 @@ def parse_rate(text: str) -> Decimal:
     """``"1,853"`` → 1853, ``"△36.9"`` → -36.9 (exact Decimal)."""
     sign, body = _split_sign(text)
     whole, dot, frac = body.partition(".")
-    if not (_PLAIN.match(whole) or _GROUPED.match(whole)) or (dot and not frac.isdigit()):
+    if not (INTEGER.match(whole) or _GROUPED.match(whole)) or (dot and not frac.isdigit()):
         raise ValueError(text)
     return sign * Decimal(whole.replace(",", "") + (("." + frac) if dot else ""))
 
 
 MAX_DIGITS = 15  # amounts and the whole part of rates: up to 999조 천원, far beyond any budget
 MAX_DECIMALS = 10
-
-
-def _shown(text: str) -> str:
-    """``text`` on one line and cut short, for a message."""
-    text = text.replace("\r", "\\r").replace("\n", "\\n").replace("\t", "\\t")
-    return text if len(text) <= 40 else text[:40] + "…"
-
-
-def _describe(value: object) -> str:
-    if isinstance(value, dict):
-        return "하위 항목들"
-    if isinstance(value, list):
-        return "목록"
-    return repr(_shown(value) if isinstance(value, str) else value)
-
-
-def _too_long(kind: str, value: object) -> PydanticCustomError:
-    return PydanticCustomError(kind, "수가 너무 큽니다: {v} (최대 {n}자리)", {"v": _describe(value), "n": MAX_DIGITS})
-
-
-def parse_amount_field(value: object) -> object:
-    """Pydantic hook: amount fields take integers only (천원), never floats or text."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        raise PydanticCustomError("amount", "금액은 정수(천원)여야 합니다: {v}", {"v": repr(value)})
-    if isinstance(value, int):
-        if abs(value) >= 10**MAX_DIGITS:
-            raise _too_long("amount", value)
-        return value
-    if isinstance(value, str):
-        if sum(c.isdigit() for c in value) > MAX_DIGITS:
-            raise _too_long("amount", value)
-        try:
-            return parse_amount(value)
-        except ValueError:
-            pass
-        hint = ""
-        if _DECIMAL.match(value.strip().lstrip("-△")):
-            hint = " (소수는 쓸 수 없습니다)"
-        elif re.match(r"^0[0-9]+$", value.strip()):
-            hint = " (0으로 시작하는 수는 쓸 수 없습니다)"
-        raise PydanticCustomError(
-            "amount", "금액은 정수(천원)여야 하는데 '{v}'이(가) 적혀 있습니다{hint}", {"v": _shown(value), "hint": hint}
-        )
-    raise PydanticCustomError("amount", "금액은 정수(천원)여야 하는데 {v}이(가) 있습니다", {"v": _describe(value)})
-
-
-def parse_rate_field(value: object) -> object:
-    """Validation hook: a rate as written (``12.5``, ``'△3.2'``) to a Decimal."""
-    if value is None:
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(value)
-    if isinstance(value, Decimal):
-        return value
-    if isinstance(value, str):
-        try:
-            rate = parse_rate(value)
-        except ValueError:
-            pass
-        else:
-            sign, digits, exponent = rate.as_tuple()
-            if len(digits) + min(int(exponent), 0) > MAX_DIGITS or -int(exponent) > MAX_DECIMALS:
-                raise PydanticCustomError("rate", "증감률의 자릿수가 너무 많습니다: {v}", {"v": _describe(value)})
-            return rate
-    raise PydanticCustomError("rate", "증감률은 수여야 하는데 {v}이(가) 적혀 있습니다", {"v": _describe(value)})
-
-
-def parse_year_field(value: object) -> object:
-    """Validation hook: a year as a number or a numeric string."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and _PLAIN.match(value.strip()):
-        if len(value.strip()) > MAX_DIGITS:
-            raise _too_long("integer", value)
-        return int(value)
-    raise PydanticCustomError("integer", "정수여야 하는데 {v}이(가) 적혀 있습니다", {"v": _describe(value)})
-
-
-def parse_text_field(value: object) -> object:
-    """Validation hook: text, with numbers written as text kept as written."""
-    if value is None:
-        raise PydanticCustomError("text", "값이 비어 있습니다", {})
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
-        return str(value)
-    raise PydanticCustomError("text", "값 하나를 적어야 합니다 (지금은 {v})", {"v": _describe(value)})
 
 
 # --------------------------------------------------------------------------- printing

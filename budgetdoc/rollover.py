@@ -10,6 +10,9 @@ is not rolled.
 :func:`plan` only reads and reports; :func:`write` writes the drafts, never over an
 existing file. The invariant Σ (A) of the drafts = Σ (B) of this year holds per
 실·국 and 회계, because every 과목's (A) is its old (B).
+
+Longer than most modules: one document's roll (budget columns, 추진실적, 결산, the draft's to-do
+list) and the report of what is not rolled and why belong together.
 """
 
 from __future__ import annotations
@@ -28,11 +31,11 @@ from . import checks
 from .errors import BuildError
 from .figures import compute
 from .files import TMP_PREFIX, unwritable
-from .legacy import _Flow, dump
 from .load import LoadError, load_text
 from .model import BasisLine, BudgetItem, Conventions, Document, Person, Project, SettlementRow
 from .names import shown_path
 from .sources import Source, discover, read_data
+from .yamlout import Flow, dump, leading_comments
 
 #: What the {Y-1} column of a draft is taken from; this year's budget (B) is the one source so far.
 BASES = ("current",)
@@ -84,8 +87,8 @@ class Plan:
 # --------------------------------------------------------------------------- one document
 
 
-def _person(p: Person) -> _Flow:
-    return _Flow(name=p.name, phone=p.phone)
+def _person(p: Person) -> Flow:
+    return Flow(name=p.name, phone=p.phone)
 
 
 def _stated(pairs: dict[str, Any]) -> dict[str, Any]:
@@ -110,8 +113,8 @@ def _item(item: BudgetItem) -> dict[str, Any]:
     return out
 
 
-def _settlement_row(row: SettlementRow) -> _Flow:
-    return _Flow(
+def _settlement_row(row: SettlementRow) -> Flow:
+    return Flow(
         _stated(
             {
                 "year": row.year,
@@ -127,8 +130,8 @@ def _settlement_row(row: SettlementRow) -> _Flow:
     )
 
 
-def _empty_settlement(year: int) -> _Flow:
-    return _Flow(year=year, final_budget=0, carried_in=0, change=0, available=0, spent=0, carried_out=0, balance=0)
+def _empty_settlement(year: int) -> Flow:
+    return Flow(year=year, final_budget=0, carried_in=0, change=0, available=0, spent=0, carried_out=0, balance=0)
 
 
 def _shift_years(text: str, year: int) -> str:
@@ -180,7 +183,7 @@ def roll(project: Project, source: str, to: int) -> dict[str, Any]:
     if stated is not None:
         total = fig.total.current
         row = {"previous": total, "current": total, "change": 0, "rate": 0}
-        budget["total"] = _Flow({k: v for k, v in row.items() if getattr(stated, k) is not None})
+        budget["total"] = Flow({k: v for k, v in row.items() if getattr(stated, k) is not None})
     budget["items"] = [_item(item) for item in project.budget.items]
     data["budget"] = budget
     d = project.description
@@ -205,7 +208,7 @@ def roll(project: Project, source: str, to: int) -> dict[str, Any]:
     achievements[year] = []
     todo.append(f"추진실적 {year}년을 쓰세요")
     data["effects"] = {"achievements": dict(sorted(achievements.items())), "expected": list(project.effects.expected)}
-    settlement: list[_Flow] = []
+    settlement: list[Flow] = []
     if project.settlement:  # an explicitly empty 결산 stays empty: it does not apply
         old = {row.year: row for row in project.settlement}
         for y in range(to - 4, to - 1):
@@ -216,16 +219,6 @@ def roll(project: Project, source: str, to: int) -> dict[str, Any]:
                 todo.append(f"결산 {y}년 행을 결산서대로 채우세요 (지금은 모두 0)")
     data["settlement"] = settlement
     return data
-
-
-def _leading_comments(text: str) -> str:
-    """The comment lines a file starts with (the editor's schema line), to keep them in the draft."""
-    lines = []
-    for line in text.splitlines(keepends=True):
-        if not line.startswith("#"):
-            break
-        lines.append(line if line.endswith("\n") else line + "\n")
-    return "".join(lines)
 
 
 # --------------------------------------------------------------------------- where drafts go
@@ -309,7 +302,7 @@ def plan(paths: list[str], to: int, out: Path | None = None, base: str = "curren
         if target is None:
             entry.reason = f"경로에 {year} 폴더가 없어 초안을 둘 곳을 모릅니다 — -o로 출력 폴더를 주세요"
             continue
-        draft = _leading_comments(text) + dump(roll(project, shown, to))
+        draft = leading_comments(text) + dump(roll(project, shown, to))
         rolled, problems = _reload(draft, str(target))
         if rolled is None:
             entry.reason = f"초안이 검증을 통과하지 못했습니다: {problems}"

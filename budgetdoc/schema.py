@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from . import model, numbers
+from .types import parse_amount_field, parse_rate_field, parse_text_field, parse_year_field
 
 DIALECT = "https://json-schema.org/draft/2020-12/schema"
 SCHEMA_ID = "https://budgetdoc.invalid/schema/project.schema.json"
@@ -182,16 +183,16 @@ class _Walk:
             return {"$ref": "#/$defs/" + self.record(base)}
         func = _validator(metadata)
         lo, hi, min_length = _bounds(metadata)
-        if func is numbers.parse_amount_field:
+        if func is parse_amount_field:
             return self.atom("SignedAmount" if signed else "Amount", amount(signed))
-        if func is numbers.parse_rate_field:
+        if func is parse_rate_field:
             return self.atom("Rate", rate())
-        if func is numbers.parse_year_field:
+        if func is parse_year_field:
             lo, hi = (lo if lo is not None else 0), (hi if hi is not None else _MAX)
             if (lo, hi) == (1900, 2200):
                 return self.atom("Year", integer(lo, hi, "연도 (1900~2200)"))
             return integer(lo, hi)
-        if func is numbers.parse_text_field:
+        if func is parse_text_field:
             return self.atom("Text" if min_length else "OptionalText", text(min_length))
         raise TypeError(f"no JSON Schema for {annotation!r}")
 

@@ -16,6 +16,9 @@ Nothing is written to disk: renderings and PDFs live in memory. URL paths are on
 into the list of documents and of the server's own assets; no URL reaches the file system.
 A document is rendered exactly as ``build`` renders it (the same Renderer, with the same
 URL fetcher rules), a document with errors as its draft.
+
+Longer than most modules: the server's state per document, the file watcher, the rendering
+worker and the routes are one job and share that state.
 """
 
 from __future__ import annotations

@@ -15,6 +15,9 @@ followed.
 
 Reading lives in :mod:`budgetdoc.xlsxread`. :func:`to_yaml` is the canonical YAML writer: every section written, explicitly empty
 when empty, so that YAML → workbook → YAML gives back the same bytes.
+
+Longer than most modules: the sheet layout, its formulas, styles, validation and protection are
+one form, written in one place.
 """
 
 from __future__ import annotations
@@ -27,10 +30,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from .legacy import _Flow, dump
 from .load import LoadError
 from .model import Document, Path, Problem, Project, cell_name
 from .names import shown_path
+from .yamlout import Flow, dump, leading_comments
 
 if TYPE_CHECKING:
     from .xlsxread import ImportedSheet
@@ -58,7 +61,10 @@ SEC_SCHEDULE = "추진일정 (단위: 천원)"
 SEC_EFFECTS = "4. 사업효과 — 최근 3년 추진실적"
 SEC_EXPECTED = "향후 기대효과"
 SEC_SETTLEMENT = "5. 최근 3년 결산 현황 (단위: 천원)"
+SEC_DRAFT = "다음 연도 초안 — 할 일을 마치면 이 초안 행들을 지우세요 (rollover)"
+ID_LABEL = "사업 ID"
 SECTIONS = (
+    SEC_DRAFT,
     SEC_OVERVIEW,
     SEC_CONTACTS,
     SEC_BUDGET,
@@ -95,8 +101,8 @@ class WorkbookError(Exception):
 def project_data(project: Project) -> dict[str, Any]:
     """The project as plain data in the canonical shape: every section, explicitly empty when empty."""
 
-    def person(p: Any) -> _Flow:
-        out = _Flow(name=p.name)
+    def person(p: Any) -> Flow:
+        out = Flow(name=p.name)
         if p.phone:
             out["phone"] = p.phone
         return out
@@ -106,6 +112,10 @@ def project_data(project: Project) -> dict[str, Any]:
 
     o = project.overview
     data: dict[str, Any] = {"fiscal_year": project.fiscal_year, "title": project.title}
+    if project.id is not None:
+        data["id"] = project.id
+    if project.draft is not None:
+        data["draft"] = {"source": project.draft.source, "todo": list(project.draft.todo)}
     conventions = project.conventions.model_dump()
     if conventions != type(project.conventions)().model_dump():
         data["conventions"] = conventions
@@ -123,7 +133,7 @@ def project_data(project: Project) -> dict[str, Any]:
     }
     budget: dict[str, Any] = {}
     if project.budget.total is not None:
-        budget["total"] = _Flow(stated(project.budget.total, ("previous", "current", "change", "rate")))
+        budget["total"] = Flow(stated(project.budget.total, ("previous", "current", "change", "rate")))
     items = []
     for item in project.budget.items:
         entry = {"name": item.name, **stated(item, ("previous", "current", "change", "rate"))}
@@ -150,23 +160,13 @@ def project_data(project: Project) -> dict[str, Any]:
         "achievements": {year: list(lines) for year, lines in project.effects.achievements.items()},
         "expected": list(project.effects.expected),
     }
-    data["settlement"] = [_Flow(stated(s, SETTLEMENT_KEYS)) for s in project.settlement]
+    data["settlement"] = [Flow(stated(s, SETTLEMENT_KEYS)) for s in project.settlement]
     return data
 
 
 def to_yaml(project: Project, head: str = "") -> str:
     """The canonical YAML of ``project``, after the comment lines ``head``."""
     return head + dump(project_data(project))
-
-
-def yaml_head(text: str) -> str:
-    """The comment lines at the head of a YAML file (such as the schema line for editors)."""
-    lines = []
-    for line in text.splitlines(keepends=True):
-        if not line.startswith("#"):
-            break
-        lines.append(line if line.endswith("\n") else line + "\n")
-    return "".join(lines)
 
 
 # --------------------------------------------------------------------------- the layout
@@ -345,6 +345,15 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     r = w.next()
     w.label(r, 1, "회계연도")
     w.number(r, 2, p.fiscal_year if p else year, year=True)
+    # The id is shown, for staff to see which project a sheet is, and locked once set:
+    # ``diff`` follows a project by it across renames, so it is changed in the YAML, not
+    # typed over in a workbook. An empty one (a template, a project without id) may be filled in.
+    w.label(r, 3, ID_LABEL)
+    w.text(r, 4, p.id if p else None, WIDTH)
+    if p and p.id is not None:
+        from openpyxl.styles import Protection
+
+        w.ws.cell(r, 4).protection = Protection(locked=True)
     r = w.next()
     conv = p.conventions if p else None
     w.label(r, 1, "증감률 소수 자릿수")
@@ -354,6 +363,15 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     w.label(r, 5, "집행잔액 계산")
     w.choice(r, 6, conv.settlement_balance if conv else BALANCES[0], BALANCES)
     w.merge(r, 6, WIDTH)
+
+    # A draft made by rollover is shown, not hidden: its 할 일 are for staff to read, and
+    # deleting these rows is how they say the draft is checked (``check`` warns until then).
+    if p and p.draft is not None:
+        w.section(SEC_DRAFT)
+        r = w.next()
+        w.label(r, 1, "원본 문서")
+        w.text(r, 2, p.draft.source, WIDTH)
+        w.bullets("할 일", list(p.draft.todo), 0)
 
     w.section(SEC_OVERVIEW)
     r = w.next()
@@ -649,7 +667,7 @@ def export_paths(paths: list[str], out: str, notes: list[str] | None = None) -> 
         try:
             doc = load(source.path, within=source.root or None)
             with open(source.path, encoding="utf-8-sig") as fh:
-                head = yaml_head(fh.read())
+                head = leading_comments(fh.read())
         except LoadError as exc:
             problems.extend(exc.problems)
             continue

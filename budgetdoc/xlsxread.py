@@ -5,6 +5,9 @@ before openpyxl parses anything: files that are not workbooks, encrypted ones, m
 and external links (never run, never followed). Formula cells must hold the formula the
 form puts there; the value they state is their cached value, else the one recorded in
 the hidden sheet, and the checks recompute it.
+
+Longer than most modules: reading back every part of the form, with the refusals of hostile
+workbooks at their cells.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from .xlsx import (
     BALANCES,
     FORMAT_VERSION,
     FUNDS,
+    ID_LABEL,
     MAX_BYTES,
     MAX_ROWS,
     MAX_SHEET_XML,
@@ -40,6 +44,7 @@ from .xlsx import (
     SEC_BUDGET,
     SEC_CONTACTS,
     SEC_DESCRIPTION,
+    SEC_DRAFT,
     SEC_EFFECTS,
     SEC_EXPECTED,
     SEC_OVERVIEW,
@@ -242,6 +247,12 @@ def _read_project(rd: _Reader) -> dict[str, Any]:
     r = rd.next()
     rd.expect_label(r, 1, "회계연도")
     data["fiscal_year"] = rd.number(r, 2, ("fiscal_year",))
+    rd.merges.add(f"D{r}:H{r}")
+    if rd.get(r, 3) not in (None, "") or rd.get(r, 4) not in (None, ""):  # older workbooks have no id cell
+        rd.expect_label(r, 3, ID_LABEL)
+        project_id = rd.text(r, 4, ("id",), WIDTH)
+        if project_id is not None:
+            data["id"] = project_id
     r = rd.next()
     if r != 3:
         raise _Abort
@@ -260,6 +271,16 @@ def _read_project(rd: _Reader) -> dict[str, Any]:
         rd.decimals = 0
     if conventions != {"rate_decimals": "0", "formula_rounding": "exact", "settlement_balance": BALANCES[0]}:
         data["conventions"] = conventions
+
+    if rd.at_section() and str(rd.peek()).strip() == SEC_DRAFT:
+        rd.section(SEC_DRAFT)
+        rd.values[("draft",)] = (rd.row, 1)
+        r = rd.next()
+        rd.expect_label(r, 1, "원본 문서")
+        data["draft"] = {
+            "source": rd.text(r, 2, ("draft", "source"), WIDTH) or "",
+            "todo": _read_bullets(rd, "할 일", ("draft", "todo")),
+        }
 
     rd.section(SEC_OVERVIEW)
     ov: dict[str, Any] = {}

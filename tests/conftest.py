@@ -14,6 +14,38 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE_YAML = ROOT / "data" / "2024" / "지역균형발전_추진.yaml"
 REFERENCE_TEXT = Path(__file__).resolve().parent / "fixtures" / "reference.txt"
+# One problem as `check` prints it: file:line:column: rule: message.
+LINE = re.compile(r"^(?P<file>[^:]+):(?P<line>[1-9][0-9]*):(?P<col>[1-9][0-9]*): (?P<rule>[a-z0-9-]+): \S.*$")
+# The smallest complete document that passes every check (one 과목, one line of each section).
+MINIMAL = """\
+fiscal_year: 2024
+title: 시험 사업
+overview:
+  account: 일반회계
+  period: {kind: 연례반복}
+contacts:
+  office: 균형발전본부
+  department: 균형발전정책과
+  director: {name: 김기봉, phone: 2133-8608}
+  team_leader: {name: 김나연, phone: 2133-8624}
+  officer: {name: 김승연, phone: 2133-8625}
+budget:
+  items:
+    - name: 사무관리비
+      previous: 10500
+      current: 6623
+      basis:
+        - label: 위원회 운영
+          formula: 6,623,000원
+          amount: 6623
+description: {purpose: [시험], legal_basis: [시험 조례], content: [시험], history: [시험]}
+schedule: {rows: [{step: 위원회 운영, amount: 6623}]}
+effects: {achievements: {2021: [시험], 2022: [시험], 2023: [시험]}, expected: [시험]}
+settlement:
+  - {year: 2020, final_budget: 100, carried_in: 0, change: 0, spent: 100, carried_out: 0}
+  - {year: 2021, final_budget: 100, carried_in: 0, change: 0, spent: 100, carried_out: 0}
+  - {year: 2022, final_budget: 100, carried_in: 0, change: 0, spent: 100, carried_out: 0}
+"""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -125,3 +157,11 @@ def find_in_order(text: str, values: list[str]) -> list[str]:
         else:
             pos = m.end()
     return missing
+
+
+def edit(text: str, *pairs: tuple[str, str]) -> str:
+    """``text`` with each (old, new) replaced; every ``old`` must stand in it exactly once."""
+    for old, new in pairs:
+        assert text.count(old) == 1, f"not exactly once: {old!r}"
+        text = text.replace(old, new)
+    return text

@@ -12,8 +12,9 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from budgetdoc import legacy, numbers
+from budgetdoc import numbers
 from budgetdoc.load import keep_sections
+from budgetdoc.yamlout import dump
 
 ACCOUNTS = ("일반회계", "도시개발특별회계", "지역균형발전기금", "교통사업특별회계")
 SUBJECTS = (
@@ -172,4 +173,4 @@ def document(seed: int, empty: bool | None = None) -> dict[str, Any]:
 
 def text(data: dict[str, Any]) -> str:
     """A document as YAML text, every section kept."""
-    return legacy.dump(keep_sections(data))
+    return dump(keep_sections(data))

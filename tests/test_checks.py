@@ -5,19 +5,12 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import REFERENCE_YAML
+from conftest import REFERENCE_YAML, edit
 
 from budgetdoc.checks import RULES, check
 from budgetdoc.load import load_text
 
 BASE = REFERENCE_YAML.read_text(encoding="utf-8")
-
-
-def edit(*pairs: tuple[str, str], text: str = BASE) -> str:
-    for old, new in pairs:
-        assert text.count(old) == 1, f"not unique: {old!r}"
-        text = text.replace(old, new)
-    return text
 
 
 def where(text: str, needle: str, occurrence: int = 0) -> tuple[int, int]:
@@ -145,7 +138,7 @@ SINGLE_WRONG_NUMBERS = [
     ids=[case[2] + ":" + case[0][1] for case in SINGLE_WRONG_NUMBERS],
 )
 def test_single_wrong_number_is_reported_at_its_own_cell(pair, marker, rule, expected, actual, message) -> None:
-    text = edit(pair)
+    text = edit(BASE, pair)
     line, col = where(text, marker)
     found = problems(text)
     assert (rule, line, col, expected, actual, message.replace("=  ", "= ")) in found
@@ -154,7 +147,7 @@ def test_single_wrong_number_is_reported_at_its_own_cell(pair, marker, rule, exp
 
 
 def test_budget_item_amount_against_its_basis() -> None:
-    text = edit(("current: 6623", "current: 6624"))
+    text = edit(BASE, ("current: 6623", "current: 6624"))
     found = problems(text)
     line, col = where(text, "current: »6624")
     assert (
@@ -171,10 +164,11 @@ def test_budget_item_amount_against_its_basis() -> None:
 
 def test_parts_must_add_up_to_their_line() -> None:
     text = edit(
+        BASE,
         (
             "        - label: 서울시 균형발전위원회 운영\n          amount: 6623",
             "        - label: 서울시 균형발전위원회 운영\n          amount: 6624",
-        )
+        ),
     )
     line, col = where(text, "amount: »6624")
     found = problems(text)
@@ -190,20 +184,22 @@ def test_parts_must_add_up_to_their_line() -> None:
 
 def test_wrong_line_amount_is_reported_once() -> None:
     text = edit(
+        BASE,
         (
             "        - label: 서울시 균형발전위원회 운영\n          amount: 6623",
             "        - label: 서울시 균형발전위원회 운영\n          amount: 6625",
-        )
+        ),
     )
     assert [p[0] for p in problems(text)] == ["basis-parts"]
 
 
 def test_funding_must_equal_the_budget_total() -> None:
     text = edit(
+        BASE,
         (
             "  total: 263698\n  funding:\n    national: null\n    city: 263698",
             "  total: 263700\n  funding:\n    national: null\n    city: 263700",
-        )
+        ),
     )
     line, col = where(text, "  total: »263700")
     assert (
@@ -218,6 +214,7 @@ def test_funding_must_equal_the_budget_total() -> None:
 
 def test_national_and_city_add_up_outside_budget_not_counted() -> None:
     text = edit(
+        BASE,
         ("national: null", "national: 100000"),
         ("city: 263698", "city: 163698"),
         ("district: null", "district: 5000"),
@@ -228,6 +225,7 @@ def test_national_and_city_add_up_outside_budget_not_counted() -> None:
 
 def test_schedule_rows_must_equal_the_budget() -> None:
     text = edit(
+        BASE,
         ("schedule:\n  total: 263698", "schedule:\n  total: 263000"),
         ("      amount: 263698\n      detail", "      amount: 263000\n      detail"),
     )
@@ -244,7 +242,7 @@ def test_schedule_rows_must_equal_the_budget() -> None:
 
 
 def test_formula_that_cannot_be_parsed_is_an_error_at_its_line() -> None:
-    text = edit(("formula: 761,500원*2회", "formula: 761,500원**2회"))
+    text = edit(BASE, ("formula: 761,500원*2회", "formula: 761,500원**2회"))
     line, col = where(text, "formula: »761,500원**2회")
     found = problems(text)
     assert found[0][:3] == ("basis-formula-syntax", line, col)
@@ -252,7 +250,7 @@ def test_formula_that_cannot_be_parsed_is_an_error_at_its_line() -> None:
 
 
 def test_formula_not_a_whole_thousand_needs_a_declared_rounding() -> None:
-    text = edit(("formula: 761,500원*2회", "formula: 761,700원*2회"))
+    text = edit(BASE, ("formula: 761,500원*2회", "formula: 761,700원*2회"))
     line, col = where(text, "formula: »761,700원*2회")
     assert (
         "basis-formula",
@@ -266,26 +264,23 @@ def test_formula_not_a_whole_thousand_needs_a_declared_rounding() -> None:
     assert (
         problems(
             edit(
-                ("title: 지역균형발전 추진", "title: 지역균형발전 추진\nconventions:\n  formula_rounding: floor"),
-                text=text,
+                text, ("title: 지역균형발전 추진", "title: 지역균형발전 추진\nconventions:\n  formula_rounding: floor")
             )
         )
         == []
     )
     ceil = problems(
-        edit(
-            ("title: 지역균형발전 추진", "title: 지역균형발전 추진\nconventions:\n  formula_rounding: ceil"), text=text
-        )
+        edit(text, ("title: 지역균형발전 추진", "title: 지역균형발전 추진\nconventions:\n  formula_rounding: ceil"))
     )
     assert [p[0] for p in ceil][:1] == ["basis-formula"] and ceil[0][3:5] == (1524, 1523)
 
 
 def test_settlement_balance_convention() -> None:
-    text = edit(("carried_out: 0, balance: 1042", "carried_out: 42, balance: 1000"))
+    text = edit(BASE, ("carried_out: 0, balance: 1042", "carried_out: 42, balance: 1000"))
     assert problems(text) == []
     spent_only = edit(
+        text,
         ("title: 지역균형발전 추진", "title: 지역균형발전 추진\nconventions:\n  settlement_balance: available-spent"),
-        text=text,
     )
     line, col = where(spent_only, "balance: »1000}")
     assert problems(spent_only) == [
@@ -301,7 +296,7 @@ def test_settlement_balance_convention() -> None:
 
 
 def test_rate_decimals_convention() -> None:
-    text = edit(("title: 지역균형발전 추진", "title: 지역균형발전 추진\nconventions:\n  rate_decimals: 1"))
+    text = edit(BASE, ("title: 지역균형발전 추진", "title: 지역균형발전 추진\nconventions:\n  rate_decimals: 1"))
     found = problems(text)
     assert (
         "budget-rate",
@@ -311,12 +306,12 @@ def test_rate_decimals_convention() -> None:
         "'사무관리비' 증감률은 △36.9인데 △37.0(으)로 적혀 있습니다 — 소수 자릿수만 다릅니다: "
         "증감률을 소수 0자리로 적으려면 conventions: {rate_decimals: 0}를 적으세요 (지금은 1자리)",
     ) in found
-    fixed = edit(("rate: -37", "rate: -36.9"), ("rate: 1853", "rate: 1853.3"), text=text)
+    fixed = edit(text, ("rate: -37", "rate: -36.9"), ("rate: 1853", "rate: 1853.3"))
     assert problems(fixed) == []
 
 
 def test_negative_amounts_only_where_they_mean_something() -> None:
-    text = edit(("spent: 3772, carried_out: 0, balance: 9728", "spent: 3772, carried_out: -1, balance: 9729"))
+    text = edit(BASE, ("spent: 3772, carried_out: 0, balance: 9728", "spent: 3772, carried_out: -1, balance: 9729"))
     line, col = where(text, "carried_out: »-1")
     assert (
         "negative-amount",
@@ -328,16 +323,17 @@ def test_negative_amounts_only_where_they_mean_something() -> None:
     ) in problems(text)
     # 예산변경 may be negative.
     ok = edit(
+        BASE,
         (
             "change: 1500, available: 15000, spent: 13958, carried_out: 0, balance: 1042",
             "change: -1500, available: 12000, spent: 11958, carried_out: 0, balance: 42",
-        )
+        ),
     )
     assert problems(ok) == []
 
 
 def test_years_of_achievements_and_settlement() -> None:
-    text = edit(("    2021:\n", "    2020:\n"), ("{year: 2021,", "{year: 2019,"))
+    text = edit(BASE, ("    2021:\n", "    2020:\n"), ("{year: 2021,", "{year: 2019,"))
     found = problems(text)
     line, col = where(text, "    »2020:\n")
     assert ("years", line, col, None, 2020, "추진실적 연도는 2021~2023년이어야 하는데 2020년이 있습니다") in found
@@ -353,13 +349,15 @@ def test_years_of_achievements_and_settlement() -> None:
 
 
 def test_period_years_in_order() -> None:
-    text = edit(("    kind: 연례반복", "    kind: 계속\n    start: 2026\n    end: 2022"))
+    text = edit(BASE, ("    kind: 연례반복", "    kind: 계속\n    start: 2026\n    end: 2022"))
     line, col = where(text, "    end: »2022")
     assert problems(text) == [("years", line, col, 2026, 2022, "사업기간 종료 2022년이 시작 2026년보다 앞섭니다")]
 
 
 def test_missing_basis_is_a_warning() -> None:
-    text = edit(("      basis:\n        - label: 여비\n          formula: 50,000,000원\n          amount: 50000\n", ""))
+    text = edit(
+        BASE, ("      basis:\n        - label: 여비\n          formula: 50,000,000원\n          amount: 50000\n", "")
+    )
     doc = load_text(text, "x.yaml")
     found = check(doc)
     assert [(p.rule, p.severity, p.message) for p in found] == [

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import REFERENCE_YAML, ROOT, pdftotext
+from conftest import REFERENCE_TEXT, REFERENCE_YAML, ROOT, pdftotext
 
 from generate import cli
 
@@ -218,17 +218,14 @@ def test_check_never_imports_weasyprint(data: Path) -> None:
     assert result.stderr == "파일 1개 검사: 오류 0개, 경고 0개\n"
 
 
-REFERENCE_TXT = ROOT / "tests" / "fixtures" / "reference.txt"
-
-
 def test_import_to_stdout_checks_clean_and_matches_the_shipped_data(tmp_path: Path) -> None:
-    code, out, err = run("import", str(REFERENCE_TXT))
+    code, out, err = run("import", str(REFERENCE_TEXT))
     assert code == 0
-    assert err == f"{REFERENCE_TXT}:12:27: legacy-typo: 경고: '[사비]'는 '[시비]'의 오타로 보고 시비로 읽었습니다\n"
+    assert err == f"{REFERENCE_TEXT}:12:27: legacy-typo: 경고: '[사비]'는 '[시비]'의 오타로 보고 시비로 읽었습니다\n"
     shipped = REFERENCE_YAML.read_text(encoding="utf-8").split("\n", 1)[1]
     assert out == shipped
     target = tmp_path / "x.yaml"
-    assert run("import", str(REFERENCE_TXT), "-o", str(target))[0] == 0
+    assert run("import", str(REFERENCE_TEXT), "-o", str(target))[0] == 0
     assert target.read_text(encoding="utf-8") == shipped
     assert run("check", str(target))[0] == 0
 
@@ -236,9 +233,9 @@ def test_import_to_stdout_checks_clean_and_matches_the_shipped_data(tmp_path: Pa
 def test_import_folder(tmp_path: Path) -> None:
     src = tmp_path / "txt" / "본부"
     src.mkdir(parents=True)
-    shutil.copy(REFERENCE_TXT, src / "a.txt")
+    shutil.copy(REFERENCE_TEXT, src / "a.txt")
     (src / "b.txt").write_text(
-        REFERENCE_TXT.read_text(encoding="utf-8").replace("지역균형발전 추진\n", "다른 사업\n", 1), encoding="utf-8"
+        REFERENCE_TEXT.read_text(encoding="utf-8").replace("지역균형발전 추진\n", "다른 사업\n", 1), encoding="utf-8"
     )
     code, _, err = run("import", str(tmp_path / "txt"), "-o", str(tmp_path / "yaml"))
     assert code == 0, err
@@ -252,7 +249,7 @@ def test_import_folder(tmp_path: Path) -> None:
 
 def test_malformed_import_writes_nothing(tmp_path: Path) -> None:
     bad = tmp_path / "bad.txt"
-    bad.write_text(REFERENCE_TXT.read_text(encoding="utf-8").replace("(x-) 6,623", "(x-) 6,62E"), encoding="utf-8")
+    bad.write_text(REFERENCE_TEXT.read_text(encoding="utf-8").replace("(x-) 6,623", "(x-) 6,62E"), encoding="utf-8")
     target = tmp_path / "out.yaml"
     code, out, err = run("import", str(bad), "-o", str(target))
     assert code == 1 and out == ""

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
 from collections.abc import Iterator
 from html.parser import HTMLParser
-from pathlib import Path
 
 import pytest
+from conftest import REFERENCE_TEXT, REFERENCE_YAML
 from hwpx import HwpxDocument, TextExtractor, validate_editor_open_safety, validate_package
 
 from budgetdoc.figures import compute
 from budgetdoc.hwpx import FONT, period_text, render_hwpx
 from budgetdoc.load import load
 from budgetdoc.model import Period, Project
-
-ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "data" / "2024" / "지역균형발전_추진.yaml"
-REFERENCE = Path(os.environ.get("BUDGETDOC_REFERENCE_TEXT", ROOT / "tests" / "fixtures" / "reference.txt"))
 
 # What the reference text prints as numbers: phone numbers, amounts before 천원 / 원, the
 # cells its table export marks with "(x-)", and bare numeric table cells.
@@ -37,7 +32,7 @@ TRICKY = "<b>&amp;{{ x }}"
 
 @pytest.fixture(scope="module")
 def project() -> Project:
-    return load(DATA).project
+    return load(REFERENCE_YAML).project
 
 
 @pytest.fixture(scope="module")
@@ -60,9 +55,9 @@ def extract_text(package: bytes) -> str:
 
 
 def reference_tokens() -> list[str]:
-    if not REFERENCE.is_file():
-        pytest.skip(f"reference text not found: {REFERENCE}")
-    return REFERENCE_TOKEN.findall(REFERENCE.read_text(encoding="utf-8"))
+    if not REFERENCE_TEXT.is_file():
+        pytest.skip(f"reference text not found: {REFERENCE_TEXT}")
+    return REFERENCE_TOKEN.findall(REFERENCE_TEXT.read_text(encoding="utf-8"))
 
 
 # --------------------------------------------------------------------------- validity

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
+from conftest import REFERENCE_TEXT, REFERENCE_YAML, edit
 
 from budgetdoc.checks import check
 from budgetdoc.legacy import LegacyError, import_file, import_text
@@ -23,20 +23,12 @@ from budgetdoc.model import (
     SettlementRow,
 )
 
-HERE = Path(__file__).parent
-REFERENCE = HERE / "fixtures" / "reference.txt"
-DATA = HERE.parent / "data" / "2024" / "지역균형발전_추진.yaml"
 FILE = "doc.txt"
 
 
 @pytest.fixture(scope="module")
 def reference() -> str:
-    return REFERENCE.read_text(encoding="utf-8")
-
-
-def edit(text: str, old: str, new: str) -> str:
-    assert text.count(old) == 1, f"not exactly once in the reference: {old!r}"
-    return text.replace(old, new)
+    return REFERENCE_TEXT.read_text(encoding="utf-8")
 
 
 def imported(text: str):
@@ -55,12 +47,14 @@ def failure(text: str) -> list[str]:
 
 
 def test_reference_imports_to_the_shipped_data(reference):
-    assert imported(reference).project == load(DATA).project
+    assert imported(reference).project == load(REFERENCE_YAML).project
 
 
 def test_reference_yaml_is_laid_out_like_the_shipped_data(reference):
     out, _ = import_text(reference, FILE)
-    shipped = "".join(line for line in DATA.read_text(encoding="utf-8").splitlines(True) if not line.startswith("#"))
+    shipped = "".join(
+        line for line in REFERENCE_YAML.read_text(encoding="utf-8").splitlines(True) if not line.startswith("#")
+    )
     assert out == shipped
 
 
@@ -120,8 +114,8 @@ def test_another_fiscal_year_with_all_years_shifted(reference):
 
 
 def test_national_and_city_funding_and_amounts_outside_the_budget(reference):
-    text = edit(reference, "[국비]\t[사비]263,698천원", "[국비]100,000천원\t[시비]163,698천원")
-    text = edit(text, "[구비]\t[기타]", "[구비] 5,000천원\t[기타]1,200천원")
+    text = edit(reference, ("[국비]\t[사비]263,698천원", "[국비]100,000천원\t[시비]163,698천원"))
+    text = edit(text, ("[구비]\t[기타]", "[구비] 5,000천원\t[기타]1,200천원"))
     out, warnings = import_text(text, FILE)
     doc = load_text(out, "doc.yaml")
     assert warnings == []
@@ -131,7 +125,7 @@ def test_national_and_city_funding_and_amounts_outside_the_budget(reference):
 
 def test_empty_funding_cells_are_null(reference):
     text = edit(
-        reference, "사업비 (당해년도)\t263,698천원\t[국비]\t[사비]263,698천원", "사업비 (당해년도)\t\t[국비]\t[시비]"
+        reference, ("사업비 (당해년도)\t263,698천원\t[국비]\t[사비]263,698천원", "사업비 (당해년도)\t\t[국비]\t[시비]")
     )
     p = imported(text).project
     assert p.overview.total is None
@@ -156,23 +150,23 @@ def test_empty_funding_cells_are_null(reference):
     ],
 )
 def test_period_is_the_checked_choice_with_its_years(reference, cell, period):
-    text = edit(reference, '<input checked="" type="checkbox"/> 연례반복', cell)
+    text = edit(reference, ('<input checked="" type="checkbox"/> 연례반복', cell))
     assert imported(text).project.overview.period == period
 
 
 @pytest.mark.parametrize("account", ["도시개발특별회계", "서울시 균형발전기금"])
 def test_special_accounts_and_funds(reference, account):
-    text = edit(reference, "회 계\t일반회계\t\t", f"회 계\t{account}\t\t")
+    text = edit(reference, ("회 계\t일반회계\t\t", f"회 계\t{account}\t\t"))
     assert imported(text).project.overview.account == account
 
 
 def test_summary_continues_on_rows_without_a_label(reference):
-    text = edit(reference, "운영\t\t\n사업비", "운영\t\t\n\t○ 셋째 항목 ○ 넷째 항목\t\t\n사업비")
+    text = edit(reference, ("운영\t\t\n사업비", "운영\t\t\n\t○ 셋째 항목 ○ 넷째 항목\t\t\n사업비"))
     assert imported(text).project.overview.summary[2:] == ["셋째 항목", "넷째 항목"]
 
 
 def test_contacts_without_phone_numbers(reference):
-    text = edit(reference, "김기봉 2133-8608\t김나연 2133-8624", "김기봉\t김나연 02-2133-8624")
+    text = edit(reference, ("김기봉 2133-8608\t김나연 2133-8624", "김기봉\t김나연 02-2133-8624"))
     c = imported(text).project.contacts
     assert c.director == Person(name="김기봉")
     assert c.team_leader == Person(name="김나연", phone="02-2133-8624")
@@ -181,19 +175,25 @@ def test_contacts_without_phone_numbers(reference):
 def test_more_budget_items(reference):
     text = edit(
         reference,
-        "계\t(x-) 13,500\t(x-) 263,698\t(x-) 250,198\t(x-) 1,853",
-        "계\t(x-) 14,500\t(x-) 265,698\t(x-) 251,198\t(x-) 1,732",
+        (
+            "계\t(x-) 13,500\t(x-) 263,698\t(x-) 250,198\t(x-) 1,853",
+            "계\t(x-) 14,500\t(x-) 265,698\t(x-) 251,198\t(x-) 1,732",
+        ),
     )
     text = edit(
         text,
-        "특정업무경비\t(x-) 0\t(x-) 94,800\t(x-) 94,800\t(x-) 100\n",
-        "특정업무경비\t(x-) 0\t(x-) 94,800\t(x-) 94,800\t(x-) 100\n"
-        "행사운영비\t(x-) 1,000\t(x-) 2,000\t(x-) 1,000\t(x-) 100\n",
+        (
+            "특정업무경비\t(x-) 0\t(x-) 94,800\t(x-) 94,800\t(x-) 100\n",
+            "특정업무경비\t(x-) 0\t(x-) 94,800\t(x-) 94,800\t(x-) 100\n"
+            "행사운영비\t(x-) 1,000\t(x-) 2,000\t(x-) 1,000\t(x-) 100\n",
+        ),
     )
     text = edit(
         text,
-        "158명*50,000원*12\t=\t94,800천원\n",
-        "158명*50,000원*12\t=\t94,800천원\n행사운영비\t○ 균형발전 포럼 개최 2,000,000원\t=\t2,000천원\n",
+        (
+            "158명*50,000원*12\t=\t94,800천원\n",
+            "158명*50,000원*12\t=\t94,800천원\n행사운영비\t○ 균형발전 포럼 개최 2,000,000원\t=\t2,000천원\n",
+        ),
     )
     p = imported(text).project
     assert [i.name for i in p.budget.items][-2:] == ["특정업무경비", "행사운영비"]
@@ -212,14 +212,16 @@ def test_more_budget_items(reference):
 def test_more_circle_and_dash_lines(reference):
     text = edit(
         reference,
-        "761,500원*2회\t=\t1,523천원\n",
-        "761,500원*2회\t=\t1,523천원\n"
-        "\t- 자료집 발간 1,000원 × 500부\t=\t500천원\n"
-        "\t○ 정책 토론회\t=\t1,200천원\n"
-        "\t- 발제 수당 200,000원*3명\t=\t600천원\n"
-        "\t\n"
-        "\t- 토론 수당(4명) (100,000원+50,000원)*4명\t=\t600천원\n"
-        "\t○ 예비비\t\t\n",
+        (
+            "761,500원*2회\t=\t1,523천원\n",
+            "761,500원*2회\t=\t1,523천원\n"
+            "\t- 자료집 발간 1,000원 × 500부\t=\t500천원\n"
+            "\t○ 정책 토론회\t=\t1,200천원\n"
+            "\t- 발제 수당 200,000원*3명\t=\t600천원\n"
+            "\t\n"
+            "\t- 토론 수당(4명) (100,000원+50,000원)*4명\t=\t600천원\n"
+            "\t○ 예비비\t\t\n",
+        ),
     )
     basis = imported(text).project.budget.items[1].basis
     assert basis[0].parts[2] == BasisPart(label="자료집 발간", formula="1,000원 × 500부", amount=500)
@@ -250,7 +252,7 @@ def test_more_circle_and_dash_lines(reference):
     ],
 )
 def test_formula_is_split_from_its_label(reference, line, label, formula):
-    text = edit(reference, "○ 여비 50,000,000원", f"○ {line}")
+    text = edit(reference, ("○ 여비 50,000,000원", f"○ {line}"))
     entry = imported(text).project.budget.items[2].basis[0]
     assert (entry.label, entry.formula, entry.amount) == (label, formula, 50000)
 
@@ -258,10 +260,12 @@ def test_formula_is_split_from_its_label(reference, line, label, formula):
 def test_more_schedule_rows(reference):
     text = edit(
         reference,
-        "서울시 균형발전위원회 운영\t2024.01~2024.12\t263,698\t지역균형발전 추진 관련 심의자문위원회 운영",
-        "위원회 운영\t2024.01~2024.12\t13,698\t심의·자문\n"
-        "계획 수립 용역\t2024.03~2024.10\t200,000\t\n"
-        "성과 공유회\t\t50,000\t연말 개최",
+        (
+            "서울시 균형발전위원회 운영\t2024.01~2024.12\t263,698\t지역균형발전 추진 관련 심의자문위원회 운영",
+            "위원회 운영\t2024.01~2024.12\t13,698\t심의·자문\n"
+            "계획 수립 용역\t2024.03~2024.10\t200,000\t\n"
+            "성과 공유회\t\t50,000\t연말 개최",
+        ),
     )
     s = imported(text).project.schedule
     assert s.total == 263698
@@ -275,10 +279,12 @@ def test_more_schedule_rows(reference):
 def test_negative_budget_change_and_carried_out(reference):
     text = edit(
         reference,
-        "2022\t(x-) 13,500\t(x-) 0\t(x-) 1,500\t(x-) 15,000\t(x-) 13,958",
-        "2022\t(x-) 13,500\t(x-) 0\t(x-) △1,500\t(x-) 12,000\t(x-) 10,958",
+        (
+            "2022\t(x-) 13,500\t(x-) 0\t(x-) 1,500\t(x-) 15,000\t(x-) 13,958",
+            "2022\t(x-) 13,500\t(x-) 0\t(x-) △1,500\t(x-) 12,000\t(x-) 10,958",
+        ),
     )
-    text = edit(text, "(x-) 287,958\t(x-) 0\t(x-) 5,118", "(x-) 282,958\t(x-) 5,000\t(x-) 5,118")
+    text = edit(text, ("(x-) 287,958\t(x-) 0\t(x-) 5,118", "(x-) 282,958\t(x-) 5,000\t(x-) 5,118"))
     doc = imported(text)
     assert doc.project.settlement[0] == SettlementRow(
         year=2020,
@@ -306,7 +312,7 @@ def test_negative_budget_change_and_carried_out(reference):
 def test_rates_with_decimals_set_rate_decimals(reference):
     text = reference
     for old, new in [("(x-) 1,853", "(x-) 1,853.3"), ("(x-) △37", "(x-) △36.9"), ("(x-) 1,800", "(x-) 1,800.0")]:
-        text = edit(text, old, new)
+        text = edit(text, (old, new))
     text = text.replace("(x-) 100\n", "(x-) 100.0\n")
     out, _ = import_text(text, FILE)
     doc = load_text(out, "doc.yaml")
@@ -318,7 +324,7 @@ def test_rates_with_decimals_set_rate_decimals(reference):
 
 
 def test_planted_wrong_schedule_total_is_kept_and_found(reference):
-    doc = imported(edit(reference, "계\t\t263,698\t", "계\t\t263,689\t"))
+    doc = imported(edit(reference, ("계\t\t263,698\t", "계\t\t263,689\t")))
     assert doc.project.schedule.total == 263689
     [problem] = check(doc)
     assert (problem.rule, problem.expected, problem.actual) == ("schedule-total", 263698, 263689)
@@ -326,7 +332,7 @@ def test_planted_wrong_schedule_total_is_kept_and_found(reference):
 
 
 def test_planted_wrong_budget_total_is_kept_and_found(reference):
-    doc = imported(edit(reference, "계\t(x-) 13,500", "계\t(x-) 13,600"))
+    doc = imported(edit(reference, ("계\t(x-) 13,500", "계\t(x-) 13,600")))
     assert doc.project.budget.total.previous == 13600
     found = [(p.rule, p.expected, p.actual, p.line) for p in check(doc) if p.rule == "budget-total"]
     assert found == [("budget-total", 13500, 13600, doc.source.where(("budget", "total", "previous"))[0])]
@@ -367,9 +373,9 @@ def test_planted_wrong_budget_total_is_kept_and_found(reference):
     ],
 )
 def test_any_text_loads_back_as_written(reference, text):
-    src = edit(reference, "지역균형발전 추진\n\n1", f"{text}\n\n1")
-    src = edit(src, "김기봉 2133-8608", f"{text} 2133-8608")
-    src = edit(src, "- 서울특별시 지역균형발전 지원 조례\n", f"- {text}\n")
+    src = edit(reference, ("지역균형발전 추진\n\n1", f"{text}\n\n1"))
+    src = edit(src, ("김기봉 2133-8608", f"{text} 2133-8608"))
+    src = edit(src, ("- 서울특별시 지역균형발전 지원 조례\n", f"- {text}\n"))
     out, _ = import_text(src, FILE)
     p = load_text(out, "doc.yaml").project
     assert (p.title, p.contacts.director.name, p.description.legal_basis) == (text, text, [text])
@@ -421,12 +427,12 @@ def test_any_text_loads_back_as_written(reference, text):
     ],
 )
 def test_a_number_with_a_letter_is_an_error_on_its_line(reference, old, new, message):
-    assert failure(edit(reference, old, new)) == [message]
+    assert failure(edit(reference, (old, new))) == [message]
 
 
 def test_every_problem_is_reported_at_once(reference):
-    text = edit(reference, "계\t(x-) 13,500", "계\t(x-) 13,5O0")
-    text = edit(text, "\t(x-) 3,772\t", "\t(x-) 3,7T2\t")
+    text = edit(reference, ("계\t(x-) 13,500", "계\t(x-) 13,5O0"))
+    text = edit(text, ("\t(x-) 3,772\t", "\t(x-) 3,7T2\t"))
     assert failure(text) == [
         "doc.txt:29:3: legacy-number: 예산 총괄 '계' 2023예산액 (A): '13,5O0'은(는) 금액이 아닙니다",
         "doc.txt:100:44: legacy-number: 결산 현황 2021 집행액: '3,7T2'은(는) 금액이 아닙니다",
@@ -481,7 +487,7 @@ def test_missing_contacts(reference):
     ],
 )
 def test_a_row_with_too_few_cells_is_an_error(reference, old, new, message):
-    assert failure(edit(reference, old, new)) == [message]
+    assert failure(edit(reference, (old, new))) == [message]
 
 
 @pytest.mark.parametrize(
@@ -511,7 +517,7 @@ def test_a_row_with_too_few_cells_is_an_error(reference, old, new, message):
     ],
 )
 def test_years_that_do_not_fit(reference, old, new, message):
-    text = edit(reference, old, new)
+    text = edit(reference, (old, new))
     if message is None:
         assert 2022 in imported(text).project.effects.achievements
     else:
@@ -566,7 +572,7 @@ def test_years_that_do_not_fit(reference, old, new, message):
     ],
 )
 def test_malformed_parts(reference, old, new, message):
-    assert failure(edit(reference, old, new)) == [message]
+    assert failure(edit(reference, (old, new))) == [message]
 
 
 @pytest.mark.parametrize(
@@ -600,18 +606,18 @@ def test_malformed_parts(reference, old, new, message):
     ],
 )
 def test_cells_that_do_not_fit(reference, old, new, message):
-    assert failure(edit(reference, old, new)) == [message]
+    assert failure(edit(reference, (old, new))) == [message]
 
 
 def test_basis_amount_may_stand_in_the_text_cell(reference):
-    text = edit(reference, "여비 50,000,000원\t=\t50,000천원", "여비 50,000,000원 = 50,000천원")
+    text = edit(reference, ("여비 50,000,000원\t=\t50,000천원", "여비 50,000,000원 = 50,000천원"))
     assert imported(text).project.budget.items[2].basis == [
         BasisLine(label="여비", formula="50,000,000원", amount=50000)
     ]
 
 
 def test_an_unknown_heading_is_refused_and_its_section_is_missing(reference):
-    assert failure(edit(reference, "□ 향후 기대효과", "□ 향후 계획")) == [
+    assert failure(edit(reference, ("□ 향후 기대효과", "□ 향후 계획"))) == [
         "doc.txt:90:1: legacy-syntax: 알 수 없는 항목입니다: '□ 향후 계획'",
         "doc.txt:94:1: legacy-missing: '□ 향후 기대효과' 부분이 없습니다 (해당 없으면 제목 아래에 '해당 없음'이라고 적으세요)",
     ]
@@ -631,7 +637,7 @@ def test_a_document_without_a_title(reference):
 
 
 def test_a_duplicated_section(reference):
-    text = edit(reference, "□ 향후 기대효과", "□ 최근 3년 추진실적")
+    text = edit(reference, ("□ 향후 기대효과", "□ 최근 3년 추진실적"))
     assert failure(text) == [
         "doc.txt:90:1: legacy-duplicate: '□ 최근 3년 추진실적' 부분이 두 번 나옵니다 (처음은 84행)",
         "doc.txt:94:1: legacy-missing: '□ 향후 기대효과' 부분이 없습니다 (해당 없으면 제목 아래에 '해당 없음'이라고 적으세요)",

@@ -7,17 +7,24 @@ import json
 import re
 import shutil
 import subprocess
+import typing
 import zipfile
 from pathlib import Path
 
 import openpyxl
+import pypdf
 import pytest
 from click.testing import CliRunner
 from conftest import REFERENCE_YAML
+from pydantic import BaseModel
 from xlsx_corpus import corpus
+from xlsx_corpus import project as corpus_project
 
 from budgetdoc.figures import compute
-from budgetdoc.load import load
+from budgetdoc.load import load, load_text
+from budgetdoc.model import Document, Project, SourceMap
+from budgetdoc.xlsx import export_workbook, to_yaml
+from budgetdoc.xlsxread import load_workbook_document, read_workbook
 from generate import cli
 
 SHEET = "지역균형발전 추진"
@@ -66,10 +73,119 @@ def test_corpus_round_trip_is_byte_identical(tmp_path: Path) -> None:
     assert run("export", str(data), "-o", str(tmp_path / "all.xlsx"))[0] == 0
     assert len(openpyxl.load_workbook(tmp_path / "all.xlsx").sheetnames) == 13  # and the hidden sheet
     code, _, err = run("import", str(tmp_path / "all.xlsx"), "-o", str(tmp_path / "back"))
-    err = "".join(line for line in err.splitlines(keepends=True) if "비어 있어(해당 없음)" not in line)
+    skipped = ("비어 있어(해당 없음)", ": draft: 경고: ")  # the warnings a complete document may have
+    err = "".join(line for line in err.splitlines(keepends=True) if not any(s in line for s in skipped))
     assert (code, err) == (0, f"12개 파일을 {tmp_path / 'back'}에 변환했습니다.\n")
     for i, text in enumerate(texts):
         assert (tmp_path / "back" / f"p{i:02}.yaml").read_text(encoding="utf-8") == text
+    assert sum("\nid: " in t for t in texts) >= 2 and sum("\ndraft:\n" in t for t in texts) >= 2
+
+
+# --------------------------------------------------------------------------- every field of the model
+
+
+def _record_type(annotation: object) -> list[type[BaseModel]]:
+    """The records an annotation holds (``Draft | None``, ``list[BasisLine]``, …)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [r for arg in typing.get_args(annotation) for r in _record_type(arg)]
+
+
+def _leaves(cls: type[BaseModel], prefix: str = "") -> set[str]:
+    """Every field of the model that holds a value, as a dotted path (list indices left out)."""
+    out: set[str] = set()
+    for name, info in cls.model_fields.items():
+        records = _record_type(info.annotation)
+        if records:
+            for record in records:
+                out |= _leaves(record, f"{prefix}{name}.")
+        else:
+            out.add(prefix + name)
+    return out
+
+
+def _stated(record: BaseModel, prefix: str = "") -> set[str]:
+    """The leaves of ``record`` that hold something other than their default (and not nothing)."""
+    out: set[str] = set()
+    for name, info in type(record).model_fields.items():
+        value = getattr(record, name)
+        children = value if isinstance(value, list) else [value]
+        if children and all(isinstance(v, BaseModel) for v in children):
+            for child in children:
+                out |= _stated(child, f"{prefix}{name}.")
+        elif value not in (None, "", [], {}) and (info.is_required() or value != info.default):
+            out.add(prefix + name)
+    return out
+
+
+def test_every_field_of_the_model_survives_the_workbook() -> None:
+    """A field added to the model fails here until the corpus varies it and the workbook carries it."""
+    projects = [corpus_project(seed) for seed in range(1, 41)]
+    stated = set().union(*(_stated(p) for p in projects))
+    assert _leaves(Project) - stated == set()  # the corpus gives every field a value somewhere
+    assert {"id", "draft.source", "draft.todo", "conventions.formula_rounding"} <= stated
+    for i, project in enumerate(projects):
+        source = SourceMap(f"p{i}.yaml")
+        data = export_workbook([(Document(project, source), f"p{i}.yaml", "")])
+        [sheet] = read_workbook(data, "p.xlsx")
+        assert sheet.problems == []
+        assert sheet.document is not None and sheet.document.project == project  # every field, through the cells
+        assert load_text(to_yaml(project), f"p{i}.yaml").project == project  # and the canonical YAML
+
+
+def test_a_rolled_over_reference_survives_and_keeps_its_draft_warnings(tmp_path: Path) -> None:
+    code, _, err = run(
+        "rollover", str(REFERENCE_YAML.parent), "--to", "2025", "-o", str(tmp_path / "drafts"), "--write"
+    )
+    assert code == 0, err
+    [draft] = (tmp_path / "drafts").rglob("*.yaml")
+    rolled = load(str(draft)).project
+    assert rolled.draft is not None and len(rolled.draft.todo) == 4
+    out = tmp_path / "draft.xlsx"
+    assert run("export", str(draft), "-o", str(out))[0] == 0
+    ws = openpyxl.load_workbook(out)[SHEET]
+    assert ws["A4"].value == "다음 연도 초안 — 할 일을 마치면 이 초안 행들을 지우세요 (rollover)"
+    assert (ws["A5"].value, ws["B5"].value) == ("원본 문서", rolled.draft.source)
+    assert [ws[f"B{r}"].value for r in range(6, 10)] == list(rolled.draft.todo)
+    assert ws["A10"].value == "1. 기본 현황 — 사업개요"
+    back = tmp_path / "back.yaml"
+    assert run("import", str(out), "-o", str(back))[0] == 0
+    assert back.read_bytes() == draft.read_bytes()
+    code, stdout, err = run("check", str(out))
+    tail = "(마치면 이 줄을, 모두 마치면 draft 항목을 지우세요)"
+    assert (code, err) == (0, "파일 1개 검사: 오류 0개, 경고 4개\n")
+    assert stdout.splitlines() == [
+        f"{out}!{SHEET}!B{6 + i}: draft: 경고: 초안 할 일: {todo} {tail}" for i, todo in enumerate(rolled.draft.todo)
+    ]
+    # every 할 일 cleared but the rows kept: still a draft, warned at its heading
+    edit(out, {"B5": None, **{f"B{r}": None for r in range(6, 10)}})
+    assert run("check", str(out)) == (
+        0,
+        f"{out}!{SHEET}!A4: draft: 경고: 다음 연도 초안입니다: 확인을 마치면 draft 항목을 지우세요\n",
+        "파일 1개 검사: 오류 0개, 경고 1개\n",
+    )
+
+
+def test_the_id_is_shown_locked_and_read_back(tmp_path: Path) -> None:
+    text = re.sub(r"\ntitle: .*\n", r"\g<0>id: 균형-0001\n", REFERENCE_YAML.read_text(encoding="utf-8"), count=1)
+    source = tmp_path / "ref.yaml"
+    source.write_text(text, encoding="utf-8")
+    out = tmp_path / "id.xlsx"
+    assert run("export", str(source), "-o", str(out))[0] == 0
+    ws = openpyxl.load_workbook(out)[SHEET]
+    assert (ws["C2"].value, ws["D2"].value, ws["D2"].protection.locked) == ("사업 ID", "균형-0001", True)
+    assert "D2:H2" in {str(r) for r in ws.merged_cells.ranges}
+    back = tmp_path / "back.yaml"
+    assert run("import", str(out), "-o", str(back))[0] == 0
+    assert back.read_text(encoding="utf-8") == text
+    edit(out, {"D2": "균형-0002"})
+    assert load_workbook_document(str(out), SHEET).project.id == "균형-0002"
+    edit(out, {"D2": None})
+    assert load_workbook_document(str(out), SHEET).project.id is None
+    template = tmp_path / "t.xlsx"
+    assert run("template", "-o", str(template), "--year", "2025")[0] == 0
+    ws = openpyxl.load_workbook(template)["사업1"]
+    assert (ws["C2"].value, ws["D2"].value, ws["D2"].protection.locked) == ("사업 ID", None, False)
 
 
 def test_one_workbook_per_project_and_a_folder_of_workbooks(tmp_path: Path) -> None:
@@ -425,7 +541,13 @@ def test_a_data_folder_with_a_workbook_of_two_projects(tmp_path: Path) -> None:
     run("export", str(tmp_path / "p0.yaml"), str(tmp_path / "p1.yaml"), "-o", str(data / "book.xlsx"))
     shutil.copy(REFERENCE_YAML, data / "ref.yaml")
     code, out, err = run("check", str(data))
-    assert (code, out, err) == (0, "", "파일 3개 검사: 오류 0개, 경고 0개\n")
+    assert (code, err) == (0, "파일 3개 검사: 오류 0개, 경고 2개\n")
+    lines = out.splitlines()  # the first project is a draft with two 할 일, warned at their cells
+    assert [line.split("!", 1)[0] for line in lines] == [str(data / "book.xlsx")] * 2
+    assert [line.split("!", 2)[2].split(" (마치면")[0] for line in lines] == [
+        "B6: draft: 경고: 초안 할 일: 할 일 0",
+        "B7: draft: 경고: 초안 할 일: 할 일 1",
+    ]
 
 
 # --------------------------------------------------------------------------- LibreOffice
@@ -510,7 +632,8 @@ def test_libreoffice_opens_it_and_its_formulas_agree_with_the_checks(tmp_path: P
             dst.writestr(info, xml.encode("utf-8") if info.filename == sheet_xml else src.read(info.filename))
     code, out, _ = run("check", str(tampered))
     assert code == 1
-    assert [line for line in out.splitlines() if "비어 있어(해당 없음)" not in line] == [
+    skipped = ("비어 있어(해당 없음)", ": draft: 경고: ")  # the corpus's sections left empty and its drafts
+    assert [line for line in out.splitlines() if not any(s in line for s in skipped)] == [
         f"{tampered}!{SHEET}!D20: budget-diff: '사무관리비' 증감 (B−A)는 6,623 − 10,500 = △3,877천원인데 △3,000천원으로 적혀 있습니다"
     ]
 
@@ -566,3 +689,45 @@ def test_random_edits_never_end_in_a_traceback(book: Path) -> None:
             assert exc.problems and all(p.sheet or p.line == 1 for p in exc.problems)
             outcomes["problems"] += 1
     assert outcomes["document"] and outcomes["problems"]  # both kinds of edit happened
+
+
+# --------------------------------------------------------------------------- a book from a workbook
+
+
+@pytest.mark.slow
+def test_a_workbook_of_two_projects_makes_a_book_of_two(tmp_path: Path) -> None:
+    text = REFERENCE_YAML.read_text(encoding="utf-8")
+    second = text.replace("title: 지역균형발전 추진", "title: 균형발전 둘째 사업").replace(
+        "department: 균형발전정책과", "department: 지역발전과"
+    )
+    (tmp_path / "a.yaml").write_text(text, encoding="utf-8")
+    (tmp_path / "b.yaml").write_text(second, encoding="utf-8")
+    workbook = tmp_path / "two.xlsx"
+    assert run("export", str(tmp_path / "a.yaml"), str(tmp_path / "b.yaml"), "-o", str(workbook))[0] == 0
+    out = tmp_path / "book.pdf"
+    code, _, err = run("book", str(workbook), "-o", str(out), "--no-progress", "-j", "1")
+    assert code == 0, err
+    assert re.sub(r"\(\d+[.]\d+초\)", "(…초)", err).splitlines()[:3] == [
+        "문서 2개를 렌더링합니다 (캐시에 있는 0개는 그대로 씀).",
+        f"완료 {workbook} (…초)",
+        f"완료 {workbook} (…초)",
+    ]
+    reader = pypdf.PdfReader(out)
+    titles: list[str] = []
+
+    def walk(outline: list[object]) -> None:
+        for entry in outline:
+            if isinstance(entry, list):
+                walk(entry)
+            else:
+                titles.append(str(getattr(entry, "title", "")))
+
+    walk(reader.outline)
+    # each sheet is its own part (the same workbook twice would put one project in twice)
+    assert titles.count("지역균형발전 추진") == 1 and titles.count("균형발전 둘째 사업") == 1
+    assert {"균형발전정책과", "지역발전과"} <= set(titles)
+    text_of = "\n".join(page.extract_text() for page in reader.pages)
+    assert text_of.count("균형발전 둘째 사업") >= 2  # in the contents and on its own pages
+    single = tmp_path / "one.pdf"
+    assert run("book", str(tmp_path / "a.yaml"), "-o", str(single), "--no-progress", "-j", "1")[0] == 0
+    assert len(reader.pages) > len(pypdf.PdfReader(single).pages)

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budgetdoc.legacy import dump
 from budgetdoc.numbers import change_rate
+from budgetdoc.yamlout import dump
 
 OFFICES = {
     "균형발전본부": ["균형발전정책과", "동남권사업과"],

@@ -4,8 +4,9 @@ Every document has every section, explicitly empty where it does not apply; the
 arithmetic adds up (so the checks pass) unless ``broken`` asks otherwise. Documents
 vary in what the form allows: 2–8 과목, long 산출근거 with parts, 일반회계, 특별회계 and
 기금, 연례반복, 계속 and 한시 periods, 국비+시비+구비+기타, zero and new budgets, rates
-with decimals, totals stated or left to be computed, and texts that a spreadsheet
-could mistake for numbers or formulas.
+with decimals, every 산출근거 rounding, totals stated or left to be computed, a project
+id or none, a rollover draft block or none, and texts that a spreadsheet could mistake
+for numbers or formulas.
 """
 
 from __future__ import annotations
@@ -92,13 +93,15 @@ def _basis(rng: random.Random, current: int) -> list[dict[str, Any]]:
 def project(seed: int, broken: bool = False) -> Project:
     """One document; the same seed gives the same document."""
     rng = random.Random(seed)
+    extra = random.Random(seed * 7919 + 1)  # the later fields, without changing the documents above
     year = rng.randint(2022, 2030)
     decimals = rng.choice([0, 0, 0, 1, 2])
     conventions: dict[str, Any] = {}
     if decimals or rng.random() < 0.2:
         conventions = {
             "rate_decimals": decimals,
-            "formula_rounding": "exact",
+            # every formula is a whole number of 천원, so the rounding never changes a sum
+            "formula_rounding": extra.choice(["exact", "exact", "floor", "ceil", "half-up"]),
             "settlement_balance": rng.choice(["available-spent-carried", "available-spent"]),
         }
     items = []
@@ -188,9 +191,18 @@ def project(seed: int, broken: bool = False) -> Project:
             if rng.random() < 0.2:
                 del row["available"], row["balance"]
             settlement.append(row)
+    identity: dict[str, Any] = {}
+    if extra.random() < 0.5:
+        identity["id"] = extra.choice([f"corpus-{seed}", f"{seed:04}", f"사업-{seed} (균형발전)"])
+    if extra.random() < 0.4:
+        identity["draft"] = {
+            "source": extra.choice(["", f"data/{year - 1}/p{seed}.yaml", _text(extra, "원본")]),
+            "todo": [_text(extra, f"할 일 {k}") for k in range(extra.randint(0, 3))],
+        }
     data: dict[str, Any] = {
         "fiscal_year": year,
         "title": _text(rng, f"시험 사업 {seed}"),
+        **identity,
         **({"conventions": conventions} if conventions else {}),
         "overview": overview,
         "contacts": {

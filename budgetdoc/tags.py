@@ -120,7 +120,7 @@ def _margins_as_artifacts(doc: Any, root: Any) -> None:
     artifact = [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
     for page in doc.pages:
         key = page.obj.get("/StructParents")
-        marks = by_key.get(int(key)) if key is not None else None
+        marks: Any = by_key.get(int(key)) if key is not None else None
         if not isinstance(marks, pikepdf.Array):
             continue
         loose = {
@@ -130,12 +130,12 @@ def _margins_as_artifacts(doc: Any, root: Any) -> None:
         }
         if not loose:
             continue
-        ops = pikepdf.parse_content_stream(page)
+        ops: list[Any] = list(pikepdf.parse_content_stream(page))
         for i, (operands, operator) in enumerate(ops):
             if str(operator) != "BDC" or len(operands) != 2 or not isinstance(operands[1], pikepdf.Dictionary):
                 continue
-            mcid = operands[1].get("/MCID")
-            if mcid is not None and int(mcid) in loose:
+            mark = operands[1].get("/MCID")
+            if mark is not None and int(mark) in loose:
                 ops[i] = pikepdf.ContentStreamInstruction(artifact, pikepdf.Operator("BDC"))
         page.obj.Contents = doc.make_stream(pikepdf.unparse_content_stream(ops))
         for mcid in loose:

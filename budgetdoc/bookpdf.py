@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from .book import Group
 
 STAMP_NAME = "/BudgetdocPageNo"
+LINK_PREFIX = "budgetdoc:page/"  # the contents' links, as the front matter's HTML writes them
 
 
 def assemble(
@@ -51,6 +52,7 @@ def assemble(
                 struct.add(part, starts[-1], pages)
     if struct is not None:
         struct.finish()
+    _link_contents(book, n_front)
 
     # Page numbers: wrap each page's content in q … Q, then draw the sheet's page as an artifact.
     save = book.make_stream(b"q\n")
@@ -93,6 +95,33 @@ def assemble(
     for doc in (*sheet_docs, book):
         doc.close()
     return out.getvalue()
+
+
+def _link_contents(book: Any, n_front: int) -> None:
+    """Point the contents' links at their pages.
+
+    The front matter is rendered before the parts exist, so each entry of the 목차 links to
+    ``budgetdoc:page/<number>/<name>``; here each becomes a link to the book's page with that
+    printed number, its /Contents (what a screen reader says) the entry's name and page.
+    """
+    from urllib.parse import unquote
+
+    from pikepdf import Array, Name, String
+
+    for page in book.pages[:n_front]:
+        for annot in page.obj.get(Name.Annots, Array()):
+            action = annot.get(Name.A)
+            uri = str(action.get(Name.URI, "")) if action is not None else ""
+            if not uri.startswith(LINK_PREFIX):
+                continue
+            number, _, name = uri[len(LINK_PREFIX) :].partition("/")
+            target = n_front + int(number) - 1
+            if not 0 <= target < len(book.pages):
+                raise BookError(f"목차의 {number}쪽이 책에 없습니다.")
+            del annot[Name.A]
+            annot[Name.Dest] = Array([book.pages[target].obj, Name.Fit])
+            annot[Name.Contents] = String(f"{unquote(name)}, {number}쪽")
+            annot[Name.F] = 4  # printed as shown
 
 
 def _own_stream_data(pdf: Any) -> None:

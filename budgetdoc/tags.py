@@ -4,7 +4,12 @@ WeasyPrint tags a table as Table → Table → Table → Caption beside the row 
 wrapper and table boxes each become a Table) and gives header cells no /Scope.
 :func:`fix_structure` rewrites the structure tree of the PDF: every Table holds only its
 Caption (first, and only when it has content), THead, TBody, TFoot and TR; every TH gets
-/Scope /Column in a THead and /Row in a body. Nothing else in the file changes.
+/Scope /Column in a THead and /Row in a body.
+
+WeasyPrint also marks the text of the page margins (the running header and the page
+number) with MCIDs whose structure elements hang outside the tree; :func:`fix_structure`
+makes those sequences pagination artifacts and drops them from the parent tree. Nothing
+else in the file changes.
 """
 
 from __future__ import annotations
@@ -87,6 +92,56 @@ def _walk(element: Any) -> None:
             _walk(kid)
 
 
+def _reachable(root: Any) -> set[tuple[int, int]]:
+    """The structure elements (object ids) the tree holds, from its root down."""
+    import pikepdf
+
+    seen: set[tuple[int, int]] = set()
+    todo = [root]
+    while todo:
+        element = todo.pop()
+        if not isinstance(element, pikepdf.Dictionary) or element.objgen in seen:
+            continue
+        seen.add(element.objgen)
+        todo.extend(_kids(element))
+    return seen
+
+
+def _margins_as_artifacts(doc: Any, root: Any) -> None:
+    """Mark the content of elements outside the tree (the page margins) as pagination artifacts."""
+    import pikepdf
+
+    tree = root.get("/ParentTree")
+    if tree is None or "/Nums" not in tree:
+        return
+    nums = tree.Nums
+    by_key = {int(nums[i]): nums[i + 1] for i in range(0, len(nums), 2)}
+    held = _reachable(root)
+    artifact = [pikepdf.Name.Artifact, pikepdf.Dictionary(Type=pikepdf.Name.Pagination)]
+    for page in doc.pages:
+        key = page.obj.get("/StructParents")
+        marks: Any = by_key.get(int(key)) if key is not None else None
+        if not isinstance(marks, pikepdf.Array):
+            continue
+        loose = {
+            mcid
+            for mcid, element in enumerate(marks)
+            if isinstance(element, pikepdf.Dictionary) and element.objgen not in held
+        }
+        if not loose:
+            continue
+        ops: list[Any] = list(pikepdf.parse_content_stream(page))
+        for i, (operands, operator) in enumerate(ops):
+            if str(operator) != "BDC" or len(operands) != 2 or not isinstance(operands[1], pikepdf.Dictionary):
+                continue
+            mark = operands[1].get("/MCID")
+            if mark is not None and int(mark) in loose:
+                ops[i] = pikepdf.ContentStreamInstruction(artifact, pikepdf.Operator("BDC"))
+        page.obj.Contents = doc.make_stream(pikepdf.unparse_content_stream(ops))
+        for mcid in loose:
+            marks[mcid] = None
+
+
 def fix_structure(pdf: bytes) -> bytes:
     """The PDF with its tables' structure made as PDF/UA-1 wants it (see the module)."""
     import pikepdf
@@ -96,6 +151,7 @@ def fix_structure(pdf: bytes) -> bytes:
         if root is None:
             return pdf
         _walk(root)
+        _margins_as_artifacts(doc, root)
         out = io.BytesIO()
         doc.save(out, deterministic_id=True, fix_metadata_version=False)
         return out.getvalue()

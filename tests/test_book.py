@@ -145,6 +145,48 @@ def test_contents_footers_and_bookmarks_agree(twelve: tuple[Path, Path, B.BookRe
     assert "2024년도 예산 사업설명서 · 제3본부 제3본부 2과" in texts[-1]
 
 
+def contents_links(pdf: Path) -> list[tuple[str, int, str]]:
+    """(text under the link, target page index, /Contents) of every link on the 목차 pages, in order."""
+    reader = pypdf.PdfReader(pdf)
+    pages = {page.indirect_reference.idnum: i for i, page in enumerate(reader.pages)}
+    found = []
+    for index, page in enumerate(reader.pages):
+        if "목 차" not in (page.extract_text() or ""):
+            continue
+        height = float(page.mediabox.height)
+        for ref in page.get("/Annots", []):
+            annot = ref.get_object()
+            assert annot["/Subtype"] == "/Link" and "/A" not in annot, annot
+            x0, y0, x1, y1 = (float(v) for v in annot["/Rect"])
+            box = [str(round(v)) for v in (x0, height - max(y0, y1), x1 - x0, abs(y1 - y0))]
+            crop = ["-f", str(index + 1), "-l", str(index + 1), "-x", box[0], "-y", box[1], "-W", box[2], "-H", box[3]]
+            text = " ".join(pdftotext(pdf, "-r", "72", *crop).split())
+            target = pages[annot["/Dest"][0].idnum]
+            found.append((text, target, str(annot["/Contents"])))
+    return found
+
+
+def test_contents_entries_link_to_their_pages(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    files = write_copies(data, n=3, offices=1, departments=1)
+    lengthen(files[0])
+    out = tmp_path / "book.pdf"
+    assert B.make_book([str(data)], out, jobs=1).written
+    texts = page_texts(out)
+    toc = check_book(out, 3)
+    n_front = next(i for i, t in enumerate(texts) if "사업 01 지역균형발전 추진" in t and "기본 현황" in t)
+    assert list(toc.values()) == [1, 5, 8]  # the first project is a page longer
+    links = contents_links(out)
+    # One link per entry, 실·국 and 부서 included, over the entry's name, saying where it goes.
+    expected = [("제1본부", 1), ("제1본부 1과", 1)] + list(toc.items())
+    assert [(text, contents) for text, _, contents in links] == [(n, f"{n}, {p}쪽") for n, p in expected]
+    for (name, page), (_, target, _) in zip(expected, links, strict=True):
+        assert target == n_front + page - 1
+        if name in toc:
+            assert name in texts[target] and "기본 현황" in texts[target]
+
+
 def test_summary_comes_from_the_checked_figures(twelve: tuple[Path, Path, B.BookResult]) -> None:
     _, out, _ = twelve
     total = compute(load(REFERENCE_YAML).project).total
@@ -318,9 +360,10 @@ def assert_structure_consistent(pdf: pikepdf.Pdf, parts: int) -> None:
         if "/StructParents" not in page.obj:
             assert not mcids
             continue
-        elements = tree[int(page.obj.StructParents)]
-        assert sorted(mcids) == list(range(len(elements)))
-        assert all(index[e.Pg.objgen] == i for e in elements)
+        # The margins' MCIDs became artifacts: their entries are null, the rest map one to one.
+        elements = list(tree[int(page.obj.StructParents)])
+        assert sorted(mcids) == [k for k, e in enumerate(elements) if e is not None]
+        assert all(index[e.Pg.objgen] == i for e in elements if e is not None)
     document = root.K[0] if isinstance(root.K, pikepdf.Array) else root.K
     assert document.S == "/Document"
     assert [str(k.S) for k in document.K].count("/Part") == parts

@@ -684,9 +684,12 @@ def _shown_path(path: Path) -> str:
 
 def _shape_problem(err: Any, source: SourceMap) -> Problem:
     """One pydantic error as a problem at the line of the value (or key) it is about."""
-    is_key = "[key]" in err["loc"]
-    path: Path = tuple(p for p in err["loc"] if p != "[key]")
     kind = err["type"]
+    loc = tuple(err["loc"])
+    # pydantic marks an error about a mapping's key with a last "[key]"; a key the user
+    # wrote as "[key]" is just a key (an extra one names itself last).
+    is_key = kind != "extra_forbidden" and len(loc) > 1 and loc[-1] == "[key]"
+    path: Path = loc[:-1] if is_key else loc
     value = err.get("input")
     field = _shown_path(path)  # as printed; keys typed in the file are cut short
     line, col = source.keys[path] if is_key and path in source.keys else source.where(path)

@@ -509,3 +509,14 @@ def test_problem_lines_stay_single_when_a_label_has_a_line_break() -> None:
     )
     out = as_text(check(load_text(text, "f.yaml")))
     assert all(LINE.match(line) for line in out.splitlines())
+
+
+def test_a_key_written_as_pydantics_own_key_marker_is_just_a_key() -> None:
+    """pydantic marks errors about a mapping's key with "[key]"; a key typed so is reported like any other."""
+    with pytest.raises(LoadError) as top:
+        load_text(MINIMAL + '"[key]": null\n', "x.yaml")
+    assert [str(p) for p in top.value.problems] == ["x.yaml:28:1: unknown-key: 알 수 없는 키 '[key]'"]
+    text = MINIMAL.replace("effects: {achievements: {2021:", 'effects: {achievements: {"[key]":')
+    with pytest.raises(LoadError) as year:
+        load_text(text, "x.yaml")
+    assert [(p.line, p.column, p.rule) for p in year.value.problems] == [(23, 26, "invalid-value")]

@@ -61,8 +61,8 @@ class Prepared:
             self._layout = layout.build(self.doc.project, self.figures, frozenset(p.field for p in bad), bool(bad))
         return self._layout
 
-    def html(self, header: str | None = None) -> str:
-        """The document's HTML, its wrong cells marked when it is a draft (``header`` is not printed)."""
+    def html(self) -> str:
+        """The document's HTML, its wrong cells marked when it is a draft."""
         html: str = worker_renderer().html_of(self.layout())
         return html
 

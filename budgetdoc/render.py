@@ -144,7 +144,6 @@ class Renderer:
         figures: Figures | None = None,
         marked: frozenset[str] = frozenset(),
         draft: bool = False,
-        header: str | None = None,
     ) -> str:
         """The document as a standalone HTML page (the stylesheets are inlined, so the file needs nothing beside it)."""
         figures = figures or compute(project)

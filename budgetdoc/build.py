@@ -140,7 +140,9 @@ def render_document(source: Source, options: Options) -> tuple[Result, dict[str,
     except jinja2.TemplateError as exc:
         return Result(source, "template", message=template_message(renderer.templates, exc)), {}
     if "html" in options.formats:
-        rendered["html"] = html.encode("utf-8")
+        from .webfonts import embed
+
+        rendered["html"] = embed(html).encode("utf-8")
     if "pdf" in options.formats:
         with refused_resources() as refused:
             rendered["pdf"] = renderer.pdf(html, options.variant)

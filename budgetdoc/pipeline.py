@@ -66,6 +66,12 @@ class Prepared:
         html: str = worker_renderer().html_of(self.layout())
         return html
 
+    def page(self) -> str:
+        """The HTML file a browser opens: :meth:`html` with its fonts in it (:mod:`budgetdoc.webfonts`)."""
+        from .webfonts import embed
+
+        return embed(self.html())
+
 
 def prepare(source: Source, draft: bool = False) -> Prepared:
     """Load ``source``, compute its figures once, and check it with them."""

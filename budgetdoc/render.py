@@ -174,8 +174,13 @@ class Renderer:
 
         The print stylesheet every document inlines is parsed once per renderer: its copy
         is cut out of the HTML and given to WeasyPrint parsed, as a user stylesheet (print.css
-        has no ``!important``, so the cascade is the same).
+        has no ``!important``, so the cascade is the same). Fonts embedded for browsers
+        (:mod:`budgetdoc.webfonts`) are cut out first: WeasyPrint takes its fonts from
+        fontconfig, so a page with them gives the PDF of the page without them.
         """
+        from .webfonts import strip
+
+        html = strip(html)
         weasyprint, fonts, fetcher, cache, sheet = self._weasyprint()
         if variant and variant not in PDF_VARIANTS:
             raise RenderError(f"알 수 없는 PDF 형식: {variant} (가능: {', '.join(PDF_VARIANTS)})")

@@ -106,7 +106,7 @@ def _work(conn: multiprocessing.connection.Connection) -> None:
             return
         try:
             if kind == "html":
-                value: Any = args.html()  # the Prepared document: build's own step, its wrong cells marked
+                value: Any = args.page()  # the Prepared document: build's own step, its wrong cells marked
             else:
                 with refused_resources() as refused:
                     value = renderer.pdf(args)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -13,12 +14,13 @@ from corpus import corpus
 from budgetdoc import layout
 from budgetdoc.figures import compute
 from budgetdoc.load import load_text
+from budgetdoc.webfonts import embed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def print_to_pdf(html: Path, out: Path) -> bytes:
+def print_to_pdf(html: Path, out: Path, env: dict[str, str] | None = None) -> bytes:
     subprocess.run(
         [
             CHROMIUM,
@@ -33,6 +35,7 @@ def print_to_pdf(html: Path, out: Path) -> bytes:
         capture_output=True,
         timeout=300,
         check=True,
+        env=env,
     )
     return out.read_bytes()
 
@@ -51,7 +54,7 @@ def test_chromium_prints_whole_words_header_and_page_numbers(renderer, tmp_path:
     project = load_text(text, f"{name}.yaml").project
     document = layout.build(project, compute(project))
     html = tmp_path / f"{name}.html"
-    html.write_text(renderer.html_of(document), encoding="utf-8")
+    html.write_text(embed(renderer.html_of(document)), encoding="utf-8")
     pdf = print_to_pdf(html, tmp_path / f"{name}.pdf")
     pages = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
     pages = pages.split("\f")[:-1]
@@ -64,3 +67,49 @@ def test_chromium_prints_whole_words_header_and_page_numbers(renderer, tmp_path:
         assert not split, (name, n, split)
         assert re.sub(r"\s", "", document.running) in re.sub(r"\s", "", page), (name, n, "running header")
         assert re.search(rf"-\s*{n}\s*-", page), (name, n, "page number")
+
+
+def fonts_hidden(tmp_path: Path) -> dict[str, str]:
+    """An environment in which fontconfig has every setting of this machine but not the Nanum fonts."""
+    conf = tmp_path / "fonts.conf"
+    conf.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '<include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        '<selectfont><rejectfont><pattern><patelt name="family"><string>NanumGothic</string></patelt></pattern>'
+        "<glob>*/nanum/*</glob></rejectfont></selectfont>\n"
+        f"<cachedir>{tmp_path / 'fc-cache'}</cachedir>\n</fontconfig>\n",
+        encoding="utf-8",
+    )
+    env = {**os.environ, "FONTCONFIG_FILE": str(conf)}
+    listed = subprocess.run(["fc-list", ":", "family"], env=env, capture_output=True, text=True, check=True).stdout
+    assert "NanumGothic" not in listed and "DejaVu" in listed
+    return env
+
+
+def fonts_of(pdf: Path) -> set[str]:
+    out = subprocess.run(["pdffonts", str(pdf)], capture_output=True, text=True, check=True).stdout
+    return {line.split()[0].split("+")[-1] for line in out.splitlines()[2:]}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_the_page_prints_the_same_on_a_machine_without_nanumgothic(renderer, tmp_path: Path) -> None:
+    name, text = documents()[0]
+    html = renderer.html(load_text(text, f"{name}.yaml").project)
+    with_fonts, bare = tmp_path / "page.html", tmp_path / "bare.html"
+    with_fonts.write_text(embed(html), encoding="utf-8")
+    bare.write_text(html, encoding="utf-8")
+    here = print_to_pdf(with_fonts, tmp_path / "here.pdf")
+    env = fonts_hidden(tmp_path)
+    there = print_to_pdf(with_fonts, tmp_path / "there.pdf", env)
+    fallback = print_to_pdf(bare, tmp_path / "fallback.pdf", env)
+
+    def text_of(pdf: bytes) -> str:
+        return subprocess.run(
+            ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+        ).stdout.decode()
+
+    assert "NanumGothic" in fonts_of(tmp_path / "there.pdf")
+    assert text_of(there) == text_of(here)  # the same lines on the same pages
+    assert "NanumGothic" not in fonts_of(tmp_path / "fallback.pdf")  # without them, another font
+    assert text_of(fallback) != text_of(here)

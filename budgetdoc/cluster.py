@@ -14,8 +14,10 @@ one :class:`~budgetdoc.render.Renderer` (with its fonts) between batches, and
 serialises the batches it runs (WeasyPrint's font configuration is not shared
 between threads): start the workers with ``--nthreads 1``.
 
-``FontCheck``, a worker plugin, refuses a worker without the fonts or HarfBuzz's
-subsetter, with the install command; every batch also returns the worker's
+``WorkerSetup``, a worker plugin, refuses a worker without the fonts or HarfBuzz's
+subsetter, with the install command, and turns off the worker's statistical profiler
+(Dask samples the stacks of running tasks every 10 ms; on WeasyPrint's deep stacks that
+made each document about a fifth slower in ``bench/bench_cluster.py``); every batch also returns the worker's
 environment key, and a worker whose key differs from the client's (other fonts,
 templates or versions, which would give other bytes) stops the build.
 
@@ -27,12 +29,17 @@ dying worker also takes the tasks queued on it), and a document that kills its
 worker even then is reported as an ``error``, with its file, as a local build reports
 a document that crashes its worker.
 
-The per-document ``--timeout`` of a local build is not enforced on the cluster.
+The per-document ``--timeout`` holds on the cluster as it does locally: a watchdog thread
+on the worker raises :class:`Overran` in the thread that renders the document when its
+time is up (WeasyPrint's layout is Python, so the exception lands within moments), and the
+document is reported with the local build's message while the batch goes on.
 """
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import functools
 import hashlib
 import math
 import os
@@ -44,12 +51,13 @@ from typing import Any
 from .build import Options, Result, render_document, write_outputs
 from .names import shown_path
 from .pipeline import worker_renderer
-from .pool import WORKER_ENV
+from .pool import WORKER_ENV, overran
 from .sources import Source
 
 BATCH = 200  # documents per task at most (fewer when there are too few to keep every worker busy)
 CONNECT = 20.0  # seconds to wait for the scheduler
 INSTALL = "pip install 'budgetdoc[dask]'"
+PROFILER = ("profile", "profile-cycle")  # the worker's periodic callbacks of Dask's statistical profiler
 
 
 class ClusterError(Exception):
@@ -82,28 +90,63 @@ def _check_worker() -> None:
 def _font_check_class() -> type:
     from distributed.diagnostics.plugin import WorkerPlugin
 
-    class FontCheck(WorkerPlugin):
-        """Refuses a worker that lacks the fonts or HarfBuzz's subsetter (the message has the install command)."""
+    class WorkerSetup(WorkerPlugin):
+        """Refuses a worker without the fonts or HarfBuzz's subsetter (the message has the install command); stops its profiler."""
 
-        name = "budgetdoc-fonts"
+        name = "budgetdoc-worker"
         idempotent = True
 
         def setup(self, worker: Any) -> None:
             _check_worker()
+            for name in PROFILER:
+                callback = worker.periodic_callbacks.pop(name, None)
+                if callback is not None:
+                    callback.stop()
 
-    FontCheck.__module__, FontCheck.__qualname__ = __name__, "FontCheck"
-    return FontCheck
+    WorkerSetup.__module__, WorkerSetup.__qualname__ = __name__, "WorkerSetup"
+    return WorkerSetup
 
 
 def __getattr__(name: str) -> Any:
-    """``FontCheck``, the worker plugin, made on first use.
+    """``WorkerSetup``, the worker plugin, made on first use.
 
     Importing dask.distributed takes a second or more, which a build without
     ``--scheduler`` must not pay.
     """
-    if name == "FontCheck":
+    if name == "WorkerSetup":
         return globals().setdefault(name, _font_check_class())
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+class Overran(BaseException):
+    """Raised in a rendering thread whose document ran out of time.
+
+    A BaseException, so that no ``except Exception`` in the rendering code swallows it.
+    """
+
+
+def _within(seconds: float, work: Callable[[], Any]) -> Any:
+    """``work()``, interrupted with :class:`Overran` in this thread after ``seconds``."""
+    target = ctypes.c_ulong(threading.get_ident())
+    done = threading.Event()
+    fired = threading.Event()
+
+    def alarm() -> None:
+        if not done.wait(seconds):
+            fired.set()
+            ctypes.pythonapi.PyThreadState_SetAsyncExc(target, ctypes.py_object(Overran))
+
+    watchdog = threading.Thread(target=alarm, name="budgetdoc-timeout", daemon=True)
+    watchdog.start()
+    try:
+        result = work()
+    finally:
+        done.set()
+        watchdog.join()
+    if fired.is_set():  # sent as the work ended and not raised yet: the document did not finish in time
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(target, None)
+        raise Overran
+    return result
 
 
 def render_batch(sources: list[Source], options: Options, env: dict[str, str | None]) -> tuple[str, list[Any]]:
@@ -129,7 +172,9 @@ def render_batch(sources: list[Source], options: Options, env: dict[str, str | N
         results: list[Any] = []
         for source in sources:
             try:
-                result, rendered = render_document(source, options)
+                result, rendered = _within(options.timeout, functools.partial(render_document, source, options))
+            except Overran:
+                result, rendered = Result(source, "error", message=overran(options.timeout)), {}
             except Exception as exc:  # a bug or an environment problem: report it, keep the batch going
                 import traceback
 
@@ -186,7 +231,7 @@ def run_cluster(
         from distributed.scheduler import KilledWorker
 
         try:
-            plugin = (globals().get("FontCheck") or __getattr__("FontCheck"))()
+            plugin = (globals().get("WorkerSetup") or __getattr__("WorkerSetup"))()
             client.register_plugin(plugin, name=plugin.name)
         except RenderError as exc:
             raise ClusterError(f"Dask 작업자에서: {exc}") from None

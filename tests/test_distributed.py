@@ -162,6 +162,106 @@ def test_cluster_build_equals_local(full: tuple[Path, Path], cluster, tmp_path: 
     assert (again.built, again.skipped) == (0, N)
 
 
+def test_the_workers_profiler_is_off_after_a_build(full: tuple[Path, Path], cluster, tmp_path: Path) -> None:
+    from budgetdoc import cluster as C
+
+    data, _ = full
+    summary = B.build([str(data)], tmp_path / "out", B.Options(), scheduler=cluster.scheduler_address)
+    assert summary.failed == 0
+    with distributed.Client(cluster, set_as_default=False) as client:
+        left = client.run(lambda dask_worker: sorted(set(C.PROFILER) & set(dask_worker.periodic_callbacks)))
+    assert len(left) == 2 and all(names == [] for names in left.values()), left
+
+
+class HangOn(distributed.WorkerPlugin):  # type: ignore[misc]
+    """Makes the document ``rel`` loop for ever on its worker (in Python, as a layout that never ends would)."""
+
+    def __init__(self, rel: str) -> None:
+        self.rel = rel
+
+    def setup(self, worker: object) -> None:
+        from budgetdoc import cluster as C
+
+        self.original = original = C.render_document
+
+        def hanging(source: object, options: object) -> object:
+            while getattr(source, "rel", "") == self.rel:
+                pass
+            return original(source, options)  # type: ignore[arg-type]
+
+        C.render_document = hanging  # type: ignore[assignment]
+
+    def teardown(self, worker: object) -> None:
+        from budgetdoc import cluster as C
+
+        C.render_document = self.original
+
+
+@pytest.mark.slow
+def test_a_document_over_the_time_limit_fails_alone_on_the_cluster(
+    full: tuple[Path, Path], cluster, tmp_path: Path
+) -> None:
+    import cloudpickle
+
+    data, whole = full
+    hang = sorted(data.rglob("*.yaml"))[2]
+    rel = hang.relative_to(data).with_suffix("").as_posix()
+    results: list[B.Result] = []
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    try:
+        with distributed.Client(cluster, set_as_default=False) as client:
+            client.register_plugin(HangOn(rel), name="hang-on")
+            try:
+                summary = B.build(
+                    [str(data)],
+                    tmp_path / "out",
+                    B.Options(timeout=3),
+                    scheduler=cluster.scheduler_address,
+                    on_result=results.append,
+                )
+            finally:
+                client.unregister_worker_plugin("hang-on")
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+    assert (summary.built, summary.failed) == (N - 1, 1)
+    [bad] = [r for r in results if r.status != "built"]
+    assert (bad.status, bad.source.path, bad.message) == ("error", str(hang), "3초 안에 끝나지 않아 중단했습니다")
+    built = outputs(tmp_path / "out")
+    assert len(built) == 2 * (N - 1) and all(built[name] == outputs(whole)[name] for name in built)
+
+
+@pytest.mark.slow
+def test_a_worker_with_other_templates_stops_the_build(full: tuple[Path, Path], tmp_path: Path) -> None:
+    import shutil
+
+    from budgetdoc.assets import TEMPLATES
+
+    data, _ = full
+    other = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, other)
+    with (other / "print.css").open("a", encoding="utf-8") as css:
+        css.write("/* another version */\n")
+    with distributed.LocalCluster(
+        n_workers=1,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        silence_logs=50,
+        env={"BUDGETDOC_TEMPLATES": str(other)},
+    ) as local:
+        out = tmp_path / "out"
+        result = CliRunner().invoke(
+            __import__("generate").cli, ["build", str(data), "-o", str(out), "--scheduler", local.scheduler_address]
+        )
+    assert result.exit_code == 2, result.output
+    last = result.output.splitlines()[-1]
+    assert last.startswith(
+        "Error: Dask 작업자의 환경(도구·템플릿·글꼴 버전)이 이 컴퓨터와 달라 같은 출력을 만들 수 없습니다 (환경 키 "
+    )
+    assert last.endswith("): 작업자에 같은 버전을 설치하세요")
+    assert not any(out.rglob("*.pdf")) and not any(out.rglob("*.html"))
+
+
 class KillOnce(distributed.WorkerPlugin):  # type: ignore[misc]
     """Kills its worker process (SIGKILL) shortly after the first batch starts on any worker."""
 

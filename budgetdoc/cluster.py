@@ -51,7 +51,7 @@ from typing import Any
 from .build import Options, Result, render_document, write_outputs
 from .names import shown_path
 from .pipeline import worker_renderer
-from .pool import WORKER_ENV, overran
+from .pool import WORKER_ENV, overran, raised
 from .sources import Source
 
 BATCH = 200  # documents per task at most (fewer when there are too few to keep every worker busy)
@@ -176,12 +176,7 @@ def render_batch(sources: list[Source], options: Options, env: dict[str, str | N
             except Overran:
                 result, rendered = Result(source, "error", message=overran(options.timeout)), {}
             except Exception as exc:  # a bug or an environment problem: report it, keep the batch going
-                import traceback
-
-                result, rendered = (
-                    Result(source, "error", message=f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"),
-                    {},
-                )
+                result, rendered = Result(source, "error", message=raised(exc)), {}
             result.source = dataclasses.replace(source, data=None)
             results.append((result, {fmt: (data, hashlib.sha256(data).hexdigest()) for fmt, data in rendered.items()}))
         if not _SETTLED:

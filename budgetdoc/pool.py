@@ -39,6 +39,13 @@ WORKER_ENV = ("SOURCE_DATE_EPOCH",)
 READY = "ready"  # what a worker sends once it has started, before its first result
 
 
+def raised(exc: BaseException) -> str:
+    """The message of a task that raised: the exception and its traceback (a bug to report, with where it is)."""
+    import traceback
+
+    return f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc))}"
+
+
 def _end_with_parent(lifeline: multiprocessing.connection.Connection) -> None:
     """End this worker as soon as the build that started it is gone, even if it was killed.
 
@@ -90,9 +97,7 @@ def _worker(
         try:
             result = work(task)
         except Exception as exc:  # a bug or an environment problem: report it, keep the batch going
-            import traceback
-
-            result = failure(task, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}")
+            result = failure(task, raised(exc))
         try:
             conn.send(result)
         except OSError:
@@ -269,7 +274,7 @@ def run_here(
     except TimeoutError:
         return failure(task, overran(timeout))
     except Exception as exc:  # the same as in a worker: one task fails, the caller reports it
-        return failure(task, f"{type(exc).__name__}: {exc}")
+        return failure(task, raised(exc))
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 
 from . import numbers
-from .figures import Figures, compute, formula_amount, line_amount, part_amount, trusted_amount
+from .figures import Figures, compute
 from .model import Document, Path, Problem, Project, path_str
 
 RULES: dict[str, str] = {
@@ -119,19 +119,15 @@ def _check_budget(c: _Checker, project: Project) -> None:
     decimals = fig.rate_decimals
     stated = project.budget.total
     base: Path = ("budget", "total")
-    rounding = project.conventions.formula_rounding
     # Each (B) as its 산출근거 gives it: when the stated 계 (B) agrees with these, the
     # 과목 whose (B) disagrees with its own 산출근거 is the odd one out (basis-item).
-    corrected = sum(
-        sum(trusted_amount(line, rounding) for line in it.basis) if it.basis else it.current
-        for it in project.budget.items
-    )
+    corrected = fig.current_by_basis
     if stated:
         c.compare(
             (*base, "previous"),
             "budget-total",
             "예산 총괄 계 (A)는 과목 합계",
-            sum(i.previous for i in project.budget.items),
+            fig.column_sums[0],
             stated.previous,
         )
         if stated.current != corrected:
@@ -139,12 +135,12 @@ def _check_budget(c: _Checker, project: Project) -> None:
                 (*base, "current"),
                 "budget-total",
                 "예산 총괄 계 (B)는 과목 합계",
-                sum(i.current for i in project.budget.items),
+                fig.column_sums[1],
                 stated.current,
             )
     # For the 계 row, a wrong stated (A) or (B) is reported once, at that cell: its 증감
     # and rate are also accepted when they agree with the column sums.
-    sums = (sum(i.previous for i in project.budget.items), sum(i.current for i in project.budget.items))
+    sums = fig.column_sums
     rows = [
         (
             base,
@@ -162,7 +158,7 @@ def _check_budget(c: _Checker, project: Project) -> None:
         # (B) the odd one out: 증감 and the 산출근거 agree on another (B). That (B) is
         # reported once, by basis-item; 증감 and the rate are not blamed for it.
         if it.basis and it.change is not None and it.change != it.current - it.previous:
-            basis_b = sum(trusted_amount(line, rounding) for line in it.basis)
+            basis_b = fig.basis_trusted(i)
             if basis_b == it.previous + it.change:
                 rows[i + 1][2].append((it.previous, basis_b))
     for path, name, pairs, change, rate in rows:
@@ -204,19 +200,19 @@ def _check_basis(c: _Checker, project: Project) -> None:
             continue
         for j, line in enumerate(item.basis):
             lpath: Path = (*ipath, "basis", j)
+            lf = c.figures.basis[i][j]
             _check_formula(c, lpath, line.formula, line.amount, rounding)
             for k, part in enumerate(line.parts):
                 _check_formula(c, (*lpath, "parts", k), part.formula, part.amount, rounding)
             if line.parts:
-                expected = sum(part_amount(p, rounding) for p in line.parts)
-                stated = line.amount if line.amount is not None else formula_amount(line, rounding)
+                expected, stated = lf.parts_total, lf.stated
                 # A part whose amount contradicts its own formula is reported there, not here too.
-                if stated != sum(trusted_amount(p, rounding) for p in line.parts):
+                if stated != lf.parts_trusted_total:
                     lone = [k for k, p in enumerate(line.parts) if not p.formula]
                     if stated is not None and len(item.basis) == 1 and stated == item.current and len(lone) == 1:
                         # The ○ amount agrees with the 과목's (B): the one part without a formula is odd.
                         k = lone[0]
-                        others = sum(part_amount(p, rounding) for n, p in enumerate(line.parts) if n != k)
+                        others = lf.parts_total - lf.parts[k]
                         c.compare(
                             (*lpath, "parts", k, "amount"),
                             "basis-parts",
@@ -233,10 +229,10 @@ def _check_basis(c: _Checker, project: Project) -> None:
                             expected,
                             stated,
                         )
-        total = sum(line_amount(line, rounding) for line in item.basis)
-        if item.current not in (total, sum(trusted_amount(line, rounding) for line in item.basis)):
+        total = c.figures.basis_total(i)
+        if item.current not in (total, c.figures.basis_trusted(i)):
             single = item.basis[0] if len(item.basis) == 1 else None
-            if single is not None and _current_agrees(project, i, rounding):
+            if single is not None and _current_agrees(project, c.figures):
                 # (B) agrees with 계 (B), 사업비 and 추진일정: the ○ line is the odd one out.
                 c.add(
                     (*ipath, "basis", 0, "amount" if single.amount is not None else "formula"),
@@ -257,14 +253,12 @@ def _check_basis(c: _Checker, project: Project) -> None:
             )
 
 
-def _current_agrees(project: Project, index: int, rounding: str) -> bool:
-    """Whether the (B) of item ``index`` is borne out by every other figure that includes it.
+def _current_agrees(project: Project, figures: Figures) -> bool:
+    """Whether the (B) column is borne out by every other figure that includes it.
 
     The sum of the (B) column must equal the stated 계 (B) (when stated), the 사업비 and
     the 추진일정 total (when there is a schedule); and at least one of them must be stated.
     """
-    items = project.budget.items
-    total_b = sum(it.current for it in items)
     witnesses = []
     stated = project.budget.total
     if stated is not None and stated.current is not None:
@@ -272,11 +266,11 @@ def _current_agrees(project: Project, index: int, rounding: str) -> bool:
     ov = project.overview
     if ov.total is not None:
         witnesses.append(ov.total)
-    elif ov.funding.national is not None or ov.funding.city is not None:
-        witnesses.append((ov.funding.national or 0) + (ov.funding.city or 0))
+    elif figures.in_budget is not None:
+        witnesses.append(figures.in_budget)
     if project.schedule.rows:
-        witnesses.append(sum(r.amount for r in project.schedule.rows))
-    return bool(witnesses) and all(w == total_b for w in witnesses)
+        witnesses.append(figures.schedule_rows)
+    return bool(witnesses) and all(w == figures.column_sums[1] for w in witnesses)
 
 
 def _check_formula(c: _Checker, path: Path, formula: str | None, amount: int | None, rounding: str) -> None:
@@ -327,11 +321,11 @@ def _check_funding(c: _Checker, project: Project) -> None:
     fig = c.figures
     ov = project.overview
     f = ov.funding
-    if f.national is not None or f.city is not None:
-        in_budget = (f.national or 0) + (f.city or 0)
+    in_budget = fig.in_budget
+    if in_budget is not None:
         if ov.total is not None and ov.total != in_budget and ov.total == fig.total.current:
             # 사업비 agrees with 계 (B): the funding split is the odd one out.
-            _blame_funding(c, project, ov.total)
+            _blame_funding(c, project, ov.total, in_budget)
         elif ov.total is not None:
             c.compare(
                 ("overview", "total"),
@@ -340,9 +334,7 @@ def _check_funding(c: _Checker, project: Project) -> None:
                 in_budget,
                 ov.total,
             )
-    in_budget_agrees = (f.national is not None or f.city is not None) and (
-        (f.national or 0) + (f.city or 0) == fig.total.current
-    )
+    in_budget_agrees = in_budget == fig.total.current
     if fig.project_total != fig.total.current and not (ov.total is not None and in_budget_agrees):
         # (When 국비 + 시비 agree with 계 (B), a wrong 사업비 is reported once, by funding-total.)
         path: Path = ("overview", "total") if ov.total is not None else ("overview", "funding")
@@ -356,12 +348,11 @@ def _check_funding(c: _Checker, project: Project) -> None:
         )
 
 
-def _blame_funding(c: _Checker, project: Project, total: int) -> None:
+def _blame_funding(c: _Checker, project: Project, total: int, in_budget: int) -> None:
     f = project.overview.funding
     shares = {"national": ("국비", f.national or 0), "city": ("시비", f.city or 0)}
     stated = [k for k, (_, v) in shares.items() if v]
     outside = {"구비": f.district or 0, "기타": f.other or 0}
-    in_budget = sum(v for _, v in shares.values())
     extra = next(
         (
             f" — 예산 외인 {name} {numbers.won(v)}천원이 더해진 것 같습니다"
@@ -405,7 +396,7 @@ def _check_schedule(c: _Checker, project: Project) -> None:
                 severity="warning",
             )
         return
-    rows = sum(r.amount for r in sched.rows)
+    rows = c.figures.schedule_rows
     budget = c.figures.total.current
     if sched.total is not None and sched.total != rows and sched.total == budget:
         # The stated 계 agrees with 예산 총괄 계 (B): a row is the odd one out.
@@ -443,8 +434,8 @@ def _check_schedule(c: _Checker, project: Project) -> None:
 
 def _check_settlement(c: _Checker, project: Project) -> None:
     only_spent = project.conventions.settlement_balance == "available-spent"
-    for i, s in enumerate(project.settlement):
-        available = s.final_budget + s.carried_in + s.change
+    for i, (s, fig) in enumerate(zip(project.settlement, c.figures.settlement, strict=True)):
+        available = fig.available_sum
         c.compare(
             ("settlement", i, "available"),
             "settlement-available",
@@ -453,16 +444,17 @@ def _check_settlement(c: _Checker, project: Project) -> None:
             available,
             s.available,
         )
-        basis = s.available if s.available is not None else available
-        used = s.spent + (0 if only_spent else s.carried_out)
-        balance = basis - used
-        formula = f"{numbers.won(basis)} − {numbers.won(s.spent)}" + (
+        formula = f"{numbers.won(fig.available)} − {numbers.won(s.spent)}" + (
             "" if only_spent else f" − {numbers.won(s.carried_out)}"
         )
-        if s.balance == available - used:  # agrees with the 예산현액 the arithmetic gives
+        if s.balance == fig.balance_of_sum:  # agrees with the 예산현액 the arithmetic gives
             continue
         c.compare(
-            ("settlement", i, "balance"), "settlement-balance", f"{s.year}년 집행잔액은 {formula} =", balance, s.balance
+            ("settlement", i, "balance"),
+            "settlement-balance",
+            f"{s.year}년 집행잔액은 {formula} =",
+            fig.balance_sum,
+            s.balance,
         )
 
 

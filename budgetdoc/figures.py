@@ -1,7 +1,8 @@
-"""The numbers a document prints: each one as stated in the YAML, or computed where left out.
+"""The numbers of a document: each as printed, and beside it what its parts add up to.
 
-``checks.py`` compares the stated values with the computed ones; ``render.py`` and the
-other writers print :class:`Figures` and never do arithmetic themselves.
+A printed number is the one stated in the YAML, or computed where it is left out. This is the only arithmetic: ``checks.py`` compares the stated values with the sums here
+(and decides whom to blame from them), ``render.py``, the HWPX writer and the book print
+:class:`Figures` and never add anything themselves.
 """
 
 from __future__ import annotations
@@ -26,7 +27,12 @@ class BudgetRow:
 
 @dataclass(frozen=True)
 class SettlementFigures:
-    """One year of 결산 with its computed 집행률 and identities."""
+    """One year of 결산 as printed, and its identities.
+
+    ``available_sum`` is 최종예산 + 전년이월 + 예산변경 (what 예산현액 must be);
+    ``balance_sum`` is 예산현액 (as printed) − 집행액 (− 차년이월, by the convention);
+    ``balance_of_sum`` the same from ``available_sum``.
+    """
 
     year: int
     final_budget: int
@@ -36,14 +42,36 @@ class SettlementFigures:
     spent: int
     carried_out: int
     balance: int
+    available_sum: int = 0
+    balance_sum: int = 0
+    balance_of_sum: int = 0
 
 
 @dataclass(frozen=True)
 class BasisFigures:
-    """One ○ line of 산출근거: its amount and those of its - parts (천원)."""
+    """One ○ line of 산출근거: its amount and those of its - parts (천원), as printed and as trusted.
+
+    ``stated`` is the line's amount as written, else its formula's (None without either);
+    ``trusted`` is what its formula (else its parts, else its amount) gives, and
+    ``parts_trusted`` the same for each part: the figures a wrong written amount is
+    measured against.
+    """
 
     amount: int
     parts: tuple[int, ...]
+    stated: int | None = None
+    trusted: int = 0
+    parts_trusted: tuple[int, ...] = ()
+
+    @property
+    def parts_total(self) -> int:
+        """The - parts added up, as printed."""
+        return sum(self.parts)
+
+    @property
+    def parts_trusted_total(self) -> int:
+        """The - parts added up, each as its formula gives it."""
+        return sum(self.parts_trusted)
 
 
 @dataclass(frozen=True)
@@ -57,6 +85,25 @@ class Figures:
     settlement: tuple[SettlementFigures, ...]
     rate_decimals: int
     basis: tuple[tuple[BasisFigures, ...], ...] = ()  # per 과목, per ○ line
+    column_sums: tuple[int, int] = (0, 0)  # the 과목 rows' (A) and (B) added up
+    in_budget: int | None = None  # 국비 + 시비, when either is written
+    schedule_rows: int = 0  # the 추진일정 rows added up
+
+    def basis_total(self, item: int) -> int:
+        """The 산출근거 of 과목 ``item`` added up, line amounts as printed."""
+        return sum(line.amount for line in self.basis[item])
+
+    @property
+    def current_by_basis(self) -> int:
+        """The (B) column added up, each 과목's (B) as its 산출근거 gives it (as written where it has none)."""
+        return sum(
+            self.basis_trusted(i) if lines else row.current
+            for i, (row, lines) in enumerate(zip(self.items, self.basis, strict=True))
+        )
+
+    def basis_trusted(self, item: int) -> int:
+        """The 산출근거 of 과목 ``item`` added up, each line as its formula or parts give it."""
+        return sum(line.trusted for line in self.basis[item])
 
 
 def formula_amount(line: BasisLine | BasisPart, rounding: str) -> int | None:
@@ -108,42 +155,72 @@ def _row(name: str, previous: int, current: int, change: int | None, rate: Decim
 
 
 def compute(project: Project) -> Figures:
-    """Compute every total, difference and rate of ``project``."""
+    """Compute every total, difference and rate of ``project``, and what its parts add up to."""
     decimals = project.conventions.rate_decimals
     items = tuple(_row(i.name, i.previous, i.current, i.change, i.rate, decimals) for i in project.budget.items)
+    columns = (sum(i.previous for i in items), sum(i.current for i in items))
     stated = project.budget.total
-    prev = stated.previous if stated and stated.previous is not None else sum(i.previous for i in items)
-    cur = stated.current if stated and stated.current is not None else sum(i.current for i in items)
+    prev = stated.previous if stated and stated.previous is not None else columns[0]
+    cur = stated.current if stated and stated.current is not None else columns[1]
     total = _row("계", prev, cur, stated.change if stated else None, stated.rate if stated else None, decimals)
     funding = project.overview.funding
+    in_budget = None
+    if funding.national is not None or funding.city is not None:
+        in_budget = (funding.national or 0) + (funding.city or 0)
     if project.overview.total is not None:
         project_total = project.overview.total
-    elif funding.national is not None or funding.city is not None:
-        project_total = (funding.national or 0) + (funding.city or 0)
+    elif in_budget is not None:
+        project_total = in_budget
     else:
         project_total = total.current
     sched = project.schedule
-    schedule_total = sched.total if sched.total is not None else sum(r.amount for r in sched.rows)
+    schedule_rows = sum(r.amount for r in sched.rows)
+    schedule_total = sched.total if sched.total is not None else schedule_rows
     settlement = []
+    only_spent = project.conventions.settlement_balance == "available-spent"
     for r in project.settlement:
-        available = r.available if r.available is not None else r.final_budget + r.carried_in + r.change
-        if r.balance is not None:
-            balance = r.balance
-        elif project.conventions.settlement_balance == "available-spent":
-            balance = available - r.spent
-        else:
-            balance = available - r.spent - r.carried_out
+        available_sum = r.final_budget + r.carried_in + r.change
+        available = r.available if r.available is not None else available_sum
+        used = r.spent + (0 if only_spent else r.carried_out)
+        balance = r.balance if r.balance is not None else available - used
         settlement.append(
             SettlementFigures(
-                r.year, r.final_budget, r.carried_in, r.change, available, r.spent, r.carried_out, balance
+                r.year,
+                r.final_budget,
+                r.carried_in,
+                r.change,
+                available,
+                r.spent,
+                r.carried_out,
+                balance,
+                available_sum,
+                available - used,
+                available_sum - used,
             )
         )
     rounding = project.conventions.formula_rounding
     basis = tuple(
         tuple(
-            BasisFigures(line_amount(line, rounding), tuple(part_amount(p, rounding) for p in line.parts))
+            BasisFigures(
+                line_amount(line, rounding),
+                tuple(part_amount(p, rounding) for p in line.parts),
+                line.amount if line.amount is not None else formula_amount(line, rounding),
+                trusted_amount(line, rounding),
+                tuple(trusted_amount(p, rounding) for p in line.parts),
+            )
             for line in item.basis
         )
         for item in project.budget.items
     )
-    return Figures(total, items, project_total, schedule_total, tuple(settlement), decimals, basis)
+    return Figures(
+        total,
+        items,
+        project_total,
+        schedule_total,
+        tuple(settlement),
+        decimals,
+        basis,
+        columns,
+        in_budget,
+        schedule_rows,
+    )

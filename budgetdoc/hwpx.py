@@ -3,9 +3,8 @@
 :func:`render_hwpx` builds the document with python-hwpx (``import hwpx``): a blank
 :class:`hwpx.HwpxDocument`, its paragraph, table, merge, border-fill, character- and
 paragraph-shape, font, page-setup and metadata APIs. It prints the numbers of
-:class:`~budgetdoc.figures.Figures` (and the 산출근거 line amounts of
-:func:`budgetdoc.figures.line_amount` / :func:`~budgetdoc.figures.part_amount`) through
-:func:`budgetdoc.numbers.won` / :func:`~budgetdoc.numbers.rate_text`; it does no arithmetic
+:class:`~budgetdoc.figures.Figures` (the 산출근거 line amounts among them, in
+``Figures.basis``), as the layout holds them, through :func:`budgetdoc.numbers.won` / :func:`~budgetdoc.numbers.rate_text`; it does no arithmetic
 of its own. It is pure: it reads the project (and ``SOURCE_DATE_EPOCH``) and returns bytes.
 
 Where python-hwpx has no API, the library's own low-level element API is used (the

@@ -422,7 +422,12 @@ def _document(text: str, file: str) -> tuple[dict[str, Any], _Report]:
     budget = _budget(r, sections["budget"]) if "budget" in sections else _Budget()
     year = budget.fiscal_year
     if "basis" in sections:
-        _basis(r, sections["basis"], budget.data.get("items"), budget.subjects, year)
+        items = budget.data.get("items")
+        names = [item["name"] for item in items] if items is not None else None
+        found = _basis(r, sections["basis"], names, budget.subjects, year)
+        for item in items or []:
+            if item["name"] in found:
+                item["basis"] = found[item["name"]]
     data: dict[str, Any] = {"fiscal_year": year, "title": title}
     if budget.decimals:
         data["conventions"] = {"rate_decimals": budget.decimals}
@@ -675,13 +680,18 @@ def _budget(r: _Report, sec: _Section) -> _Budget:
 
 
 def _basis(
-    r: _Report, sec: _Section, items: list[dict[str, Any]] | None, subjects: set[str], fiscal_year: int | None
-) -> None:
-    """산출근거: ○ lines and their - parts, attached to the ``items`` of 예산 총괄 (which names ``subjects``)."""
+    r: _Report, sec: _Section, names: list[str] | None, subjects: set[str], fiscal_year: int | None
+) -> dict[str, list[dict[str, Any]]]:
+    """산출근거: the ○ lines (with their - parts) of each 과목 of 예산 총괄.
+
+    ``names`` are the 과목 of 예산 총괄 (None when it could not be read: nothing is then
+    checked or kept), ``subjects`` the names a 과목구분 may give.
+    """
     rows = _table(r, sec)
     header = _header(r, sec, rows, "과목구분")
+    found: dict[str, list[dict[str, Any]]] = {}
     if header is None:
-        return
+        return found
     head = header.cells()
     year = _YEAR.search(head[1].text) if len(head) > 1 else None
     if year and fiscal_year is not None and int(year[1]) != fiscal_year:
@@ -690,7 +700,7 @@ def _basis(
             "legacy-year",
             f"산출근거: 연도 {year[1]}이(가) 예산 총괄의 (B) 연도 {fiscal_year}와 다릅니다",
         )
-    by_name = {item["name"]: item for item in items or []}
+    kept = set(names or [])
     subject: str | None = None
     for line in rows[1:]:
         cells = _row(r, line, 2, "산출근거")
@@ -698,22 +708,22 @@ def _basis(
             continue
         if cells[0].text:
             subject = cells[0].text
-            if items is not None and subject not in subjects:
+            if names is not None and subject not in subjects:
                 r.error(cells[0], "legacy-basis", f"산출근거: 과목 '{subject}'이(가) 예산 총괄에 없습니다")
         elif subject is None:
             r.error(cells[0], "legacy-missing", "산출근거: 첫 줄의 과목구분이 비어 있습니다")
         entry = _basis_entry(r, line, cells)
-        item = by_name.get(subject or "")
-        if entry is None or item is None:
+        if entry is None or subject not in kept:
             continue
         marker, value = entry
-        lines = item.setdefault("basis", [])
+        lines = found.setdefault(subject, [])
         if marker == "○":
             lines.append(value)
         elif not lines:
             r.error(cells[1], "legacy-syntax", "산출근거: '-' 줄 위에 '○' 줄이 없습니다")
         else:
             lines[-1].setdefault("parts", []).append(value)
+    return found
 
 
 def _basis_entry(r: _Report, line: _Line, cells: list[_Cell]) -> tuple[str, dict[str, Any]] | None:

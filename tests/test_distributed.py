@@ -14,6 +14,7 @@ import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -162,6 +163,16 @@ def test_cluster_build_equals_local(full: tuple[Path, Path], cluster, tmp_path: 
     assert (again.built, again.skipped) == (0, N)
 
 
+def build_on_one_worker(data: Path, out: Path, env: dict[str, str]) -> Any:
+    """``generate.py build --scheduler`` on a LocalCluster of one worker started with ``env``."""
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=1, processes=True, dashboard_address=":0", silence_logs=50, env=env
+    ) as local:
+        return CliRunner().invoke(
+            __import__("generate").cli, ["build", str(data), "-o", str(out), "--scheduler", local.scheduler_address]
+        )
+
+
 def test_the_workers_profiler_is_off_after_a_build(full: tuple[Path, Path], cluster, tmp_path: Path) -> None:
     from budgetdoc import cluster as C
 
@@ -241,18 +252,8 @@ def test_a_worker_with_other_templates_stops_the_build(full: tuple[Path, Path], 
     shutil.copytree(TEMPLATES, other)
     with (other / "print.css").open("a", encoding="utf-8") as css:
         css.write("/* another version */\n")
-    with distributed.LocalCluster(
-        n_workers=1,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        silence_logs=50,
-        env={"BUDGETDOC_TEMPLATES": str(other)},
-    ) as local:
-        out = tmp_path / "out"
-        result = CliRunner().invoke(
-            __import__("generate").cli, ["build", str(data), "-o", str(out), "--scheduler", local.scheduler_address]
-        )
+    out = tmp_path / "out"
+    result = build_on_one_worker(data, out, {"BUDGETDOC_TEMPLATES": str(other)})
     assert result.exit_code == 2, result.output
     last = result.output.splitlines()[-1]
     assert last.startswith(
@@ -309,18 +310,8 @@ def test_a_worker_without_the_fonts_is_refused(full: tuple[Path, Path], tmp_path
     data, _ = full
     config = tmp_path / "fonts.conf"
     config.write_text('<?xml version="1.0"?>\n<fontconfig><dir>/nonexistent</dir></fontconfig>\n', encoding="utf-8")
-    with distributed.LocalCluster(
-        n_workers=1,
-        threads_per_worker=1,
-        processes=True,
-        dashboard_address=":0",
-        silence_logs=50,
-        env={"FONTCONFIG_FILE": str(config)},
-    ) as local:
-        out = tmp_path / "out"
-        result = CliRunner().invoke(
-            __import__("generate").cli, ["build", str(data), "-o", str(out), "--scheduler", local.scheduler_address]
-        )
+    out = tmp_path / "out"
+    result = build_on_one_worker(data, out, {"FONTCONFIG_FILE": str(config)})
     assert result.exit_code == 2, result.output
     assert result.output.splitlines()[-1] == (
         "Error: Dask 작업자에서: 글꼴이 없습니다: NanumGothic, NanumGothic:style=Bold, DejaVu Sans. "

@@ -1,8 +1,10 @@
 """The numbers of a document: each as printed, and beside it what its parts add up to.
 
-A printed number is the one stated in the YAML, or computed where it is left out. This is the only arithmetic: ``checks.py`` compares the stated values with the sums here
-(and decides whom to blame from them), ``render.py``, the HWPX writer and the book print
-:class:`Figures` and never add anything themselves.
+A printed number is the one stated in the YAML, or computed where it is left out. This is
+the only arithmetic of a document: ``checks.py`` compares the stated values with the sums
+here (and decides whom to blame from them); ``render.py`` and the HWPX writer print
+:class:`Figures` and add nothing themselves. (The book's 총괄표 adds up the documents'
+totals across the book.)
 """
 
 from __future__ import annotations
@@ -42,9 +44,9 @@ class SettlementFigures:
     spent: int
     carried_out: int
     balance: int
-    available_sum: int = 0
-    balance_sum: int = 0
-    balance_of_sum: int = 0
+    available_sum: int
+    balance_sum: int
+    balance_of_sum: int
 
 
 @dataclass(frozen=True)
@@ -59,9 +61,9 @@ class BasisFigures:
 
     amount: int
     parts: tuple[int, ...]
-    stated: int | None = None
-    trusted: int = 0
-    parts_trusted: tuple[int, ...] = ()
+    stated: int | None
+    trusted: int
+    parts_trusted: tuple[int, ...]
 
     @property
     def parts_total(self) -> int:
@@ -84,10 +86,10 @@ class Figures:
     schedule_total: int
     settlement: tuple[SettlementFigures, ...]
     rate_decimals: int
-    basis: tuple[tuple[BasisFigures, ...], ...] = ()  # per 과목, per ○ line
-    column_sums: tuple[int, int] = (0, 0)  # the 과목 rows' (A) and (B) added up
-    in_budget: int | None = None  # 국비 + 시비, when either is written
-    schedule_rows: int = 0  # the 추진일정 rows added up
+    basis: tuple[tuple[BasisFigures, ...], ...]  # per 과목, per ○ line
+    column_sums: tuple[int, int]  # the 과목 rows' (A) and (B) added up
+    in_budget: int | None  # 국비 + 시비, when either is written
+    schedule_rows: int  # the 추진일정 rows added up
 
     def basis_total(self, item: int) -> int:
         """The 산출근거 of 과목 ``item`` added up, line amounts as printed."""

@@ -28,6 +28,12 @@ def reference_html(renderer) -> str:
 
 
 def test_every_shown_character_is_in_a_subset_and_no_other(renderer) -> None:
+    for name, text in corpus(4):  # varied documents: every character they show is in a subset
+        html = renderer.html(load_text(text, f"{name}.yaml").project)
+        fonts = faces(webfonts.embed(html))
+        covered = set().union(*(set(map(chr, font.getBestCmap())) for font in fonts.values()))
+        assert covered <= webfonts.characters(html), name
+        assert {c for c in webfonts.characters(html) if "가" <= c <= "힣"} <= covered, name
     html = reference_html(renderer)
     fonts = faces(webfonts.embed(html))
     assert sorted(fonts) == [("DejaVu Sans", 400), ("NanumGothic", 400), ("NanumGothic", 700)]

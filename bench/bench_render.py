@@ -4,8 +4,10 @@ The old HTML is made by the package and templates as they were before the layout
 (``git archive`` of ``--old``, by default the merge base of HEAD and ``main``), in a
 subprocess; the new HTML by this checkout. Both go through the same WeasyPrint in this
 process, with one font configuration, the keep-all joiners applied to both, alternately
-per document so that a change of the machine's load falls on both alike. Prints each
-side's seconds, the ratio new / old, and the machine.
+per document so that a change of the machine's load falls on both alike. The new side is
+timed twice: WeasyPrint alone on the new HTML (the markup), and ``Renderer.pdf`` (what a
+build runs: the same one layout with the form's page rules, :mod:`budgetdoc.pagebreaks`).
+Prints each side's seconds, the ratios new / old, and the machine.
 
     python bench/bench_render.py [--docs 12] [--rounds 2] [--old REV]
 """
@@ -108,7 +110,7 @@ def main() -> None:
     print(f"documents: {len(docs)} (the reference and {len(docs) - 1} of tests/corpus.py), rounds: {args.rounds}")
     print(f"old templates ({rev[:10]}): {t_old:.2f} s, {t_old / count:.3f} s per document (WeasyPrint)")
     print(f"new layout:               {t_new:.2f} s, {t_new / count:.3f} s per document (WeasyPrint)")
-    print(f"new, Renderer.pdf:        {t_full:.2f} s, {t_full / count:.3f} s per document (with (계속) passes)")
+    print(f"new, Renderer.pdf:        {t_full:.2f} s, {t_full / count:.3f} s per document (with the page rules)")
     print(f"ratio new / old: {t_new / t_old:.2f}x (WeasyPrint), {t_full / t_old:.2f}x (Renderer.pdf)")
     load_avg = os.getloadavg()
     print(

@@ -18,7 +18,7 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from . import PDF_VARIANTS, layout, numbers
+from . import PDF_VARIANTS, layout, numbers, pagebreaks
 from .assets import TEMPLATES, RenderError, check_fonts
 from .figures import Figures, compute
 from .model import Project
@@ -176,7 +176,8 @@ class Renderer:
         is cut out of the HTML and given to WeasyPrint parsed, as a user stylesheet (print.css
         has no ``!important``, so the cascade is the same). Fonts embedded for browsers
         (:mod:`budgetdoc.webfonts`) are cut out first: WeasyPrint takes its fonts from
-        fontconfig, so a page with them gives the PDF of the page without them.
+        fontconfig, so a page with them gives the PDF of the page without them. The pages
+        are laid out once, with the form's page rules for tables (:mod:`budgetdoc.pagebreaks`).
         """
         from .webfonts import strip
 
@@ -201,96 +202,15 @@ class Renderer:
             if variant == "pdf/ua-1":
                 options["pdf_tags"] = True
         font_config = options.pop("font_config")
-        rendered = document.render(font_config, **options)
-        for _ in range(3):  # a continued 산출근거 group gets its 과목 name; that may move a later break
-            moved = start_tables_whole(document.etree_element, rendered)
-            if not (continue_groups(document.etree_element, rendered) or moved):
-                break
+        with pagebreaks.rules():
             rendered = document.render(font_config, **options)
+        pagebreaks.finish(rendered.pages)
         pdf: bytes = rendered.write_pdf(**{k: v for k, v in options.items() if k not in ("cache", "stylesheets")})
         if variant == "pdf/ua-1":
             from .tags import fix_structure
 
             pdf = fix_structure(pdf)
         return pdf
-
-
-def start_tables_whole(root: Any, rendered: Any) -> bool:
-    """Move a table that starts with fewer than two of its body rows on a page to the next page.
-
-    The table's keep-together group (its heading with it) gets ``break-before: page``;
-    the caller lays the document out again when this returns True.
-    """
-    from weasyprint.formatting_structure.boxes import TableBox, TableRowGroupBox
-
-    parents = {kid: div for div in root.iter("div") if "keep" in (div.get("class") or "") for kid in div}
-    seen: set[int] = set()
-    changed = False
-    for page in rendered.pages:
-        for box in page._page_box.descendants():
-            if not isinstance(box, TableBox) or box.element is None or id(box.element) in seen:
-                continue
-            seen.add(id(box.element))
-            groups = [
-                g
-                for g in box.children
-                if isinstance(g, TableRowGroupBox) and g.element is not None and g.element.tag == "tbody"
-            ]
-            here = sum(1 for g in groups for row in g.children if row.element is not None and row.element.tag == "tr")
-            total = sum(len(tbody) for tbody in box.element.iter("tbody"))
-            keep = parents.get(box.element)
-            if here >= min(2, total) or keep is None:
-                continue
-            if "break-before" not in (keep.get("style") or ""):
-                keep.set("style", "break-before: page")
-                changed = True
-    return changed
-
-
-def continue_groups(root: Any, rendered: Any) -> bool:
-    """Repeat the 과목 name, ``사무관리비 (계속)``, where a 산출근거 group goes on over a page break.
-
-    ``root`` is the parsed page, ``rendered`` the WeasyPrint document laid out from it. For each page whose first table row is a
-    later row of a 과목 group (a ``tbody`` with ``data-group``), the group's 과목 cell is cut
-    there: it spans the rows before the break, and a new cell with the name and
-    :data:`budgetdoc.layout.CONTINUED` spans the rest. Only the parsed tree is changed (the
-    HTML file is not); the caller lays the document out again when this returns True.
-    Documents without such a break pay nothing but this walk over the page boxes.
-    """
-    from weasyprint.formatting_structure.boxes import TableRowGroupBox
-
-    groups = {row: tbody for tbody in root.iter("tbody") if tbody.get("data-group") for row in tbody}
-    if not groups:
-        return False
-    changed = False
-    for page in rendered.pages[1:]:
-        row = next(
-            (
-                box.children[0].element
-                for box in page._page_box.descendants()
-                if isinstance(box, TableRowGroupBox) and not box.is_header and box.children
-            ),
-            None,
-        )
-        if row is None or row not in groups or "first" in (row.get("class") or "").split():
-            continue
-        group = groups[row]
-        name = group.get("data-group")
-        rows = list(group)
-        head = rows[0][0] if len(rows[0]) else None
-        if head is None or head.tag != "th":
-            continue
-        at = rows.index(row)
-        span = int(head.get("rowspan") or 1)
-        if at >= span:
-            continue
-        head.set("rowspan", str(at))
-        cell = head.makeelement("th", {"scope": "rowgroup", "rowspan": str(span - at), "class": "item cont"})
-        cell.text = keep_all(f"{name} {layout.CONTINUED}")
-        row.insert(0, cell)
-        row.set("class", (row.get("class") or "") + " first")
-        changed = True
-    return changed
 
 
 def make_url_fetcher(root: Path) -> Any:

@@ -1,4 +1,4 @@
-"""Time ``diff`` and ``rollover`` on a git repository of varied projects (tests/varied.py).
+"""Time ``diff`` and ``rollover`` on a git repository of varied projects (tests/docgen.py).
 
     .venv/bin/python bench/bench_cycle.py [--projects 2000]
 
@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-import varied  # noqa: E402
+import docgen  # noqa: E402
 
 ENV = {
     **os.environ,
@@ -58,17 +58,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         repo = Path(tmp)
         git(repo, "init", "-q")
-        specs = varied.corpus(n, seed=11)
-        varied.write(repo / "data", specs)
+        specs = docgen.specs(n, seed=11)
+        docgen.write(repo / "data", specs)
         git(repo, "add", "-A")
         git(repo, "commit", "-q", "-m", "projects")
         specs = [s.with_item(s.items[0][0], s.items[0][2] + 1000) for s in specs]
-        varied.write(repo / "data", specs)
+        docgen.write(repo / "data", specs)
         git(repo, "commit", "-q", "-am", "every project changed")
         for i in range(0, n, max(1, n // 10)):
             s = specs[i]
             path = repo / "data" / str(s.year) / s.office / f"{i:04d}.yaml"
-            path.write_text(varied.text(s.with_item(s.items[0][0], s.items[0][2] + 5000)), encoding="utf-8")
+            path.write_text(docgen.text(s.with_item(s.items[0][0], s.items[0][2] + 5000)), encoding="utf-8")
         git(repo, "commit", "-q", "-am", "ten changed")
         print(f"{n:,} projects, {os.cpu_count()} CPUs")
         timed(repo, "diff", "HEAD~2", "HEAD~1", "--format", "markdown")

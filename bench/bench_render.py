@@ -73,14 +73,14 @@ def main() -> None:
     )
 
     import weasyprint
-    from corpus import corpus
+    from docgen import pages
     from weasyprint.text.fonts import FontConfiguration
 
     from budgetdoc.load import load_text
     from budgetdoc.render import Renderer, join_words
 
     docs = [("reference", (ROOT / "data" / "2024" / "지역균형발전_추진.yaml").read_text(encoding="utf-8"))]
-    docs += corpus(args.docs - 1)
+    docs += pages(args.docs - 1)
     renderer = Renderer()
     new = [renderer.html(load_text(text, name + ".yaml").project) for name, text in docs]
     with tempfile.TemporaryDirectory() as tmp:
@@ -107,7 +107,7 @@ def main() -> None:
                 renderer.pdf(n)
                 t_full += time.perf_counter() - started
     count = len(docs) * args.rounds
-    print(f"documents: {len(docs)} (the reference and {len(docs) - 1} of tests/corpus.py), rounds: {args.rounds}")
+    print(f"documents: {len(docs)} (the reference and {len(docs) - 1} of tests/docgen.py), rounds: {args.rounds}")
     print(f"old templates ({rev[:10]}): {t_old:.2f} s, {t_old / count:.3f} s per document (WeasyPrint)")
     print(f"new layout:               {t_new:.2f} s, {t_new / count:.3f} s per document (WeasyPrint)")
     print(f"new, Renderer.pdf:        {t_full:.2f} s, {t_full / count:.3f} s per document (with the page rules)")

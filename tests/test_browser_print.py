@@ -9,7 +9,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from corpus import corpus
+from docgen import pages
 
 from budgetdoc import layout
 from budgetdoc.figures import compute
@@ -42,7 +42,7 @@ def print_to_pdf(html: Path, out: Path, env: dict[str, str] | None = None) -> by
 
 def documents() -> list[tuple[str, str]]:
     reference = (ROOT / "data" / "2024" / "지역균형발전_추진.yaml").read_text(encoding="utf-8")
-    varied = corpus(8)
+    varied = pages(8)
     return [("reference", reference), varied[1], varied[6]]
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import REFERENCE_TEXT, REFERENCE_YAML
-from documents import document, text
+from docgen import form as document
+from docgen import text
 
 from budgetdoc import legacy, numbers
 from budgetdoc.checks import check

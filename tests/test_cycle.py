@@ -12,12 +12,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import docgen
 import pytest
-import varied
 import yaml
 from click.testing import CliRunner
 from conftest import REFERENCE_YAML, ROOT, pdftotext
-from varied import Spec
+from docgen import Spec
 
 from budgetdoc.checks import check
 from budgetdoc.diff import Diff, compare
@@ -118,7 +118,7 @@ def _write_tree(root: Path, files: dict[str, Spec | None]) -> None:
     for rel, s in files.items():
         path = root / rel
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(REFERENCE_YAML.read_text(encoding="utf-8") if s is None else varied.text(s), encoding="utf-8")
+        path.write_text(REFERENCE_YAML.read_text(encoding="utf-8") if s is None else docgen.text(s), encoding="utf-8")
 
 
 @pytest.fixture(scope="module")
@@ -287,9 +287,9 @@ def test_diff_markdown_of_the_repository(repo: Path) -> None:
 def test_diff_reads_revisions_without_touching_the_working_tree(repo: Path) -> None:
     small = repo / "data/2024/복지/small.yaml"
     committed = small.read_text(encoding="utf-8")
-    edited = varied.text(SMALL.with_item("사무관리비", 99_000))
+    edited = docgen.text(SMALL.with_item("사무관리비", 99_000))
     small.write_text(edited, encoding="utf-8")
-    (repo / "data/2024/복지/untracked.yaml").write_text(varied.text(TINY), encoding="utf-8")
+    (repo / "data/2024/복지/untracked.yaml").write_text(docgen.text(TINY), encoding="utf-8")
     try:
         status = git(repo, "status", "--porcelain")
         code, out, _ = run("diff", "HEAD~1", "HEAD", "--repo", str(repo), "--format", "json")
@@ -414,7 +414,7 @@ def test_diff_refuses_what_is_neither_folder_nor_revision(repo: Path) -> None:
 
 def test_diff_pairs_renames_only_when_unambiguous() -> None:
     def side(label: str, docs: list[tuple[str, Spec]]) -> Side:
-        return Side(label, [Doc(k, f"{k}.yaml", Project.model_validate(varied.document(s))) for k, s in docs])
+        return Side(label, [Doc(k, f"{k}.yaml", Project.model_validate(docgen.document(s))) for k, s in docs])
 
     twin = spec("같은 이름", WELFARE, (("사무관리비", 1_000, 1_000),))
     other = dataclasses.replace(twin, purpose="다른 목적")
@@ -437,9 +437,9 @@ def test_diff_pairs_renames_only_when_unambiguous() -> None:
 def _big_diff(n: int) -> tuple[Side, Side]:
     """``n`` varied projects, every one with every 과목 changed by a different amount."""
     base, head = [], []
-    for i, s in enumerate(varied.corpus(n, seed=7)):
+    for i, s in enumerate(docgen.specs(n, seed=7)):
         path = f"2024/{s.office}/{i:04d}.yaml"
-        project = Project.model_validate(varied.document(dataclasses.replace(s, stated=False)))
+        project = Project.model_validate(docgen.document(dataclasses.replace(s, stated=False)))
         items = [
             item.model_copy(update={"current": item.current + 100 * (i + 1) * (k + 1)})
             for k, item in enumerate(project.budget.items)
@@ -582,8 +582,8 @@ def test_rollover_says_what_it_does_not_roll(tmp_path: Path) -> None:
     data = _reference_data(tmp_path)
     folder = data / "2024"
     ended = spec("끝나는 사업", WELFARE, (("시설비", 5_000, 5_000),), period=("한시", 2022, 2024))
-    (folder / "ended.yaml").write_text(varied.text(ended), encoding="utf-8")
-    (folder / "older.yaml").write_text(varied.text(dataclasses.replace(SMALL, year=2023)), encoding="utf-8")
+    (folder / "ended.yaml").write_text(docgen.text(ended), encoding="utf-8")
+    (folder / "older.yaml").write_text(docgen.text(dataclasses.replace(SMALL, year=2023)), encoding="utf-8")
     bad = REFERENCE_YAML.read_text(encoding="utf-8").replace("amount: 5100", "amount: 5200")
     (folder / "bad.yaml").write_text(bad, encoding="utf-8")
     (folder / "broken.yaml").write_text("fiscal_year: 2024\nfiscal_year: 2025\n", encoding="utf-8")
@@ -611,8 +611,8 @@ def test_rollover_says_what_it_does_not_roll(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_rollover_of_a_varied_corpus_keeps_the_sums(tmp_path: Path) -> None:
-    specs = varied.corpus(60, seed=3)
-    varied.write(tmp_path / "data", specs)
+    specs = docgen.specs(60, seed=3)
+    docgen.write(tmp_path / "data", specs)
     code, out, _ = run("rollover", str(tmp_path / "data"), "--to", "2025", "--write")
     assert code == 0
     old_sum: dict[str, int] = {}

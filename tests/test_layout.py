@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from corpus import corpus
+from docgen import pages
 
 from budgetdoc import layout
 from budgetdoc.figures import compute
@@ -98,7 +98,7 @@ def test_figures_are_computed_once_per_built_document(tmp_path: Path, monkeypatc
 
     monkeypatch.setattr(figures, "compute", counting)
     monkeypatch.setattr(checks, "compute", counting)
-    name, text = corpus(1)[0]
+    name, text = pages(1)[0]
     data = tmp_path / "data"
     data.mkdir()
     (data / f"{name}.yaml").write_text(text, encoding="utf-8")
@@ -126,7 +126,7 @@ def rendered(renderer) -> list[Rendered]:
     from budgetdoc.hwpx import render_hwpx
 
     made = []
-    for name, text in corpus(32):
+    for name, text in pages(32):
         doc = load_text(text, f"{name}.yaml")
         figures = compute(doc.project)
         problems = check(doc, figures)

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 from conftest import REFERENCE_YAML
-from corpus import corpus
+from docgen import pages
 from fontTools.ttLib import TTFont
 
 from budgetdoc import webfonts
@@ -28,7 +28,7 @@ def reference_html(renderer) -> str:
 
 
 def test_every_shown_character_is_in_a_subset_and_no_other(renderer) -> None:
-    for name, text in corpus(4):  # varied documents: every character they show is in a subset
+    for name, text in pages(4):  # varied documents: every character they show is in a subset
         html = renderer.html(load_text(text, f"{name}.yaml").project)
         fonts = faces(webfonts.embed(html))
         covered = set().union(*(set(map(chr, font.getBestCmap())) for font in fonts.values()))
@@ -66,7 +66,7 @@ def test_the_reference_gains_about_72_kb(renderer) -> None:
 
 
 def test_the_pdf_of_a_page_with_fonts_is_the_pdf_without(renderer) -> None:
-    for name, text in [("reference", REFERENCE_YAML.read_text(encoding="utf-8")), corpus(3)[2]]:
+    for name, text in [("reference", REFERENCE_YAML.read_text(encoding="utf-8")), pages(3)[2]]:
         html = renderer.html(load_text(text, f"{name}.yaml").project)
         page = webfonts.embed(html)
         assert page != html and webfonts.strip(page) == html

@@ -371,7 +371,7 @@ def book(
     """
     from budgetdoc.assets import RenderError, check_fonts
     from budgetdoc.book import make_book
-    from budgetdoc.errors import BookError, BuildError, OutputError
+    from budgetdoc.errors import BookError, BuildError, OutputError, TemplateError
     from budgetdoc.load import UNREADABLE
     from budgetdoc.names import shown_path
 
@@ -401,6 +401,10 @@ def book(
         raise click.UsageError(str(exc)) from None
     except (BookError, RenderError, OutputError) as exc:
         raise Unusable(str(exc)) from None
+    except TemplateError as exc:
+        shown.close()
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_BUG)
     finally:
         shown.close()
     _echo_problems(result.problems, "text")

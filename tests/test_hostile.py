@@ -637,6 +637,39 @@ def test_a_template_bug_is_exit_3_whatever_the_number_of_documents(own_templates
     assert "Traceback" not in run.stderr
 
 
+@pytest.mark.parametrize(
+    "markup, shown",
+    [
+        ("{{ no_such_thing.x }}", r":\d+: 템플릿 오류: UndefinedError: 'no_such_thing' is undefined"),
+        ('<img src="missing.png">', r": 템플릿의 자원을 불러올 수 없습니다: Failed to load image at .*missing\.png.*"),
+    ],
+    ids=["bug", "resource"],
+)
+def test_the_book_stops_on_a_template_problem_as_the_build_does(
+    own_templates: Path, tmp_path: Path, markup: str, shown: str
+) -> None:
+    page = own_templates / "project.html.j2"
+    source = page.read_text(encoding="utf-8")
+    bug = markup.startswith("{{")
+    page.write_text(source + markup + "\n" if bug else source.replace("<body", markup + "<body", 1), encoding="utf-8")
+    book = tmp_path / "book.pdf"
+    run = generate(
+        "book",
+        "--no-progress",
+        "-j",
+        "2",
+        "-o",
+        book,
+        many(tmp_path, 3),
+        env={"BUDGETDOC_TEMPLATES": str(own_templates)},
+    )
+    assert run.returncode == 3
+    where = page if bug else own_templates  # the template's line, or the templates folder
+    assert re.fullmatch(re.escape(str(where)) + shown, run.stderr.splitlines()[-1]), run.stderr
+    assert "Traceback" not in run.stderr
+    assert not book.exists()
+
+
 # --------------------------------------------------------------------------- text from data is text
 
 HOSTILE_TEXT = '<b>굵게</b> {{ 7*7 }} <img src="file:///etc/passwd"> <style>*{color:red}</style>'

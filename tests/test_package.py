@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -12,6 +13,13 @@ from conftest import REFERENCE_YAML, ROOT, pdftotext
 
 
 def test_wheel_carries_the_templates_and_renders_from_them(tmp_path: Path) -> None:
+    # Built from a copy, so that setuptools' build/ folder is not left in the checkout.
+    source = tmp_path / "source"
+    shutil.copytree(
+        ROOT,
+        source,
+        ignore=shutil.ignore_patterns(".git", ".venv", "output", "build", "*.egg-info", "__pycache__", ".*_cache"),
+    )
     built = subprocess.run(
         [
             sys.executable,
@@ -23,7 +31,7 @@ def test_wheel_carries_the_templates_and_renders_from_them(tmp_path: Path) -> No
             "-q",
             "-w",
             str(tmp_path / "dist"),
-            str(ROOT),
+            str(source),
         ],
         capture_output=True,
         text=True,

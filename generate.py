@@ -163,10 +163,8 @@ class Progress:
         if self.bar is not None:
             self.bar.update(1)
         else:
-            from budgetdoc.names import shown_path
-
             click.echo(
-                f"{self.LABELS.get(result.status, result.status)} {shown_path(result.source.path)} ({result.seconds:.2f}초)",
+                f"{self.LABELS.get(result.status, result.status)} {result.source.shown} ({result.seconds:.2f}초)",
                 err=True,
             )
 
@@ -260,7 +258,6 @@ def build(
     from budgetdoc.build import build as run_build
     from budgetdoc.cluster import ClusterError
     from budgetdoc.errors import BuildError, OutputError, TemplateError
-    from budgetdoc.names import shown_path
 
     formats = _formats(fmt)
     if "pdf" in formats:
@@ -281,7 +278,7 @@ def build(
         problems.extend(result.problems)
         shown.result(result)
         if result.status == "error":
-            click.echo(f"{shown_path(result.source.path)}: 렌더링 오류: {result.message}", err=True)
+            click.echo(f"{result.source.shown}: 렌더링 오류: {result.message}", err=True)
 
     def on_wait() -> None:
         click.echo(f"다른 빌드가 {out}을(를) 쓰고 있어 끝나기를 기다립니다…", err=True)
@@ -373,7 +370,6 @@ def book(
     from budgetdoc.book import make_book
     from budgetdoc.errors import BookError, BuildError, OutputError, TemplateError
     from budgetdoc.load import UNREADABLE
-    from budgetdoc.names import shown_path
 
     try:
         check_fonts()
@@ -409,7 +405,7 @@ def book(
         shown.close()
     _echo_problems(result.problems, "text")
     for failure in result.failures:
-        click.echo(f"{shown_path(failure.source.path)}: 렌더링 오류: {failure.message}", err=True)
+        click.echo(f"{failure.source.shown}: 렌더링 오류: {failure.message}", err=True)
     n_err = sum(p.severity == "error" for p in result.problems)
     if shard is not None and not result.failures and not n_err:
         click.echo(

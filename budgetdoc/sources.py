@@ -65,6 +65,11 @@ class Source:
     sheet: str = ""  # a workbook's project sheet
 
     @property
+    def shown(self) -> str:
+        """The data file for messages, with its sheet for a workbook: ``FILE.xlsx!시트``."""
+        return shown_path(self.path) + (f"!{self.sheet}" if self.sheet else "")
+
+    @property
     def workbook(self) -> bool:
         """Whether the data file is a workbook (``.xlsx``) rather than YAML."""
         return self.path.lower().endswith(WORKBOOK_SUFFIX)

@@ -69,6 +69,21 @@ def test_chromium_prints_whole_words_header_and_page_numbers(renderer, tmp_path:
         assert re.search(rf"-\s*{n}\s*-", page), (name, n, "page number")
 
 
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_chromium_keeps_headings_with_their_text_and_starts_tables_with_two_rows(renderer, tmp_path: Path) -> None:
+    from test_layout import short_starts, stranded
+
+    for name, text in pages(8):
+        project = load_text(text, f"{name}.yaml").project
+        document = layout.build(project, compute(project))
+        html = tmp_path / f"{name}.html"
+        html.write_text(embed(renderer.html_of(document)), encoding="utf-8")
+        pdf = print_to_pdf(html, tmp_path / f"{name}.pdf")
+        assert stranded(pdf, document) == [], name
+        assert short_starts(pdf, document)[0] == [], name
+
+
 def fonts_hidden(tmp_path: Path) -> dict[str, str]:
     """An environment in which fontconfig has every setting of this machine but not the Nanum fonts."""
     conf = tmp_path / "fonts.conf"

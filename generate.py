@@ -2,10 +2,12 @@
 """사업설명서 생성기 — budget project explanations from YAML, checked, as HTML and PDF.
 
 The command line only: parse options, call the engine (the ``budgetdoc`` package),
-map its errors to messages and exit codes.
+map its errors to messages and exit codes. Longer than most modules: one click command
+per subcommand, each with its options and its help text in Korean, and nothing else.
 
 Exit codes: 0 success; 1 data problems (a document does not add up, malformed input);
-2 usage errors or unreadable input; 3 a bug in the tool itself (with a traceback).
+2 usage errors or unreadable input; 3 the templates cannot render (a template bug or a
+resource they cannot load, in one line), or a bug in the tool itself (with a traceback).
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ The test files ask for the shape they need; each shape draws Specs from a seeded
 generator, so the same arguments give the same documents:
 
 - :func:`pages`: documents of 2 to 6 pages for the page rules and the writers (2–8 과목,
-  0 to 40 산출근거 rows per 과목, long texts, 특별회계 and 기금, 계속 / 한시, 국비 + 시비
+  up to 20 산출근거 lines per 과목, some with - parts, a 과목 may have none; long texts, 특별회계 and 기금, 계속 / 한시, 국비 + 시비
   + 구비, zero and new budgets);
 - :func:`workbook` and :func:`workbook_project`: every field of the model somewhere, texts a
   spreadsheet could misread, rate decimals and roundings, ids and drafts, totals left to
@@ -124,7 +124,7 @@ class Spec:
     people: tuple[tuple[str, str], ...] = PEOPLE  # 과장, 팀장, 주무관
     # The shapes below change what a document looks like, not what it adds up to.
     seed: int = 0  # draws the texts, the 산출근거 lines and the 결산 amounts of the options below
-    basis_rows: int = 0  # > 0: up to this many ○ lines per 과목 drawn from the seed, some with - parts
+    basis_lines: int = 0  # > 0: up to this many ○ lines per 과목 drawn from the seed, some with - parts
     prose: bool = False  # sentences drawn from the seed instead of texts made from the title
     tricky: float = 0.0  # share of texts replaced by ones a spreadsheet could misread
     written: float = 1.0  # share of 산출근거 amounts written (the others follow from their formulas)
@@ -200,7 +200,7 @@ class _Texts:
 def _basis(spec: Spec, name: str, amount: int, index: int, texts: _Texts) -> list[dict[str, Any]]:
     if amount == 0:
         return []
-    if spec.basis_rows:
+    if spec.basis_lines:
         return _drawn_basis(spec, name, amount, texts)
     if not (spec.long_basis and index % 2 == 0):
         return [{"label": name, "formula": _formula(amount, (1, 2, 4, 5, 8)[index % 5]), "amount": amount}]
@@ -219,9 +219,9 @@ def _basis(spec: Spec, name: str, amount: int, index: int, texts: _Texts) -> lis
 
 
 def _drawn_basis(spec: Spec, name: str, amount: int, texts: _Texts) -> list[dict[str, Any]]:
-    """Up to ``spec.basis_rows`` rows of ○ lines (some with two - parts) that add up to ``amount``."""
+    """Up to ``spec.basis_lines`` ○ lines (some with two - parts) that add up to ``amount``."""
     rng = random.Random(f"{spec.seed}/basis/{name}/{amount}")
-    count = min(rng.choice([1, 1, 2, 3, 5, 8, 12, 20]), max(1, spec.basis_rows // 2))
+    count = min(rng.choice([1, 1, 2, 3, 5, 8, 12, 20]), spec.basis_lines)
 
     def amounts(entry: dict[str, Any], value: int) -> dict[str, Any]:
         if rng.random() < spec.written:
@@ -485,7 +485,7 @@ def draw_pages(rng: random.Random, index: int) -> Spec:
         settlement=rng.random() > 0.2,
         people=_people(rng),
         seed=seed_of(rng),
-        basis_rows=40,
+        basis_lines=20,
         prose=True,
         random_settlement=True,
     )
@@ -573,7 +573,7 @@ def workbook_project(seed: int, broken: bool = False) -> Project:
         settlement=rng.random() < 0.8,
         people=(("홍길동", "2133-6500"), ("김영희", rng.choice(["", "2133-6510"])), ("이철수", "02-2133-6511")),
         seed=seed,
-        basis_rows=8,
+        basis_lines=4,
         prose=rng.random() < 0.3,
         tricky=0.15,
         written=0.85,

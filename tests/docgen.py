@@ -19,6 +19,9 @@ generator, so the same arguments give the same documents:
 - :func:`form`: compact documents, some with every optional section empty;
 - :func:`specs`: projects for diff and rollover, whose Specs the tests edit
   (:meth:`Spec.with_item`, :func:`dataclasses.replace`) and :func:`write` to a folder.
+
+Longer than most modules: the one document() and every shape's draw belong together, so that
+a knob added for one shape is there for all.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 The form asks two things that only the page breaks decide:
 
-- a table never starts on a page with fewer than two of its body rows there (it moves to
-  the next page, and the heading and caption before it go with it: they may not end a page);
+- a table never starts on a page with fewer than two of its body rows there: it moves to
+  the next page, and the heading and caption before it go with it (print.css gives them
+  ``break-after: avoid``). A table at the top of a page stays: no page would do better;
 - a 산출근거 group (a ``tbody`` with ``data-group``) that goes on over a page break shows
   its 과목 name again in the first row there, ``사무관리비 (계속)``, in a cell that spans the
   group's rows on that page, while the cell on the page before spans its rows there.
@@ -12,8 +13,9 @@ The form asks two things that only the page breaks decide:
 table fragment) for both, for the layouts made inside it (in this thread or task only:
 other WeasyPrint documents of the process are laid out as WeasyPrint lays them out), and
 :func:`finish` closes the spanning cells that a page break cut, after layout and before
-drawing. WeasyPrint is pinned (``pyproject.toml``); the
-tests check both rules by the glyph positions of every page of a varied corpus.
+drawing. WeasyPrint is pinned (``pyproject.toml``); the tests check both rules by the
+glyph positions of every page of a varied corpus (``tests/test_layout.py``) and on small
+pages made to break (``tests/test_pagebreaks.py``).
 """
 
 from __future__ import annotations

@@ -103,7 +103,8 @@ def test_a_varied_document_and_a_book_are_clean(renderer, tmp_path: Path) -> Non
         project = load_text(text, "x.yaml").project
         if project.fiscal_year == 2025 and "(계속)" in pdftotext(renderer.pdf(renderer.html(project))):
             docs.append((name, text))
-    docs = docs[:2]
+            if len(docs) == 2:
+                break
     assert len(docs) == 2
     data = tmp_path / "data"
     data.mkdir()

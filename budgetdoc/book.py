@@ -42,12 +42,11 @@ from markupsafe import Markup
 
 from . import PDF_VARIANTS
 from .bookpdf import assemble
-from .build import Options, Result, error_result, refused_resources, refused_result, template_message
+from .build import Options, Result, error_result, refused_result, template_faults
 from .errors import BookError, OutputError, TemplateError
 from .files import locked, unwritable, write_atomic
 from .manifest import environment_key
 from .model import Problem
-from .names import shown_path
 from .pipeline import prepare, worker_renderer
 from .pool import available_cpus, run_tasks
 from .sources import Source, discover, read_data
@@ -147,21 +146,16 @@ def numbers_pdf(first: int, count: int, variant: str | None) -> bytes:
 
 def _work(task: Task, cache: Path, options: Options) -> Result:
     """What a worker does with one task (see :func:`budgetdoc.pool.run_pool`)."""
-    import jinja2
-
     started = time.perf_counter()
     try:
         if task.kind == "numbers":
             write_atomic(cache / f"{task.key}.pdf", numbers_pdf(task.first, task.count, options.variant))
             return Result(task, "built", seconds=time.perf_counter() - started)
         try:
-            with refused_resources() as refused:
+            with template_faults(worker_renderer().templates):
                 meta, pdf = render_part(task, task.digest, options.variant, options.draft)
-        except jinja2.TemplateError as exc:
-            return Result(task, "template", message=template_message(worker_renderer().templates, exc))
-        if refused:
-            where = shown_path(str(worker_renderer().templates))
-            return Result(task, "template", message=f"{where}: 템플릿의 자원을 불러올 수 없습니다: {refused[0]}")
+        except TemplateError as exc:
+            return Result(task, "template", message=str(exc))
         if pdf is not None:
             write_atomic(cache / f"{task.key}.pdf", pdf)
         write_atomic(cache / f"{task.key}.json", json.dumps({"format": FORMAT, **meta}, ensure_ascii=False))

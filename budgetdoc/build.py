@@ -113,6 +113,23 @@ def refused_resources() -> Iterator[list[str]]:
         logger.removeHandler(handler)
 
 
+@contextlib.contextmanager
+def template_faults(templates: Path) -> Iterator[None]:
+    """Report a template bug or an unloadable resource inside the block as one TemplateError.
+
+    The error carries its one-line message; build and book both turn it into exit 3.
+    """
+    import jinja2
+
+    with refused_resources() as refused:
+        try:
+            yield
+        except jinja2.TemplateError as exc:
+            raise TemplateError(template_message(templates, exc)) from None
+    if refused:
+        raise TemplateError(f"{shown_path(str(templates))}: 템플릿의 자원을 불러올 수 없습니다: {refused[0]}")
+
+
 def build_one(source: Source, out: Path, options: Options) -> Result:
     """Prepare and render one document; write its outputs atomically."""
     result, rendered = render_document(source, options)
@@ -125,8 +142,6 @@ def render_document(source: Source, options: Options) -> tuple[Result, dict[str,
     The result's status is ``built`` or ``drafted`` when there are bytes to write
     (see :func:`write_outputs`), otherwise ``failed`` or ``template``.
     """
-    import jinja2
-
     started = time.perf_counter()
     prepared = prepare(source, options.draft)
     if not prepared.renderable:
@@ -136,19 +151,16 @@ def render_document(source: Source, options: Options) -> tuple[Result, dict[str,
     renderer = worker_renderer()
     rendered: dict[str, bytes] = {}
     try:
-        html = prepared.html()
-    except jinja2.TemplateError as exc:
-        return Result(source, "template", message=template_message(renderer.templates, exc)), {}
-    if "html" in options.formats:
-        from .webfonts import embed
+        with template_faults(renderer.templates):
+            html = prepared.html()
+            if "html" in options.formats:
+                from .webfonts import embed
 
-        rendered["html"] = embed(html).encode("utf-8")
-    if "pdf" in options.formats:
-        with refused_resources() as refused:
-            rendered["pdf"] = renderer.pdf(html, options.variant)
-        if refused:
-            where = shown_path(str(renderer.templates))
-            return Result(source, "template", message=f"{where}: 템플릿의 자원을 불러올 수 없습니다: {refused[0]}"), {}
+                rendered["html"] = embed(html).encode("utf-8")
+            if "pdf" in options.formats:
+                rendered["pdf"] = renderer.pdf(html, options.variant)
+    except TemplateError as exc:
+        return Result(source, "template", message=str(exc)), {}
     if "hwpx" in options.formats:
         from .hwpx import render_hwpx
 

@@ -49,7 +49,6 @@ from pathlib import Path
 from typing import Any
 
 from .build import Options, Result, render_document, write_outputs
-from .names import shown_path
 from .pipeline import worker_renderer
 from .pool import WORKER_ENV, overran, raised
 from .sources import Source
@@ -254,7 +253,7 @@ def run_cluster(
                 data: dict[str, bytes] = {}
                 for fmt, (raw, digest) in rendered.items():
                     if hashlib.sha256(raw).hexdigest() != digest:
-                        raise ClusterError(f"{shown_path(source.path)}: 작업자에게서 받은 {fmt}가 손상되었습니다")
+                        raise ClusterError(f"{source.shown}: 작업자에게서 받은 {fmt}가 손상되었습니다")
                     data[fmt] = raw
                 record(write_outputs(result, data, out))
 

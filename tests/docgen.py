@@ -271,7 +271,7 @@ def _settlement(spec: Spec, previous: int) -> list[dict[str, Any]]:
             spent = available * 9 // 10
             carried_out = (available - spent) // 2
         row: dict[str, Any] = {"year": year, "final_budget": final, "carried_in": carried_in, "change": change}
-        derived = rng.random() < spec.derived if spec.derived < 1 else True
+        derived = spec.derived >= 1 or rng.random() < spec.derived
         if derived:
             row["available"] = available
         row.update(spent=spent, carried_out=carried_out)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from docgen import pages
+from positions import short_starts, stranded
 
 from budgetdoc import layout
 from budgetdoc.figures import compute
@@ -72,8 +73,6 @@ def test_chromium_prints_whole_words_header_and_page_numbers(renderer, tmp_path:
 @pytest.mark.slow
 @pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
 def test_chromium_keeps_headings_with_their_text_and_starts_tables_with_two_rows(renderer, tmp_path: Path) -> None:
-    from test_layout import short_starts, stranded
-
     for name, text in pages(8):
         project = load_text(text, f"{name}.yaml").project
         document = layout.build(project, compute(project))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import functools
 import re
-import subprocess
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
 from docgen import pages
+from positions import content, lines_of, short_starts, squeeze, stranded
 
 from budgetdoc import layout
 from budgetdoc.figures import compute
@@ -157,66 +156,6 @@ def _no_pdf(i: int, message: str) -> tuple[int, bytes]:
     raise AssertionError(f"corpus document {i}: {message}")
 
 
-@dataclass
-class TextLine:
-    page: int
-    y: float
-    x: float
-    text: str
-    words: list[tuple[float, str]]
-
-
-def lines_of(pdf: bytes) -> tuple[list[list[TextLine]], float]:
-    """Each page's text lines, top to bottom (pdftotext -bbox-layout), and the page width."""
-    xml = subprocess.run(
-        ["pdftotext", "-bbox-layout", "-", "-"], input=pdf, capture_output=True, check=True
-    ).stdout.decode("utf-8")
-    xml = re.sub(r"<!DOCTYPE[^>]*>", "", xml)
-    ns = "{http://www.w3.org/1999/xhtml}"
-    root = ET.fromstring(xml)
-    pages = []
-    width = 0.0
-    for n, page in enumerate(root.iter(f"{ns}page")):
-        width = float(page.get("width", 0))
-        lines = []
-        for line in page.iter(f"{ns}line"):
-            words = [(float(w.get("xMin", 0)), (w.text or "")) for w in line.iter(f"{ns}word")]
-            text = " ".join(t for _, t in words)
-            lines.append(TextLine(n, float(line.get("yMin", 0)), float(line.get("xMin", 0)), text, words))
-        lines.sort(key=lambda li: (li.y, li.x))
-        merged: list[TextLine] = []  # pieces of one printed line (a heading's number box and its title)
-        for li in lines:
-            if merged and abs(li.y - merged[-1].y) < 3:
-                last = merged[-1]
-                words = sorted(last.words + li.words)
-                merged[-1] = TextLine(n, last.y, min(last.x, li.x), " ".join(t for _, t in words), words)
-            else:
-                merged.append(li)
-        pages.append(merged)
-    return pages, width
-
-
-def squeeze(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
-def content(page: list[TextLine], running: str) -> list[TextLine]:
-    """A page's lines without the running header and the page number."""
-    return [li for li in page if squeeze(li.text) != squeeze(running) and not re.fullmatch(r"-\d+-", squeeze(li.text))]
-
-
-def headings_of(document: layout.Layout) -> set[str]:
-    out = set()
-    for s in document.sections:
-        out.add(squeeze(s.heading))
-        for b in s.blocks():
-            if isinstance(b, layout.Heading):
-                out.add(squeeze(b.text))
-            elif isinstance(b, layout.Table) and b.unit:
-                out.add(squeeze(b.caption))
-    return out
-
-
 @pytest.mark.slow
 def test_corpus_is_varied(rendered: list[Rendered]) -> None:
     pages = [len(lines_of(r.pdf)[0]) for r in rendered]
@@ -229,50 +168,10 @@ def test_corpus_is_varied(rendered: list[Rendered]) -> None:
     assert any("(계속)" in " ".join(p.text for page in lines_of(r.pdf)[0] for p in page) for r in rendered)
 
 
-def stranded(pdf: bytes, document: layout.Layout) -> list[tuple[int, str]]:
-    """(page, text) of each heading or caption that is the last line of its page."""
-    headings = headings_of(document)
-    pages, _ = lines_of(pdf)
-    found = []
-    for n, page in enumerate(pages[:-1]):
-        last = content(page, document.running)[-1]
-        if squeeze(last.text) in headings:
-            found.append((n + 1, last.text))
-    return found
-
-
 @pytest.mark.slow
 def test_no_heading_or_caption_is_the_last_line_of_a_page(rendered: list[Rendered]) -> None:
     for r in rendered:
         assert stranded(r.pdf, r.layout) == [], r.name
-
-
-def _row_key(row: layout.Row) -> str:
-    """A text by which a body row is found on the page: its first cell of its own with text."""
-    for cell in row.cells:
-        if cell.rowspan == 1 and squeeze(cell.text) and cell.text != "=":
-            return squeeze(cell.text)[:10]
-    return squeeze(row.cells[0].text)[:10]
-
-
-def short_starts(pdf: bytes, document: layout.Layout) -> tuple[list[tuple[str, str]], int]:
-    """(table, row) of each table whose first or second body row is on a later page than its start; tables seen."""
-    pages, _ = lines_of(pdf)
-    flat = [(p, squeeze(li.text)) for p, page in enumerate(pages) for li in content(page, document.running)]
-    at, checked, short = 0, 0, []
-    for table in document.tables():
-        body = [row for g in table.body for row in g.rows]
-        first = squeeze(table.head[0].cells[0].text) if table.head else _row_key(body[0])
-        start = next(i for i in range(at, len(flat)) if first in flat[i][1])
-        found = start
-        for key in [_row_key(row) for row in body[:2]]:
-            found = next(i for i in range(found, len(flat)) if key in flat[i][1])
-            if flat[found][0] != flat[start][0]:
-                short.append((table.name, key))
-                break
-        at = start + 1
-        checked += 1
-    return short, checked
 
 
 @pytest.mark.slow

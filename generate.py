@@ -44,7 +44,7 @@ def _paths(paths: tuple[str, ...]) -> list[str]:
 
 
 def _echo_problems(problems: list, fmt: str) -> None:  # type: ignore[type-arg]
-    from budgetdoc.report import FORMATTERS
+    from budgetdoc.check.report import FORMATTERS
 
     if problems or fmt == "json":
         click.echo(FORMATTERS[fmt](problems), nl=False)
@@ -179,7 +179,7 @@ class Progress:
 
 def _write(path: Path, text: str) -> None:
     """Write an output file the user named; a path that cannot be written is a usage error."""
-    from budgetdoc.files import write_atomic
+    from budgetdoc.batch.files import write_atomic
 
     try:
         write_atomic(path, text)
@@ -188,7 +188,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def _shard(value: str | None) -> tuple[int, int] | None:
-    from budgetdoc.shards import parse_shard
+    from budgetdoc.batch.shards import parse_shard
 
     try:
         return None if value is None else parse_shard(value)
@@ -197,7 +197,7 @@ def _shard(value: str | None) -> tuple[int, int] | None:
 
 
 def _formats(value: str) -> tuple[str, ...]:
-    from budgetdoc.files import FORMATS
+    from budgetdoc.batch.files import FORMATS
 
     chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
     unknown = [f for f in chosen if f not in FORMATS]
@@ -255,11 +255,11 @@ def build(
     검증에 실패한 문서는 만들지 않고 이전 출력을 그대로 두며, 문제를 보여 주고 종료
     코드 1로 끝납니다. 나머지 문서는 그대로 만들어집니다.
     """
-    from budgetdoc.assets import RenderError, check_fonts
-    from budgetdoc.build import Options, Result
-    from budgetdoc.build import build as run_build
-    from budgetdoc.cluster import ClusterError
+    from budgetdoc.batch.build import Options, Result
+    from budgetdoc.batch.build import build as run_build
+    from budgetdoc.batch.cluster import ClusterError
     from budgetdoc.errors import BuildError, OutputError, TemplateError
+    from budgetdoc.write.assets import RenderError, check_fonts
 
     formats = _formats(fmt)
     if "pdf" in formats:
@@ -319,7 +319,7 @@ def build(
     if summary.removed:
         parts.append(f"삭제 {summary.removed}")
     click.echo(f"{', '.join(parts)} ({summary.seconds:.1f}초)", err=True)
-    from budgetdoc.load import UNREADABLE
+    from budgetdoc.formats.load import UNREADABLE
 
     if any(p.rule in UNREADABLE for p in problems):
         sys.exit(EXIT_USAGE)
@@ -368,10 +368,10 @@ def book(
     문서마다 렌더링한 결과는 출력 파일 옆 .budgetdoc-book/ 에 내용 해시로 보관해, 다음에는
     바뀐 문서만 다시 렌더링합니다.
     """
-    from budgetdoc.assets import RenderError, check_fonts
-    from budgetdoc.book import make_book
+    from budgetdoc.book.make import make_book
     from budgetdoc.errors import BookError, BuildError, OutputError, TemplateError
-    from budgetdoc.load import UNREADABLE
+    from budgetdoc.formats.load import UNREADABLE
+    from budgetdoc.write.assets import RenderError, check_fonts
 
     try:
         check_fonts()
@@ -438,7 +438,7 @@ def schema(out: str | None) -> None:
     데이터 파일 첫 줄에 `# yaml-language-server: $schema=<경로>`를 적으면 VS Code 등의
     YAML 편집기가 이 스키마로 키를 완성하고 값을 검사합니다.
     """
-    from budgetdoc.schema import schema_json
+    from budgetdoc.model.schema import schema_json
 
     text = schema_json()
     if out:
@@ -469,9 +469,9 @@ def import_(source: str, out: str | None, force: bool) -> None:
     변환한 뒤 검산해, 맞지 않는 수를 텍스트 파일의 행·칸으로 알립니다 (값은 적힌 그대로). 이미
     있는 파일은 --force 없이는 덮어쓰지 않습니다.
     """
-    from budgetdoc.checks import check as check_document
-    from budgetdoc.legacy import LegacyError, convert_file
-    from budgetdoc.schema import with_modeline
+    from budgetdoc.check.rules import check as check_document
+    from budgetdoc.formats.legacy import LegacyError, convert_file
+    from budgetdoc.model.schema import with_modeline
 
     src = Path(source)
     if src.is_dir():
@@ -540,10 +540,10 @@ def import_(source: str, out: str | None, force: bool) -> None:
 
 def _import_workbook(file: Path, src: Path, out: str | None) -> tuple[list[tuple[Path, str]], list[Any]]:
     """The YAML of each project of a workbook and where it goes; problems instead when it has any."""
-    from budgetdoc.checks import check as check_document
-    from budgetdoc.load import LoadError
-    from budgetdoc.xlsx import yaml_name
-    from budgetdoc.xlsxread import import_workbook, read_bytes
+    from budgetdoc.check.rules import check as check_document
+    from budgetdoc.formats.load import LoadError
+    from budgetdoc.formats.workbook.read import import_workbook, read_bytes
+    from budgetdoc.formats.workbook.write import yaml_name
 
     try:
         found = list(import_workbook(read_bytes(str(file)), str(file)))
@@ -588,10 +588,10 @@ def export(paths: tuple[str, ...], out: str) -> None:
     결산 현황까지), 합계·증감·증감률은 엑셀 수식으로 씁니다.
     고친 통합 문서는 import로 YAML로 되돌리거나 check, build로 바로 검산하고 만듭니다.
     """
+    from budgetdoc.batch.files import write_atomic
     from budgetdoc.errors import BuildError
-    from budgetdoc.files import write_atomic
-    from budgetdoc.load import LoadError
-    from budgetdoc.xlsx import export_paths
+    from budgetdoc.formats.load import LoadError
+    from budgetdoc.formats.workbook.write import export_paths
 
     notes: list[str] = []
     try:
@@ -627,8 +627,8 @@ def template(out: str, year: int | None, count: int) -> None:
     """
     import datetime
 
-    from budgetdoc.files import write_atomic
-    from budgetdoc.xlsx import template_workbook
+    from budgetdoc.batch.files import write_atomic
+    from budgetdoc.formats.workbook.write import template_workbook
 
     chosen = year or datetime.date.today().year + 1
     try:
@@ -651,8 +651,8 @@ def init(folder: str) -> None:
     \b
     예: python generate.py init 예산-사업설명서
     """
-    from budgetdoc.init import InitError
-    from budgetdoc.init import init as make
+    from budgetdoc.project.init import InitError
+    from budgetdoc.project.init import init as make
 
     try:
         created = make(Path(folder))
@@ -692,8 +692,8 @@ def serve(paths: tuple[str, ...], port: int, host: str, poll: bool, open_browser
     PDF 링크는 그 자리에서 PDF를 만듭니다. 아무 파일도 쓰지 않습니다. 멈추려면 Ctrl+C.
     """
     from budgetdoc.errors import BuildError
-    from budgetdoc.serve import ServeError
-    from budgetdoc.serve import serve as run_serve
+    from budgetdoc.serve.server import ServeError
+    from budgetdoc.serve.server import serve as run_serve
 
     try:
         run_serve(_paths(paths), host=host, port=port, poll=poll, open_browser=open_browser)
@@ -737,9 +737,9 @@ def rollover(paths: tuple[str, ...], to: int, out: str | None, base: str, write:
     종료 코드 1: 형식이 틀렸거나 검증 오류가 있는 문서, 확인하지 않은 초안, 둘 곳을 모르는 문서가
     있음; 2: 읽을 수 없는 데이터 파일(UTF-8이 아님 등)이 있거나 초안을 쓸 수 없음.
     """
+    from budgetdoc.cycle.rollover import plan, report
+    from budgetdoc.cycle.rollover import write as write_drafts
     from budgetdoc.errors import BuildError, OutputError
-    from budgetdoc.rollover import plan, report
-    from budgetdoc.rollover import write as write_drafts
 
     try:
         result = plan(_paths(paths), to, Path(out) if out else None, base)
@@ -827,9 +827,9 @@ def diff(
     종료 코드: 0 보고함, 1 HEAD에 검증을 통과하지 못한 문서가 있음, 2 읽을 수 없는 BASE·HEAD나
     HEAD의 데이터 파일(UTF-8이 아님, 너무 큼, 일반 파일이 아님; 보고는 그대로 나옴).
     """
-    from budgetdoc.diff import compare
-    from budgetdoc.diff_report import FORMATS, as_markdown
-    from budgetdoc.versions import DiffError, Loader, read_version
+    from budgetdoc.cycle.diff import compare
+    from budgetdoc.cycle.report import FORMATS, as_markdown
+    from budgetdoc.cycle.versions import DiffError, Loader, read_version
 
     loader = Loader()
     try:
@@ -860,9 +860,9 @@ def merge(out: str, parts: tuple[str, ...]) -> None:
     OUT은 없거나 아직 빌드 결과가 없는 폴더여야 합니다. 합친 매니페스트는 복사한 출력을
     기록하므로, 같은 데이터로 OUT에 build를 하면 아무것도 다시 만들지 않습니다.
     """
+    from budgetdoc.batch.shards import MergeError
+    from budgetdoc.batch.shards import merge as run_merge
     from budgetdoc.errors import OutputError
-    from budgetdoc.shards import MergeError
-    from budgetdoc.shards import merge as run_merge
 
     try:
         summary = run_merge(Path(out), [Path(p) for p in parts])

@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_build import _system_ticks, machine, write_projects  # noqa: E402
 
-from budgetdoc import build as B  # noqa: E402
-from budgetdoc import cluster as C  # noqa: E402
+from budgetdoc.batch import build as B  # noqa: E402
+from budgetdoc.batch import cluster as C  # noqa: E402
 
 
 def outputs(out: Path) -> dict[str, bytes]:

@@ -6,7 +6,7 @@ subprocess; the new HTML by this checkout. Both go through the same WeasyPrint i
 process, with one font configuration, the keep-all joiners applied to both, alternately
 per document so that a change of the machine's load falls on both alike. The new side is
 timed twice: WeasyPrint alone on the new HTML (the markup), and ``Renderer.pdf`` (what a
-build runs: the same one layout with the form's page rules, :mod:`budgetdoc.pagebreaks`).
+build runs: the same one layout with the form's page rules, :mod:`budgetdoc.write.pagebreaks`).
 Prints each side's seconds, the ratios new / old, and the machine.
 
     python bench/bench_render.py [--docs 12] [--rounds 2] [--old REV]
@@ -32,8 +32,8 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 OLD_HTML = """
 import json, sys
-from budgetdoc.load import load_text
-from budgetdoc.render import Renderer
+from budgetdoc.formats.load import load_text
+from budgetdoc.write.render import Renderer
 r = Renderer()
 docs = json.load(sys.stdin)
 json.dump([r.html(load_text(text, name + ".yaml").project) for name, text in docs], sys.stdout)
@@ -76,8 +76,8 @@ def main() -> None:
     from docgen import pages
     from weasyprint.text.fonts import FontConfiguration
 
-    from budgetdoc.load import load_text
-    from budgetdoc.render import Renderer, join_words
+    from budgetdoc.formats.load import load_text
+    from budgetdoc.write.render import Renderer, join_words
 
     docs = [("reference", (ROOT / "data" / "2024" / "지역균형발전_추진.yaml").read_text(encoding="utf-8"))]
     docs += pages(args.docs - 1)

@@ -50,9 +50,9 @@ WRONG = "              amount: 5200\n"
 
 def bare(path: Path, n: int) -> tuple[float, float]:
     """Median seconds of (load + check + HTML, HTML alone) for ``path``, in a warm process."""
-    from budgetdoc.checks import check, errors
-    from budgetdoc.load import load
-    from budgetdoc.render import Renderer
+    from budgetdoc.check.rules import check, errors
+    from budgetdoc.formats.load import load
+    from budgetdoc.write.render import Renderer
 
     renderer = Renderer()
     whole, alone = [], []

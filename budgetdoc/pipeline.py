@@ -10,21 +10,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .sources import Source, discover
+from budgetdoc.formats.sources import Source, discover
 
 if TYPE_CHECKING:
-    from .figures import Figures
-    from .layout import Layout
-    from .model import Document, Problem
+    from budgetdoc.model.document import Document, Problem
+    from budgetdoc.model.figures import Figures
+    from budgetdoc.write.layout import Layout
 
 _RENDERER: Any = None
 
 
 def worker_renderer() -> Any:
-    """This process's one :class:`~budgetdoc.render.Renderer`, shared by every command it runs."""
+    """This process's one :class:`~budgetdoc.write.render.Renderer`, shared by every command it runs."""
     global _RENDERER
     if _RENDERER is None:
-        from .render import Renderer
+        from budgetdoc.write.render import Renderer
 
         _RENDERER = Renderer()
     return _RENDERER
@@ -53,7 +53,7 @@ class Prepared:
 
     def layout(self) -> Layout:
         """The document's printed structure, its wrong cells marked when it is a draft (built once)."""
-        from . import layout
+        from budgetdoc.write import layout
 
         assert self.doc is not None and self.figures is not None, "not renderable"
         if self._layout is None:
@@ -67,17 +67,17 @@ class Prepared:
         return html
 
     def page(self) -> str:
-        """The HTML file a browser opens: :meth:`html` with its fonts in it (:mod:`budgetdoc.webfonts`)."""
-        from .webfonts import embed
+        """The HTML file a browser opens: :meth:`html` with its fonts in it (:mod:`budgetdoc.write.webfonts`)."""
+        from budgetdoc.write.webfonts import embed
 
         return embed(self.html())
 
 
 def prepare(source: Source, draft: bool = False) -> Prepared:
     """Load ``source``, compute its figures once, and check it with them."""
-    from .checks import check
-    from .figures import compute
-    from .load import LoadError
+    from budgetdoc.check.rules import check
+    from budgetdoc.formats.load import LoadError
+    from budgetdoc.model.figures import compute
 
     try:
         doc = source.load()
@@ -104,7 +104,7 @@ class CheckReport:
 
 def check_paths(paths: list[str]) -> CheckReport:
     """Check every data file under ``paths`` through :func:`prepare`; raises :class:`BuildError`."""
-    from .load import UNREADABLE
+    from budgetdoc.formats.load import UNREADABLE
 
     report = CheckReport()
     sources = discover(paths, report.notes)

@@ -59,14 +59,14 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(scope="session")
 def renderer():
-    from budgetdoc.render import Renderer
+    from budgetdoc.write.render import Renderer
 
     return Renderer()
 
 
 @pytest.fixture(scope="session")
 def reference_doc():
-    from budgetdoc.load import load
+    from budgetdoc.formats.load import load
 
     return load(REFERENCE_YAML, display="data/2024/지역균형발전_추진.yaml")
 

@@ -32,10 +32,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budgetdoc.load import keep_sections
-from budgetdoc.model import Project
-from budgetdoc.numbers import change_rate
-from budgetdoc.yamlout import dump
+from budgetdoc.formats.load import keep_sections
+from budgetdoc.formats.yamlout import dump
+from budgetdoc.model.document import Project
+from budgetdoc.model.numbers import change_rate
 
 OFFICES = {
     "균형발전본부": ["균형발전정책과", "동남권사업과"],
@@ -593,6 +593,6 @@ def workbook_project(seed: int, broken: bool = False) -> Project:
 
 def workbook(count: int = 30, start: int = 1) -> list[str]:
     """``count`` documents for the workbook round trip, as canonical YAML."""
-    from budgetdoc.xlsx import to_yaml
+    from budgetdoc.formats.workbook.write import to_yaml
 
     return [to_yaml(workbook_project(seed)) for seed in range(start, start + count)]

@@ -12,7 +12,7 @@ import subprocess
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 
-from budgetdoc import layout
+from budgetdoc.write import layout
 
 
 @dataclass

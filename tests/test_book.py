@@ -14,9 +14,9 @@ import pypdf
 import pytest
 from conftest import REFERENCE_YAML, ROOT, pdffonts, pdftotext
 
-from budgetdoc import book as B
-from budgetdoc.figures import compute
-from budgetdoc.load import load
+from budgetdoc.book import make as B
+from budgetdoc.formats.load import load
+from budgetdoc.model.figures import compute
 
 REFERENCE_TITLE = "title: 지역균형발전 추진"
 EXTRA = "\n".join(f"    - 추가로 적은 사업 내용 {k + 1}번째 항목으로 쪽을 늘리기 위한 긴 문장입니다" for k in range(45))
@@ -278,7 +278,7 @@ def test_a_failing_document_refuses_the_book_unless_draft(tmp_path: Path) -> Non
 
 
 def test_projects_of_different_years_are_refused() -> None:
-    from budgetdoc.sources import Source
+    from budgetdoc.formats.sources import Source
 
     parts = [B.Part(Source(f"p{i}", f"p{i}.yaml"), f"k{i}", "ok", year=y) for i, y in enumerate([2024, 2025, 2024])]
     year, problems = B._year_problems(parts)
@@ -296,7 +296,7 @@ def test_no_documents_is_a_usage_error(tmp_path: Path) -> None:
 
 
 def test_arrange_groups_in_order_of_first_appearance() -> None:
-    from budgetdoc.sources import Source
+    from budgetdoc.formats.sources import Source
 
     def part(i: int, office: str, dept: str, pages: int) -> B.Part:
         return B.Part(

@@ -12,10 +12,10 @@ import pytest
 from docgen import pages
 from positions import short_starts, stranded
 
-from budgetdoc import layout
-from budgetdoc.figures import compute
-from budgetdoc.load import load_text
-from budgetdoc.webfonts import embed
+from budgetdoc.formats.load import load_text
+from budgetdoc.model.figures import compute
+from budgetdoc.write import layout
+from budgetdoc.write.webfonts import embed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parent.parent

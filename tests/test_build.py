@@ -20,12 +20,12 @@ from pathlib import Path
 import pytest
 from conftest import REFERENCE_YAML, ROOT
 
-from budgetdoc import build as B
-from budgetdoc import files as F
-from budgetdoc import manifest as M
-from budgetdoc import pool as P
+from budgetdoc.batch import build as B
+from budgetdoc.batch import files as F
+from budgetdoc.batch import manifest as M
+from budgetdoc.batch import pool as P
 from budgetdoc.errors import BuildError
-from budgetdoc.sources import Source
+from budgetdoc.formats.sources import Source
 
 TITLES = {
     "2023/가": "가로수 정비",
@@ -111,7 +111,7 @@ def test_noop_rebuild_rewrites_no_file(copy: Path) -> None:
 
 def test_a_noop_build_imports_neither_the_model_nor_any_renderer(batch: Path) -> None:
     code = (
-        "import json, sys; from pathlib import Path; from budgetdoc import build as B\n"
+        "import json, sys; from pathlib import Path; from budgetdoc.batch import build as B\n"
         f"s = B.build([{str(batch / 'data')!r}], Path({str(batch / 'out')!r}), B.Options(), jobs=2)\n"
         "assert (s.built, s.skipped) == (0, %d), s\n"
         "print(json.dumps(sorted(sys.modules)))\n"
@@ -120,15 +120,15 @@ def test_a_noop_build_imports_neither_the_model_nor_any_renderer(batch: Path) ->
     loaded = set(json.loads(done.stdout))
     heavy = {"weasyprint", "yaml", "pydantic", "jinja2", "markupsafe", "pikepdf"}
     ours = {
-        "budgetdoc.load",
-        "budgetdoc.checks",
-        "budgetdoc.model",
-        "budgetdoc.figures",
-        "budgetdoc.render",
-        "budgetdoc.hwpx",
+        "budgetdoc.formats.load",
+        "budgetdoc.check.rules",
+        "budgetdoc.model.document",
+        "budgetdoc.model.figures",
+        "budgetdoc.write.render",
+        "budgetdoc.write.hwpx",
     }
     assert not (heavy | ours) & loaded
-    assert {"budgetdoc.build", "budgetdoc.manifest", "budgetdoc.assets"} <= loaded
+    assert {"budgetdoc.batch.build", "budgetdoc.batch.manifest", "budgetdoc.write.assets"} <= loaded
 
 
 def test_changing_one_yaml_rewrites_exactly_its_outputs(copy: Path) -> None:
@@ -319,7 +319,7 @@ def test_job_count_and_input_order_do_not_change_a_byte(batch: Path, tmp_path: P
 
 
 def flaky(source: Source, out: Path, options: B.Options) -> B.Result:
-    """A task function for :func:`~budgetdoc.pool.run_pool` that hangs or dies on request."""
+    """A task function for :func:`~budgetdoc.batch.pool.run_pool` that hangs or dies on request."""
     name = source.rel.rsplit("/", 1)[-1]
     if name == "hang":
         time.sleep(600)

@@ -7,8 +7,8 @@ import re
 import pytest
 from conftest import REFERENCE_YAML, edit
 
-from budgetdoc.checks import RULES, check
-from budgetdoc.load import load_text
+from budgetdoc.check.rules import RULES, check
+from budgetdoc.formats.load import load_text
 
 BASE = REFERENCE_YAML.read_text(encoding="utf-8")
 
@@ -366,7 +366,7 @@ def test_missing_basis_is_a_warning() -> None:
 
 
 def test_totals_differences_and_rates_may_be_left_out() -> None:
-    from budgetdoc.figures import compute
+    from budgetdoc.model.figures import compute
 
     text = re.sub(r"\n      (change|rate): .*", "", BASE)
     text = text.replace("  total: {previous: 13500, current: 263698, change: 250198, rate: 1853}\n", "")

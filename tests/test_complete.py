@@ -17,9 +17,10 @@ from conftest import REFERENCE_TEXT, REFERENCE_YAML
 from docgen import form as document
 from docgen import text
 
-from budgetdoc import legacy, numbers
-from budgetdoc.checks import check
-from budgetdoc.load import SECTIONS, LoadError, keep_sections, load_text
+from budgetdoc.check.rules import check
+from budgetdoc.formats import legacy
+from budgetdoc.formats.load import SECTIONS, LoadError, keep_sections, load_text
+from budgetdoc.model import numbers
 from generate import cli
 
 REFERENCE = REFERENCE_YAML.read_text(encoding="utf-8")

@@ -19,14 +19,14 @@ from click.testing import CliRunner
 from conftest import REFERENCE_YAML, ROOT, pdftotext
 from docgen import Spec
 
-from budgetdoc.checks import check
-from budgetdoc.diff import Diff, compare
-from budgetdoc.diff_report import LIMITS, as_markdown
-from budgetdoc.figures import compute
-from budgetdoc.load import load
-from budgetdoc.model import Document, Project
-from budgetdoc.render import Renderer
-from budgetdoc.versions import Doc, Loader, Side, read_version
+from budgetdoc.check.rules import check
+from budgetdoc.cycle.diff import Diff, compare
+from budgetdoc.cycle.report import LIMITS, as_markdown
+from budgetdoc.cycle.versions import Doc, Loader, Side, read_version
+from budgetdoc.formats.load import load
+from budgetdoc.model.document import Document, Project
+from budgetdoc.model.figures import compute
+from budgetdoc.write.render import Renderer
 from generate import cli
 
 
@@ -370,16 +370,16 @@ def test_diff_does_not_follow_links_in_a_revision(tmp_path: Path) -> None:
 
 
 def test_diff_loads_a_file_unchanged_between_the_versions_once(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import budgetdoc.versions
+    import budgetdoc.cycle.versions
 
     loaded: list[str] = []
-    real = budgetdoc.versions.load_text
+    real = budgetdoc.cycle.versions.load_text
 
     def counting(text: str, file: str) -> Document:
         loaded.append(file)
         return real(text, file)
 
-    monkeypatch.setattr(budgetdoc.versions, "load_text", counting)
+    monkeypatch.setattr(budgetdoc.cycle.versions, "load_text", counting)
     loader = Loader()
     base = read_version("HEAD~1", str(repo), loader=loader)
     head = read_version("HEAD", str(repo), checked=True, loader=loader)

@@ -20,8 +20,8 @@ import pytest
 from click.testing import CliRunner
 from conftest import ROOT
 
-from budgetdoc import build as B
-from budgetdoc import shards as S
+from budgetdoc.batch import build as B
+from budgetdoc.batch import shards as S
 
 sys.path.insert(0, str(ROOT / "bench"))
 from bench_build import write_projects
@@ -174,7 +174,7 @@ def build_on_one_worker(data: Path, out: Path, env: dict[str, str]) -> Any:
 
 
 def test_the_workers_profiler_is_off_after_a_build(full: tuple[Path, Path], cluster, tmp_path: Path) -> None:
-    from budgetdoc import cluster as C
+    from budgetdoc.batch import cluster as C
 
     data, _ = full
     summary = B.build([str(data)], tmp_path / "out", B.Options(), scheduler=cluster.scheduler_address)
@@ -191,7 +191,7 @@ class HangOn(distributed.WorkerPlugin):  # type: ignore[misc]
         self.rel = rel
 
     def setup(self, worker: object) -> None:
-        from budgetdoc import cluster as C
+        from budgetdoc.batch import cluster as C
 
         self.original = original = C.render_document
 
@@ -203,7 +203,7 @@ class HangOn(distributed.WorkerPlugin):  # type: ignore[misc]
         C.render_document = hanging  # type: ignore[assignment]
 
     def teardown(self, worker: object) -> None:
-        from budgetdoc import cluster as C
+        from budgetdoc.batch import cluster as C
 
         C.render_document = self.original
 
@@ -245,7 +245,7 @@ def test_a_document_over_the_time_limit_fails_alone_on_the_cluster(
 def test_a_worker_with_other_templates_stops_the_build(full: tuple[Path, Path], tmp_path: Path) -> None:
     import shutil
 
-    from budgetdoc.assets import TEMPLATES
+    from budgetdoc.write.assets import TEMPLATES
 
     data, _ = full
     other = tmp_path / "templates"
@@ -323,7 +323,7 @@ def test_a_worker_without_the_fonts_is_refused(full: tuple[Path, Path], tmp_path
 def test_no_scheduler_at_the_address_is_one_line(
     full: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from budgetdoc import cluster as C
+    from budgetdoc.batch import cluster as C
 
     data, _ = full
     monkeypatch.setattr(C, "CONNECT", 1.0)
@@ -339,7 +339,7 @@ def test_no_scheduler_at_the_address_is_one_line(
 
 @pytest.mark.slow
 def test_book_from_merged_shards_renders_no_document(full: tuple[Path, Path], tmp_path: Path) -> None:
-    from budgetdoc.book import make_book
+    from budgetdoc.book.make import make_book
 
     data, _ = full
     parts = []

@@ -30,12 +30,12 @@ import pytest
 from click.testing import CliRunner
 from conftest import LINE, MINIMAL, REFERENCE_TEXT, REFERENCE_YAML, ROOT, pdftotext
 
-from budgetdoc import load as loader
+from budgetdoc.batch.files import output_path
 from budgetdoc.errors import BuildError
-from budgetdoc.files import output_path
-from budgetdoc.load import UNREADABLE, load_text
-from budgetdoc.model import Problem
-from budgetdoc.render import TEMPLATES, make_url_fetcher
+from budgetdoc.formats import load as loader
+from budgetdoc.formats.load import UNREADABLE, load_text
+from budgetdoc.model.document import Problem
+from budgetdoc.write.render import TEMPLATES, make_url_fetcher
 from generate import BUG_REPORT, cli, main
 
 HOSTILE = Path(__file__).resolve().parent / "hostile"
@@ -935,7 +935,7 @@ def test_a_bug_exits_3_with_a_traceback_and_a_request_to_report(
     def broken(doc: object, figures: object = None) -> list[Problem]:
         raise RuntimeError("고장")
 
-    monkeypatch.setattr("budgetdoc.checks.check", broken)
+    monkeypatch.setattr("budgetdoc.check.rules.check", broken)
     code, _, err = run_main(monkeypatch, capsys, "check", str(data))
     assert code == 3
     assert "Traceback (most recent call last)" in err and "RuntimeError: 고장" in err

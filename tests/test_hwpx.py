@@ -12,10 +12,10 @@ import pytest
 from conftest import REFERENCE_TEXT, REFERENCE_YAML
 from hwpx import HwpxDocument, TextExtractor, validate_editor_open_safety, validate_package
 
-from budgetdoc.figures import compute
-from budgetdoc.hwpx import FONT, period_text, render_hwpx
-from budgetdoc.load import load
-from budgetdoc.model import Period, Project
+from budgetdoc.formats.load import load
+from budgetdoc.model.document import Period, Project
+from budgetdoc.model.figures import compute
+from budgetdoc.write.hwpx import FONT, period_text, render_hwpx
 
 # What the reference text prints as numbers: phone numbers, amounts before 천원 / 원, the
 # cells its table export marks with "(x-)", and bare numeric table cells.
@@ -327,7 +327,7 @@ class _TableShapes(HTMLParser):
 
 
 def test_tables_line_up_with_the_pdf_layout(document: HwpxDocument, project: Project) -> None:
-    from budgetdoc.render import Renderer
+    from budgetdoc.write.render import Renderer
 
     parser = _TableShapes()
     parser.feed(Renderer().html(project))

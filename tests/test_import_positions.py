@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from budgetdoc import numbers
-from budgetdoc.checks import check
-from budgetdoc.legacy import LegacyError, convert, import_text
-from budgetdoc.load import load_text
+from budgetdoc.check.rules import check
+from budgetdoc.formats.legacy import LegacyError, convert, import_text
+from budgetdoc.formats.load import load_text
+from budgetdoc.model import numbers
 from generate import cli
 
 REFERENCE = Path(__file__).parent / "fixtures" / "reference.txt"

@@ -15,8 +15,8 @@ import yaml
 from click.testing import CliRunner
 from conftest import REFERENCE_YAML, ROOT
 
-from budgetdoc.init import skeleton
-from budgetdoc.schema import SCHEMA_FILE, schema_json
+from budgetdoc.model.schema import SCHEMA_FILE, schema_json
+from budgetdoc.project.init import skeleton
 from generate import cli
 
 NODE_BIN = ROOT / ".venv" / "node" / "node_modules" / ".bin"
@@ -115,7 +115,9 @@ def test_examples_are_the_skeleton_and_point_at_nothing_missing() -> None:
     assert (ROOT / "examples/github-actions.yml").read_bytes() == files[Path(".github/workflows/budgetdoc.yml")]
     assert (ROOT / "examples/pre-commit-config.yaml").read_bytes() == files[Path(".pre-commit-config.yaml")]
     tags = set(subprocess.run(["git", "tag"], cwd=ROOT, capture_output=True, text=True).stdout.split())
-    for example in [*(ROOT / "examples").iterdir(), *(ROOT / "budgetdoc/skeleton").rglob("*")]:
+    skeleton_files = [p for p in (ROOT / "budgetdoc/project/skeleton").rglob("*") if p.is_file()]
+    assert len(skeleton_files) >= 5
+    for example in [*(ROOT / "examples").iterdir(), *skeleton_files]:
         if not example.is_file():
             continue
         text = example.read_text(encoding="utf-8")

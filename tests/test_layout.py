@@ -12,17 +12,19 @@ import pytest
 from docgen import pages
 from positions import content, lines_of, short_starts, squeeze, stranded
 
-from budgetdoc import layout
-from budgetdoc.figures import compute
-from budgetdoc.load import load_text
+from budgetdoc.batch.pool import available_cpus, run_pool
+from budgetdoc.formats.load import load_text
+from budgetdoc.model.figures import compute
 from budgetdoc.pipeline import worker_renderer
-from budgetdoc.pool import available_cpus, run_pool
+from budgetdoc.write import layout
 
 ROOT = Path(__file__).resolve().parent.parent
 # The writers: nothing of the form's wording may be in them (the model's field descriptions,
 # the checks' messages and the legacy reader name the same things, but print no document).
 WRITERS = [
-    *(ROOT / "budgetdoc" / name for name in ("render.py", "hwpx.py", "book.py", "build.py")),
+    *sorted(p for p in (ROOT / "budgetdoc" / "write").glob("*.py") if p.name != "layout.py"),
+    *sorted((ROOT / "budgetdoc" / "book").glob("*.py")),
+    *sorted((ROOT / "budgetdoc" / "batch").glob("*.py")),
     *sorted(p for p in (ROOT / "templates").rglob("*") if p.is_file()),
     ROOT / "generate.py",
 ]
@@ -77,7 +79,7 @@ def _literals(path: Path) -> list[str]:
 
 
 def test_section_titles_and_column_headers_are_written_in_one_place() -> None:
-    literals = _literals(ROOT / "budgetdoc" / "layout.py")
+    literals = _literals(ROOT / "budgetdoc" / "write" / "layout.py")
     for text in WRITTEN_ONCE:
         exact = literals.count(text)  # a column header is its own literal; a phrase may sit in a longer one
         assert (exact or sum(text in value for value in literals)) == 1, (text, [v for v in literals if text in v])
@@ -86,7 +88,9 @@ def test_section_titles_and_column_headers_are_written_in_one_place() -> None:
 
 
 def test_figures_are_computed_once_per_built_document(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from budgetdoc import build, checks, figures
+    from budgetdoc.batch import build
+    from budgetdoc.check import rules as checks
+    from budgetdoc.model import figures
 
     calls = []
     real = figures.compute
@@ -121,8 +125,8 @@ class Rendered:
 
 @pytest.fixture(scope="module")
 def rendered(renderer) -> list[Rendered]:
-    from budgetdoc.checks import check
-    from budgetdoc.hwpx import render_hwpx
+    from budgetdoc.check.rules import check
+    from budgetdoc.write.hwpx import render_hwpx
 
     made = []
     for name, text in pages(32):

@@ -8,10 +8,10 @@ from decimal import Decimal
 import pytest
 from conftest import REFERENCE_TEXT, REFERENCE_YAML, edit
 
-from budgetdoc.checks import check
-from budgetdoc.legacy import LegacyError, import_file, import_text
-from budgetdoc.load import load, load_text
-from budgetdoc.model import (
+from budgetdoc.check.rules import check
+from budgetdoc.formats.legacy import LegacyError, import_file, import_text
+from budgetdoc.formats.load import load, load_text
+from budgetdoc.model.document import (
     BasisLine,
     BasisPart,
     BudgetItem,

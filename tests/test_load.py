@@ -17,13 +17,13 @@ from conftest import LINE, MINIMAL, REFERENCE_YAML
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from budgetdoc import load as loader
-from budgetdoc import numbers
-from budgetdoc.checks import check
-from budgetdoc.figures import compute
-from budgetdoc.load import LoadError, decode, load_text
-from budgetdoc.model import Problem
-from budgetdoc.report import as_json, as_text
+from budgetdoc.check.report import as_json, as_text
+from budgetdoc.check.rules import check
+from budgetdoc.formats import load as loader
+from budgetdoc.formats.load import LoadError, decode, load_text
+from budgetdoc.model import numbers
+from budgetdoc.model.document import Problem
+from budgetdoc.model.figures import compute
 
 REFERENCE = REFERENCE_YAML.read_text(encoding="utf-8")
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from budgetdoc import numbers
+from budgetdoc.model import numbers
 
 amounts = st.integers(min_value=-(10**12), max_value=10**12)
 

@@ -42,15 +42,17 @@ def test_wheel_carries_the_templates_and_renders_from_them(tmp_path: Path) -> No
     templates = {p.relative_to(ROOT).as_posix() for p in (ROOT / "templates").rglob("*") if p.is_file()}
     assert {f"budgetdoc/{name}" for name in templates} <= names
     assert "generate.py" in names
-    skeleton = {p.relative_to(ROOT).as_posix() for p in (ROOT / "budgetdoc" / "skeleton").rglob("*") if p.is_file()}
-    assert skeleton <= names  # init's files, dotfiles included
+    skeleton = {
+        p.relative_to(ROOT).as_posix() for p in (ROOT / "budgetdoc" / "project" / "skeleton").rglob("*") if p.is_file()
+    }
+    assert len(skeleton) >= 5 and skeleton <= names  # init's files, dotfiles included
 
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     script = (
         "import sys; from pathlib import Path\n"
-        "from budgetdoc.render import TEMPLATES, Renderer\n"
-        "from budgetdoc.load import load\n"
+        "from budgetdoc.write.render import TEMPLATES, Renderer\n"
+        "from budgetdoc.formats.load import load\n"
         "print(TEMPLATES)\n"
         "sys.stdout.flush()\n"
         "Path(sys.argv[2]).write_bytes(Renderer().pdf(Renderer().html(load(sys.argv[1]).project)))\n"

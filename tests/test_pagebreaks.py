@@ -1,11 +1,11 @@
-"""The page rules WeasyPrint keeps while laying out (budgetdoc.pagebreaks), on small pages made to break."""
+"""The page rules WeasyPrint keeps while laying out (budgetdoc.write.pagebreaks), on small pages made to break."""
 
 from __future__ import annotations
 
 import pytest
 from conftest import pdftotext
 
-from budgetdoc import pagebreaks
+from budgetdoc.write import pagebreaks
 
 STYLE = """
 <style>

@@ -95,7 +95,7 @@ def test_a_document_is_clean(renderer, reference_doc, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_varied_document_and_a_book_are_clean(renderer, tmp_path: Path) -> None:
-    from budgetdoc.load import load_text
+    from budgetdoc.formats.load import load_text
 
     # Two documents of one year whose 산출근거 runs over a page break: the continued 과목 cell is tagged too.
     docs = []

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import REFERENCE_TEXT, find_in_order, pdffonts, pdftotext, reference_values
 
-from budgetdoc.render import keep_words
+from budgetdoc.write.render import keep_words
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "reference.html"
 SECTIONS = [
@@ -212,7 +212,7 @@ def test_keep_words_marks_text_and_escapes_it() -> None:
     ],
 )
 def test_keep_all_joins_characters_not_their_parts(text: str, joined: str) -> None:
-    from budgetdoc.render import keep_all
+    from budgetdoc.write.render import keep_all
 
     assert keep_all(text) == joined
 
@@ -220,7 +220,7 @@ def test_keep_all_joins_characters_not_their_parts(text: str, joined: str) -> No
 def test_join_words_replaces_the_marking_spans_by_their_text() -> None:
     from xml.etree import ElementTree
 
-    from budgetdoc.render import join_words
+    from budgetdoc.write.render import join_words
 
     root = ElementTree.fromstring(
         '<div><p><span class="kw">가나 다</span>!</p><p><span class="mark">○</span> <span class="kw">라마</span> 끝</p></div>'
@@ -297,7 +297,7 @@ def test_a_word_too_wide_for_its_cell_is_broken_not_run_off_the_page(renderer, r
 
 
 def test_long_document_repeats_table_headers(renderer, reference_doc) -> None:
-    from budgetdoc.model import BasisLine
+    from budgetdoc.model.document import BasisLine
 
     p = reference_doc.project
     items = list(p.budget.items)
@@ -315,7 +315,7 @@ def test_long_document_repeats_table_headers(renderer, reference_doc) -> None:
     "kind,start,end,shown", [("계속", 2022, 2026, "☑ 계속 (2022~2026)"), ("한시", 2024, 2025, "☑ 한시 (2024~2025)")]
 )
 def test_period_with_years(renderer, reference_doc, kind: str, start: int, end: int, shown: str) -> None:
-    from budgetdoc.model import Period
+    from budgetdoc.model.document import Period
 
     p = reference_doc.project
     overview = p.overview.model_copy(update={"period": Period(kind=kind, start=start, end=end)})
@@ -326,7 +326,7 @@ def test_period_with_years(renderer, reference_doc, kind: str, start: int, end: 
 
 
 def test_missing_font_stops_with_the_install_command(monkeypatch: pytest.MonkeyPatch) -> None:
-    from budgetdoc import assets
+    from budgetdoc.write import assets
 
     monkeypatch.setattr(assets, "FONTS", {"NanumGothic": "fonts-nanum", "NoSuchFontAnywhere": "fonts-nosuch"})
     assets.check_fonts.cache_clear()

@@ -9,8 +9,8 @@ import re
 import pytest
 from conftest import REFERENCE_YAML, ROOT
 
-from budgetdoc.checks import RULES, check
-from budgetdoc.load import load_text
+from budgetdoc.check.rules import RULES, check
+from budgetdoc.formats.load import load_text
 
 REFERENCE = REFERENCE_YAML.read_text(encoding="utf-8")
 
@@ -66,7 +66,7 @@ def test_every_rule_is_documented_in_plain_korean() -> None:
 
 def test_the_checks_raise_only_registered_rules() -> None:
     """Every rule id the checks module passes to a problem is in the registry, and the other way round."""
-    tree = ast.parse((ROOT / "budgetdoc" / "checks.py").read_text(encoding="utf-8"))
+    tree = ast.parse((ROOT / "budgetdoc" / "check" / "rules.py").read_text(encoding="utf-8"))
     used = {
         node.value
         for node in ast.walk(tree)

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 from conftest import REFERENCE_YAML, ROOT
 
-from budgetdoc import schema as S
+from budgetdoc.model import schema as S
 
 SCHEMA_FILE = ROOT / "schema" / "project.schema.json"
 NODE_BIN = ROOT / ".venv" / "node" / "node_modules" / ".bin"

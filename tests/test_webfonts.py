@@ -12,8 +12,8 @@ from conftest import REFERENCE_YAML
 from docgen import pages
 from fontTools.ttLib import TTFont
 
-from budgetdoc import webfonts
-from budgetdoc.load import load_text
+from budgetdoc.formats.load import load_text
+from budgetdoc.write import webfonts
 
 FACE = re.compile(r'font-family: "([^"]+)"; font-weight: (\d+);[^}]*base64,([A-Za-z0-9+/=]+)')
 
@@ -53,7 +53,7 @@ def test_every_shown_character_is_in_a_subset_and_no_other(renderer) -> None:
 def test_the_subsets_are_the_same_bytes_in_every_process(renderer) -> None:
     html = reference_html(renderer)
     here = webfonts.embed(html)
-    code = "import sys; from budgetdoc import webfonts; sys.stdout.write(webfonts.embed(sys.stdin.read()))"
+    code = "import sys; from budgetdoc.write import webfonts; sys.stdout.write(webfonts.embed(sys.stdin.read()))"
     there = subprocess.run([sys.executable, "-c", code], input=html, capture_output=True, text=True, check=True)
     assert there.stdout == here
     assert webfonts.embed(here) == here  # a page with its fonts keeps them once

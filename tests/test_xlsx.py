@@ -20,11 +20,11 @@ from docgen import workbook as corpus
 from docgen import workbook_project as corpus_project
 from pydantic import BaseModel
 
-from budgetdoc.figures import compute
-from budgetdoc.load import load, load_text
-from budgetdoc.model import Document, Project, SourceMap
-from budgetdoc.xlsx import export_workbook, to_yaml
-from budgetdoc.xlsxread import load_workbook_document, read_workbook
+from budgetdoc.formats.load import load, load_text
+from budgetdoc.formats.workbook.read import load_workbook_document, read_workbook
+from budgetdoc.formats.workbook.write import export_workbook, to_yaml
+from budgetdoc.model.document import Document, Project, SourceMap
+from budgetdoc.model.figures import compute
 from generate import cli
 
 SHEET = "지역균형발전 추진"
@@ -536,7 +536,7 @@ def test_build_reads_a_workbook(book: Path, tmp_path: Path) -> None:
 def test_a_data_folder_with_a_workbook_of_two_projects(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
-    from budgetdoc.checks import check
+    from budgetdoc.check.rules import check
 
     def warnings(text: str) -> list[str]:
         return [p.rule for p in check(load_text(text, "x.yaml"))]
@@ -669,9 +669,9 @@ def test_random_edits_never_end_in_a_traceback(book: Path) -> None:
     import datetime
     import random
 
-    from budgetdoc.checks import check
-    from budgetdoc.load import LoadError
-    from budgetdoc.xlsxread import load_workbook_document
+    from budgetdoc.check.rules import check
+    from budgetdoc.formats.load import LoadError
+    from budgetdoc.formats.workbook.read import load_workbook_document
 
     rng = random.Random(17)
     values = [None, "", "글", "=1+1", "=SUM(A1:A2)", 3.5, -7, 10**20, True, datetime.datetime(2024, 1, 1)]

@@ -1,0 +1,1 @@
+"""Batch builds: one document's job, the build, output files, manifest, pool, shards, cluster."""

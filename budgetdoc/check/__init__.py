@@ -1,0 +1,1 @@
+"""The checks: rules over a document and its figures, and the problem reports."""

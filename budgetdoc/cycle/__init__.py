@@ -1,0 +1,1 @@
+"""The budget cycle: versions to compare, the diff and its report, next year's drafts."""

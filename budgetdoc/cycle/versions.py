@@ -1,0 +1,175 @@
+"""The versions of the data that ``diff`` compares: a folder, or a git revision read with git itself.
+
+A revision is read with ``git ls-tree`` and one ``git cat-file --batch``, so the working
+tree and the index are never touched. The files read are the ones ``check`` reads in a
+folder (hidden ones, ``_`` folders and other suffixes are left out); links are not
+followed. A :class:`Loader` shared by both versions loads a file that is the same in
+both (same path, same bytes) once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import os
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from budgetdoc.check.rules import check, errors
+from budgetdoc.formats.load import LoadError, decode, load_text
+from budgetdoc.formats.sources import YAML_SUFFIXES, Source, discover, read_data
+from budgetdoc.model.document import Document, Problem, Project
+from budgetdoc.names import shown_path
+
+
+class DiffError(Exception):
+    """A version that cannot be read: not a folder, not a revision, git missing (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Doc:
+    """One data file of a version."""
+
+    key: str  # the path in the version without its suffix: the identity when there is no id
+    path: str  # the path in the version, as shown
+    project: Project | None  # None: it could not be loaded
+    problems: tuple[Problem, ...] = ()  # why it could not be loaded, or (HEAD) what its checks found
+
+    @property
+    def errors(self) -> list[Problem]:
+        """The problems that are errors (a document that could not be loaded has at least one)."""
+        return errors(list(self.problems))
+
+
+@dataclass
+class Side:
+    """One version of the data: where it comes from and its documents."""
+
+    label: str
+    docs: list[Doc] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+class Loader:
+    """Loads data files, each content once: a file the same in BASE and HEAD is read for both."""
+
+    def __init__(self) -> None:
+        self.seen: dict[tuple[str, bytes], Document | LoadError] = {}
+
+    def doc(self, key: str, path: str, data: bytes | None, checked: bool, source: Source | None = None) -> Doc:
+        """The :class:`Doc` of ``data`` at ``path`` (its checks' problems too when ``checked``).
+
+        With ``source``, it is loaded as ``check`` loads it (``data`` ``None``: unread, so not kept).
+        """
+        digest = (path, hashlib.sha256(data or b"").digest())
+        found = self.seen.get(digest) if data is not None else None
+        if found is None:
+            try:
+                found = source.load() if source is not None else load_text(decode(data or b"", path), path)
+            except LoadError as exc:
+                found = exc
+            if data is not None:
+                self.seen[digest] = found
+        if isinstance(found, LoadError):
+            return Doc(key, path, None, tuple(found.problems))
+        return Doc(key, path, found.project, tuple(check(found)) if checked else ())
+
+
+def read_folder(folder: str, checked: bool = False, loader: Loader | None = None) -> Side:
+    """Every data file under ``folder`` (the same files ``check`` reads)."""
+    loader = loader or Loader()
+    side = Side(shown_path(folder))
+    for source in discover([folder], side.notes):
+        path = shown_path(source.rel + PurePosixPath(source.path).suffix)
+        data = read_data(source.path, source.root)
+        # Without the bytes (a link out of the folder, not a regular file) the loader says why.
+        side.docs.append(loader.doc(source.rel, path, data, checked, dataclasses.replace(source, data=data)))
+    return side
+
+
+def _git(repo: str, *args: str, data: bytes | None = None) -> bytes:
+    try:
+        done = subprocess.run(["git", "-C", repo, *args], input=data, capture_output=True, check=False)
+    except OSError as exc:
+        raise DiffError(f"git을 실행할 수 없습니다: {exc.strerror or exc}") from None
+    if done.returncode:
+        raise DiffError(done.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} 실패")
+    return done.stdout
+
+
+def _skipped(path: str) -> bool:
+    """What ``check`` would not read in a folder: hidden, ``_`` folders, other suffixes."""
+    parts = path.split("/")
+    if any(p.startswith((".", "_")) for p in parts[:-1]) or parts[-1].startswith("."):
+        return True
+    return not parts[-1].lower().endswith(YAML_SUFFIXES)
+
+
+def read_revision(repo: str, revision: str, folder: str, checked: bool = False, loader: Loader | None = None) -> Side:
+    """The data files under ``folder`` (from the top of the repository) at git ``revision``."""
+    loader = loader or Loader()
+    try:
+        commit = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
+    except DiffError:
+        raise DiffError(f"'{revision}'은(는) 폴더가 아니고 {shown_path(repo)}의 git 리비전도 아닙니다") from None
+    sha = commit.decode().strip()
+    where = folder.strip("/")
+    side = Side(f"{revision}:{where} ({sha[:7]})")
+    spec = f"{sha}:{where}" if where else f"{sha}^{{tree}}"
+    try:
+        listing = _git(repo, "ls-tree", "-r", "-z", "-l", spec)
+    except DiffError:
+        side.notes.append(f"{revision}에 {where or '최상위'} 폴더가 없어 빈 것으로 봅니다")
+        return side
+    blobs: list[tuple[str, str]] = []
+    links = []
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, raw_path = entry.partition(b"\t")
+        mode, kind, obj_id, _size = meta.split()
+        path = raw_path.decode("utf-8", "surrogateescape")
+        if kind != b"blob" or _skipped(path):
+            continue
+        if mode == b"120000":
+            links.append(path)
+            continue
+        blobs.append((path, obj_id.decode()))
+    if links:
+        side.notes.append(f"{side.label}: 심볼릭 링크 {len(links)}개는 읽지 않습니다: {', '.join(links[:5])}")
+    contents = _cat(repo, [blob for _, blob in blobs])
+    for path, blob in sorted(blobs):
+        key = str(PurePosixPath(path).with_suffix(""))
+        side.docs.append(loader.doc(key, shown_path(path), contents[blob], checked))
+    return side
+
+
+def _cat(repo: str, objects: list[str]) -> dict[str, bytes]:
+    """The contents of git blobs, with one ``git cat-file --batch``."""
+    if not objects:
+        return {}
+    out = _git(repo, "cat-file", "--batch", data="".join(f"{o}\n" for o in objects).encode())
+    found: dict[str, bytes] = {}
+    at = 0
+    for obj in objects:
+        header_end = out.index(b"\n", at)
+        sha, _kind, size = out[at:header_end].split()
+        start = header_end + 1
+        found[obj] = out[start : start + int(size)]
+        at = start + int(size) + 1
+        assert sha.decode() == obj
+    return found
+
+
+def read_version(
+    spec: str, repo: str = ".", folder: str = "data", checked: bool = False, loader: Loader | None = None
+) -> Side:
+    """A folder when ``spec`` is one; else the git revision ``REV`` (its ``folder``) or ``REV:PATH``.
+
+    Give both versions one ``loader``, so that what did not change is loaded once.
+    """
+    if os.path.isdir(spec):
+        return read_folder(spec, checked, loader)
+    revision, colon, path = spec.partition(":")
+    return read_revision(repo, revision, path if colon else folder, checked, loader)

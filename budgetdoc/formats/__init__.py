@@ -1,0 +1,1 @@
+"""Reading and writing the data: files found and read once, YAML, published text, workbooks."""

@@ -1,0 +1,1 @@
+"""The workbook: its form, the reader and the writer."""

@@ -1,0 +1,808 @@
+"""Reading a workbook made by :mod:`budgetdoc.formats.workbook.write` back into a project.
+
+Every problem is reported at its sheet and cell. What must not be opened is refused
+before openpyxl parses anything: files that are not workbooks, encrypted ones, macros
+and external links (never run, never followed). Formula cells must hold the formula the
+form puts there; the value they state is their cached value, else the one recorded in
+the hidden sheet, and the checks recompute it.
+
+Longer than most modules: reading back every part of the form, with the refusals of hostile
+workbooks at their cells.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import io
+import os
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from pydantic import ValidationError
+
+from budgetdoc.formats.load import LoadError, _limited, _shape_problems
+from budgetdoc.formats.workbook.write import (
+    ACCOUNT_KINDS,
+    BALANCES,
+    FORMAT_VERSION,
+    FUNDS,
+    ID_LABEL,
+    MAX_BYTES,
+    MAX_ROWS,
+    MAX_SHEET_XML,
+    MAX_SHEETS,
+    MAX_UNPACKED,
+    META,
+    PEOPLE,
+    SEC_BASIS,
+    SEC_BUDGET,
+    SEC_CONTACTS,
+    SEC_DESCRIPTION,
+    SEC_DRAFT,
+    SEC_EFFECTS,
+    SEC_EXPECTED,
+    SEC_OVERVIEW,
+    SEC_SCHEDULE,
+    SEC_SETTLEMENT,
+    SECTIONS,
+    SETTLEMENT_HEAD,
+    SETTLEMENT_KEYS,
+    TEXTS,
+    WIDTH,
+    _path_text,
+    f_available,
+    f_balance,
+    f_change,
+    f_project_total,
+    f_rate,
+    f_sum,
+    to_yaml,
+)
+from budgetdoc.model.document import Document, Path, Problem, Project, SourceMap, cell_name
+from budgetdoc.names import shown_path
+
+# --------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Cell:
+    value: Any  # what the cell holds (a formula as its text)
+    cached: Any  # a formula cell's cached value, else the value
+
+
+@dataclass
+class _Reader:
+    file: str
+    sheet: str
+    cells: dict[tuple[int, int], _Cell]
+    max_row: int
+    stated: dict[str, tuple[str, str]]  # path → (formula, stated) from the hidden sheet
+    problems: list[Problem] = field(default_factory=list)
+    values: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    merges: set[str] = field(default_factory=set)
+    row: int = 0
+    decimals: int = 0  # of rates, as the sheet states them
+
+    def add(self, r: int, c: int, rule: str, message: str, path: Path = ()) -> None:
+        self.problems.append(Problem(self.file, r, c, rule, message, _path_text(path), sheet=self.sheet))
+
+    def get(self, r: int, c: int) -> Any:
+        cell = self.cells.get((r, c))
+        return None if cell is None else cell.value
+
+    def peek(self) -> Any:
+        return self.get(self.row + 1, 1)
+
+    def next(self) -> int:
+        self.row += 1
+        return self.row
+
+    def at_section(self) -> bool:
+        return isinstance(self.peek(), str) and self.peek().strip() in SECTIONS
+
+    def blank(self, r: int) -> bool:
+        return all(self.get(r, c) in (None, "") for c in range(1, WIDTH + 1))
+
+    def expect_label(self, r: int, c: int, label: str) -> bool:
+        got = self.get(r, c)
+        if not isinstance(got, str) or got.strip() != label:
+            shown = "빈 칸" if got in (None, "") else f"'{_shown(got)}'"
+            self.add(r, c, "xlsx-layout", f"이 칸에는 '{label}'이(가) 있어야 하는데 {shown}이(가) 있습니다")
+            return False
+        return True
+
+    def section(self, title: str) -> None:
+        r = self.next()
+        if self.expect_label(r, 1, title):
+            self.merges.add(f"A{r}:H{r}")
+        else:
+            raise _Abort
+
+    def header(self, labels: tuple[str, ...]) -> None:
+        r = self.next()
+        for c, label in enumerate(labels, 1):
+            if label and not isinstance(self.get(r, c), str):
+                self.expect_label(r, c, label)
+        if len(labels) < WIDTH:
+            self.merges.add(f"{cell_name(r, len(labels))}:H{r}")
+
+    # -- values
+
+    def text(self, r: int, c: int, path: Path, merge_to: int = 0) -> str | None:
+        if merge_to > c:
+            self.merges.add(f"{cell_name(r, c)}:{cell_name(r, merge_to)}")
+        value = self.get(r, c)
+        self.values[path] = (r, c)
+        if isinstance(value, str) and value.startswith("=") and self.cells[(r, c)].cached is not value:
+            self.add(r, c, "xlsx-formula", "글 칸에는 수식을 쓸 수 없습니다", path)
+            return None
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, float) and value.is_integer():
+            return str(int(value))
+        return str(value)
+
+    def number(self, r: int, c: int, path: Path) -> str | None:
+        """An amount or a year, as text for the model to parse (so its messages apply)."""
+        value = self.get(r, c)
+        self.values[path] = (r, c)
+        cell = self.cells.get((r, c))
+        if cell is not None and cell.cached is not cell.value:  # a formula where a number is typed
+            self.add(r, c, "xlsx-formula", f"이 칸에는 수식이 아닌 수를 넣어야 합니다 ({_shown(str(value))})", path)
+            return None
+        return self.scalar(r, c, value, path)
+
+    def scalar(self, r: int, c: int, value: Any, path: Path) -> str | None:
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            self.add(r, c, "wrong-type", f"숫자 칸에 참/거짓 값({value})이 있습니다", path)
+            return None
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            if value.is_integer():
+                return str(int(value))
+            return repr(value)
+        if isinstance(value, Decimal):
+            return format(value, "f")
+        if isinstance(value, str):
+            self.add(r, c, "wrong-type", f"숫자 칸에 글 '{_shown(value)}'이(가) 있습니다", path)
+            return None
+        self.add(r, c, "wrong-type", f"숫자 칸에 {type(value).__name__} 값이 있습니다", path)
+        return None
+
+    def formula(self, r: int, c: int, expected: str, path: Path) -> str | None:
+        """The value a formula cell states: its cached value, else the one recorded at export."""
+        self.values[path] = (r, c)
+        cell = self.cells.get((r, c))
+        if cell is None or cell.value is None or cell.value == "":
+            return None
+        if cell.cached is cell.value:  # a typed value in place of the formula: the stated value
+            return self.scalar(r, c, cell.value, path)
+        if _norm_formula(str(cell.value)) != _norm_formula(expected):
+            self.add(
+                r,
+                c,
+                "xlsx-formula",
+                f"수식이 양식과 다릅니다: {_shown(str(cell.value))} (양식의 수식: {expected})",
+                path,
+            )
+            return None
+        recorded = self.stated.get(_path_text(path))
+        if recorded and _norm_formula(recorded[0]) == _norm_formula(str(cell.value)):
+            if not recorded[1]:
+                return None  # the YAML left it to be computed, and so do the checks
+            if cell.cached is None:
+                return recorded[1]
+        if cell.cached is None:
+            return None
+        if path[-1] == "rate" and isinstance(cell.cached, (int, float)) and not isinstance(cell.cached, bool):
+            exponent = Decimal(1).scaleb(-self.decimals)
+            return format(Decimal(repr(cell.cached)).quantize(exponent, rounding=ROUND_HALF_UP), "f")
+        return self.scalar(r, c, cell.cached, path)
+
+
+class _Abort(Exception):
+    """The layout is broken beyond reading the rest of the sheet."""
+
+
+def _norm_formula(text: str) -> str:
+    return text.replace(" ", "").replace("$", "").upper()
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    text = str(value).replace("\n", "\\n")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _read_bullets(rd: _Reader, label: str, path: Path) -> list[str]:
+    r = rd.next()
+    rd.expect_label(r, 1, label)
+    lines: list[str] = []
+
+    def take(r: int, i: int) -> None:
+        t = rd.text(r, 2, (*path, len(lines)), WIDTH)
+        if t is not None:
+            lines.append(t)
+
+    take(r, 0)
+    rd.values.setdefault(path, (r, 2))
+    while not rd.at_section() and rd.row < rd.max_row and rd.get(rd.row + 1, 1) in (None, ""):
+        take(rd.next(), len(lines))
+    return lines
+
+
+def _read_project(rd: _Reader) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    r = rd.next()
+    rd.expect_label(r, 1, "사업명")
+    data["title"] = rd.text(r, 2, ("title",), WIDTH)
+    r = rd.next()
+    rd.expect_label(r, 1, "회계연도")
+    data["fiscal_year"] = rd.number(r, 2, ("fiscal_year",))
+    rd.merges.add(f"D{r}:H{r}")
+    if rd.get(r, 3) not in (None, "") or rd.get(r, 4) not in (None, ""):  # older workbooks have no id cell
+        rd.expect_label(r, 3, ID_LABEL)
+        project_id = rd.text(r, 4, ("id",), WIDTH)
+        if project_id is not None:
+            data["id"] = project_id
+    r = rd.next()
+    if r != 3:
+        raise _Abort
+    rd.expect_label(r, 1, "증감률 소수 자릿수")
+    rd.expect_label(r, 3, "산출근거 환산")
+    rd.expect_label(r, 5, "집행잔액 계산")
+    rd.merges.add("F3:H3")
+    conventions = {
+        "rate_decimals": rd.number(r, 2, ("conventions", "rate_decimals")) or "0",
+        "formula_rounding": rd.text(r, 4, ("conventions", "formula_rounding")) or "exact",
+        "settlement_balance": rd.text(r, 6, ("conventions", "settlement_balance")) or BALANCES[0],
+    }
+    try:
+        rd.decimals = max(0, min(4, int(conventions["rate_decimals"])))
+    except ValueError:
+        rd.decimals = 0
+    if conventions != {"rate_decimals": "0", "formula_rounding": "exact", "settlement_balance": BALANCES[0]}:
+        data["conventions"] = conventions
+
+    if rd.at_section() and str(rd.peek()).strip() == SEC_DRAFT:
+        rd.section(SEC_DRAFT)
+        rd.values[("draft",)] = (rd.row, 1)
+        r = rd.next()
+        rd.expect_label(r, 1, "원본 문서")
+        data["draft"] = {
+            "source": rd.text(r, 2, ("draft", "source"), WIDTH) or "",
+            "todo": _read_bullets(rd, "할 일", ("draft", "todo")),
+        }
+
+    rd.section(SEC_OVERVIEW)
+    ov: dict[str, Any] = {}
+    r = rd.next()
+    rd.expect_label(r, 1, "회계")
+    rd.expect_label(r, 3, "회계명")
+    kind = rd.text(r, 2, ("overview", "account"))
+    name = rd.text(r, 4, ("overview", "account_name"), WIDTH)
+    if kind == "일반회계":
+        ov["account"] = "일반회계"
+        if name and name != "일반회계":
+            rd.add(
+                r, 4, "xlsx-account", f"일반회계에는 회계명을 쓰지 않습니다 ('{_shown(name)}')", ("overview", "account")
+            )
+    elif kind in ("특별회계", "기금"):
+        ov["account"] = name
+        rd.values[("overview", "account")] = (r, 4)
+        if name is None:
+            rd.add(r, 4, "missing-field", f"{kind}의 회계명이 비어 있습니다", ("overview", "account"))
+    else:
+        ov["account"] = None if kind is None else kind
+        if kind is not None:
+            rd.add(
+                r, 2, "invalid-value", f"회계는 {', '.join(ACCOUNT_KINDS)} 중 하나여야 합니다", ("overview", "account")
+            )
+    r = rd.next()
+    rd.expect_label(r, 1, "사업기간")
+    rd.merges.add(f"F{r}:H{r}")
+    period: dict[str, Any] = {"kind": rd.text(r, 2, ("overview", "period", "kind"))}
+    for c, key in ((4, "start"), (6, "end")):
+        value = rd.number(r, c, ("overview", "period", key))
+        if value is not None:
+            period[key] = value
+    ov["period"] = period
+    ov["summary"] = _read_bullets(rd, "사업내용", ("overview", "summary"))
+    r = rd.next()
+    rd.expect_label(r, 1, "사업비(당해년도)")
+    rd.merges.add(f"C{r}:H{r}")
+    total = rd.formula(r, 2, f_project_total(r + 1), ("overview", "total"))
+    if total is not None:
+        ov["total"] = total
+    r = rd.next()
+    funding = {}
+    for i, (key, label) in enumerate(FUNDS):
+        rd.expect_label(r, 1 + 2 * i, label)
+        funding[key] = rd.number(r, 2 + 2 * i, ("overview", "funding", key))
+    ov["funding"] = funding
+    data["overview"] = ov
+
+    rd.section(SEC_CONTACTS)
+    contacts: dict[str, Any] = {}
+    r = rd.next()
+    rd.expect_label(r, 1, "실·국")
+    rd.expect_label(r, 5, "부서명")
+    contacts["office"] = rd.text(r, 2, ("contacts", "office"), 4)
+    contacts["department"] = rd.text(r, 6, ("contacts", "department"), WIDTH)
+    for key, label in PEOPLE:
+        r = rd.next()
+        rd.expect_label(r, 1, label)
+        rd.expect_label(r, 5, "전화")
+        person: dict[str, Any] = {"name": rd.text(r, 2, ("contacts", key, "name"), 4)}
+        phone = rd.text(r, 6, ("contacts", key, "phone"), WIDTH)
+        if phone is not None:
+            person["phone"] = phone
+        rd.values[("contacts", key)] = (r, 2)
+        contacts[key] = person
+    data["contacts"] = contacts
+
+    rd.section(SEC_BUDGET)
+    rd.header(("구분", "", "", "", ""))
+    total_row = rd.next()
+    rd.expect_label(total_row, 1, "계")
+    item_rows: list[int] = []
+    while not rd.at_section() and rd.row < rd.max_row:
+        item_rows.append(rd.next())
+    first, last = total_row + 1, (item_rows[-1] if item_rows else total_row)
+    budget_total: dict[str, Any] = {}
+    for col, key in ((2, "previous"), (3, "current")):
+        budget_total[key] = rd.formula(total_row, col, f_sum("BC"[col - 2], first, last), ("budget", "total", key))
+    budget_total["change"] = rd.formula(total_row, 4, f_change(total_row), ("budget", "total", "change"))
+    budget_total["rate"] = rd.formula(total_row, 5, f_rate(total_row), ("budget", "total", "rate"))
+    rd.values[("budget", "total")] = (total_row, 2)
+    budget_total = {k: v for k, v in budget_total.items() if v is not None}
+    items: list[dict[str, Any]] = []
+    for r in item_rows:
+        if rd.blank(r) or all(rd.get(r, c) in (None, "") for c in (1, 2, 3)):
+            for c, f in ((4, f_change(r)), (5, f_rate(r))):  # an empty row of the form keeps its formulas
+                value = rd.get(r, c)
+                if value not in (None, "") and _norm_formula(str(value)) != _norm_formula(f):
+                    rd.add(r, c, "xlsx-formula", f"수식이 양식과 다릅니다: {_shown(str(value))} (양식의 수식: {f})")
+            continue
+        i = len(items)
+        base: Path = ("budget", "items", i)
+        rd.values[base] = (r, 1)
+        item: dict[str, Any] = {"name": rd.text(r, 1, (*base, "name"))}
+        item["previous"] = rd.number(r, 2, (*base, "previous"))
+        item["current"] = rd.number(r, 3, (*base, "current"))
+        for c, key, f in ((4, "change", f_change(r)), (5, "rate", f_rate(r))):
+            value = rd.formula(r, c, f, (*base, key))
+            if value is not None:
+                item[key] = value
+        item["basis"] = []
+        items.append(item)
+
+    rd.section(SEC_BASIS)
+    rd.header(("과목", "구분", "내용", "산식(원)", "금액(천원)"))
+    current: int | None = None
+    line: dict[str, Any] | None = None
+    line_row = 0
+    parts_rows: list[int] = []
+
+    def close_line() -> None:
+        if line is None or current is None:
+            return
+        j = len(items[current]["basis"]) - 1
+        path: Path = ("budget", "items", current, "basis", j, "amount")
+        if parts_rows:
+            amount = rd.formula(line_row, 5, f_sum("E", parts_rows[0], parts_rows[-1]), path)
+        else:
+            amount = rd.number(line_row, 5, path)
+        if amount is not None:
+            line["amount"] = amount
+
+    while not rd.at_section() and rd.row < rd.max_row:
+        r = rd.next()
+        if rd.blank(r):
+            continue
+        name = rd.text(r, 1, ())
+        mark = rd.text(r, 2, ())
+        if name is not None:
+            found = [
+                k for k in range(current + 1 if current is not None else 0, len(items)) if items[k]["name"] == name
+            ]
+            if not found:
+                rd.add(r, 1, "xlsx-basis", f"예산 총괄에 없는 과목 '{_shown(name)}'입니다 (또는 순서가 다릅니다)")
+                raise _Abort
+            close_line()
+            current, line = found[0], None
+            parts_rows = []
+        if current is None:
+            rd.add(r, 1, "xlsx-basis", "산출근거의 첫 줄에는 과목 이름이 있어야 합니다")
+            raise _Abort
+        if mark == "-":
+            if line is None:
+                rd.add(r, 2, "xlsx-basis", "'-' 항목 위에 '○' 항목이 있어야 합니다")
+                continue
+            k = len(line.setdefault("parts", []))
+            base = ("budget", "items", current, "basis", len(items[current]["basis"]) - 1, "parts", k)
+            rd.values[base] = (r, 3)
+            part: dict[str, Any] = {"label": rd.text(r, 3, (*base, "label"))}
+            formula = rd.text(r, 4, (*base, "formula"))
+            if formula is not None:
+                part["formula"] = formula
+            amount = rd.number(r, 5, (*base, "amount"))
+            if amount is not None:
+                part["amount"] = amount
+            line["parts"].append(part)
+            parts_rows.append(r)
+            continue
+        if mark != "○":
+            rd.add(r, 2, "invalid-value", "구분은 '○'나 '-'여야 합니다")
+            continue
+        close_line()
+        parts_rows = []
+        j = len(items[current]["basis"])
+        base = ("budget", "items", current, "basis", j)
+        rd.values[base] = (r, 3)
+        line = {"label": rd.text(r, 3, (*base, "label"))}
+        formula = rd.text(r, 4, (*base, "formula"))
+        if formula is not None:
+            line["formula"] = formula
+        items[current]["basis"].append(line)
+        line_row = r
+    close_line()
+    data["budget"] = {**({"total": budget_total} if budget_total else {}), "items": items}
+    rd.values[("budget", "items")] = (total_row + 1, 1)
+
+    rd.section(SEC_DESCRIPTION)
+    data["description"] = {key: _read_bullets(rd, label, ("description", key)) for key, label in TEXTS}
+
+    rd.section(SEC_SCHEDULE)
+    rd.header(("사업추진절차", "추진기간", "예산집행금액", "추진세부내용"))
+    total_row = rd.next()
+    rd.expect_label(total_row, 1, "계")
+    rows_at: list[int] = []
+    while not rd.at_section() and rd.row < rd.max_row:
+        rows_at.append(rd.next())
+    schedule: dict[str, Any] = {}
+    end = rows_at[-1] if rows_at else total_row
+    stotal = rd.formula(total_row, 3, f_sum("C", total_row + 1, end), ("schedule", "total"))
+    if stotal is not None:
+        schedule["total"] = stotal
+    rows: list[dict[str, Any]] = []
+    for r in rows_at:
+        rd.merges.add(f"D{r}:H{r}")
+        if rd.blank(r):
+            continue
+        base = ("schedule", "rows", len(rows))
+        rd.values[base] = (r, 1)
+        rows.append(
+            {
+                "step": rd.text(r, 1, (*base, "step")),
+                "period": rd.text(r, 2, (*base, "period")) or "",
+                "amount": rd.number(r, 3, (*base, "amount")),
+                "detail": rd.text(r, 4, (*base, "detail"), WIDTH) or "",
+            }
+        )
+    schedule["rows"] = rows
+    data["schedule"] = schedule
+
+    rd.section(SEC_EFFECTS)
+    rd.header(("연도", "추진실적"))
+    achievements: dict[str, list[str]] = {}
+    year: str | None = None
+    while not rd.at_section() and rd.row < rd.max_row:
+        r = rd.next()
+        if rd.get(r, 1) not in (None, ""):
+            year = rd.number(r, 1, ("effects", "achievements"))
+            if year is None:
+                continue
+            if year in achievements:
+                rd.add(r, 1, "xlsx-duplicate", f"{year}년 추진실적이 두 번 있습니다", ("effects", "achievements", year))
+            achievements.setdefault(year, [])
+            rd.values[("effects", "achievements", year)] = (r, 1)
+        line_text = rd.text(r, 2, (), WIDTH)
+        if line_text is None:
+            continue
+        if year is None:
+            rd.add(r, 1, "missing-field", "추진실적의 연도가 비어 있습니다")
+            continue
+        rd.values[("effects", "achievements", year, len(achievements[year]))] = (r, 2)
+        achievements[year].append(line_text)
+    rd.section(SEC_EXPECTED)
+    data["effects"] = {
+        "achievements": achievements,
+        "expected": _read_bullets(rd, "기대효과", ("effects", "expected")),
+    }
+
+    rd.section(SEC_SETTLEMENT)
+    rd.header(SETTLEMENT_HEAD)
+    settlement: list[dict[str, Any]] = []
+    while rd.row < rd.max_row:
+        r = rd.next()
+        if all(rd.get(r, c) in (None, "") for c in (2, 3, 4, 6, 7)):
+            continue
+        i = len(settlement)
+        base = ("settlement", i)
+        rd.values[base] = (r, 1)
+        row: dict[str, Any] = {}
+        for c, key in enumerate(SETTLEMENT_KEYS, 1):
+            if key == "available":
+                value = rd.formula(r, c, f_available(r), (*base, key))
+            elif key == "balance":
+                value = rd.formula(r, c, f_balance(r), (*base, key))
+            else:
+                value = rd.number(r, c, (*base, key))
+            if value is not None or key not in ("available", "balance"):
+                row[key] = value
+        settlement.append(row)
+    data["settlement"] = settlement
+    return data
+
+
+# --------------------------------------------------------------------------- opening a workbook
+
+
+def _unreadable(file: str, message: str) -> LoadError:
+    return LoadError([Problem(file, 1, 1, "unreadable", message)])
+
+
+def _bad(file: str, rule: str, message: str, sheet: str = "", row: int = 1, col: int = 1) -> LoadError:
+    return LoadError([Problem(file, row, col, rule, message, sheet=sheet)])
+
+
+def read_bytes(path: str) -> bytes:
+    """The bytes of a workbook file, or :class:`LoadError` (exit 2) when it cannot be read."""
+    file = shown_path(path)
+    try:
+        with open(path, "rb") as fh:
+            if not os.path.isfile(path):
+                raise _unreadable(file, "일반 파일이 아닙니다")
+            data = fh.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise _unreadable(file, f"파일을 읽을 수 없습니다 ({exc.strerror or exc})") from None
+    if len(data) > MAX_BYTES:
+        raise _unreadable(file, f"통합 문서가 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")
+    return data
+
+
+@functools.lru_cache(maxsize=1)
+def _open(data: bytes, file: str) -> tuple[Any, Any]:
+    """Both views of the workbook (formulas, cached values), after refusing what must not be opened."""
+    import openpyxl
+
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        raise _unreadable(file, "암호가 걸린 통합 문서이거나 옛 .xls 형식입니다 — 암호를 풀고 .xlsx로 저장하세요")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        names = archive.namelist()
+        unpacked = sum(i.file_size for i in archive.infolist())
+        biggest = max((i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/")), default=0)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise _unreadable(file, "엑셀 통합 문서(.xlsx)가 아닙니다") from None
+    if "xl/workbook.xml" not in names:
+        raise _unreadable(file, "엑셀 통합 문서(.xlsx)가 아닙니다 (xl/workbook.xml이 없습니다)")
+    if unpacked > MAX_UNPACKED or biggest > MAX_SHEET_XML:
+        limit = f"최대 통합 문서 {MAX_UNPACKED:,}바이트, 시트 하나 {MAX_SHEET_XML:,}바이트"
+        raise _unreadable(file, f"통합 문서의 압축을 풀면 너무 큽니다 ({limit})")
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise _bad(file, "xlsx-macro", "매크로가 든 통합 문서는 읽지 않습니다 — 매크로 없이 .xlsx로 저장하세요")
+    if any(n.startswith("xl/externalLinks/") for n in names):
+        raise _bad(
+            file, "xlsx-external", "다른 파일을 가리키는 외부 연결이 있어 읽지 않습니다 — 연결을 끊고 저장하세요"
+        )
+    try:
+        formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False)
+        cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True, keep_links=False)
+    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        raise _unreadable(file, f"통합 문서를 열 수 없습니다 ({type(exc).__name__})") from None
+    return formulas, cached
+
+
+def _meta(wb: Any, file: str) -> tuple[list[tuple[str, str, str]], dict[str, dict[str, tuple[str, str]]]]:
+    if META not in wb.sheetnames:
+        raise _bad(
+            file,
+            "xlsx-layout",
+            f"숨은 시트 '{META}'가 없습니다 — export나 template으로 만든 통합 문서가 아니거나 시트를 지웠습니다",
+        )
+    ws = wb[META]
+    sheets: list[tuple[str, str, str]] = []
+    formulas: dict[str, dict[str, tuple[str, str]]] = {}
+    version = None
+    for row in ws.iter_rows(values_only=True):
+        cells = ["" if v is None else str(v) for v in row] + [""] * 5
+        if cells[0] == "format":
+            version = cells[1]
+        elif cells[0] == "sheet":
+            sheets.append((cells[1], cells[2], cells[3]))
+        elif cells[0] == "formula":
+            formulas.setdefault(cells[1], {})[cells[2]] = (cells[3], cells[4])
+    if version != FORMAT_VERSION:
+        raise _bad(
+            file,
+            "xlsx-layout",
+            f"통합 문서 형식 {version}은(는) 읽을 수 없습니다 (읽을 수 있는 형식: {FORMAT_VERSION})",
+        )
+    return sheets, formulas
+
+
+@dataclass(frozen=True)
+class ImportedSheet:
+    """One project read from a workbook, before and after validation."""
+
+    sheet: str
+    source: str  # the YAML file it was exported from ("" for a template)
+    head: str  # the comment lines of that YAML
+    document: Document | None
+    problems: list[Problem]
+
+
+def read_workbook(data: bytes, file: str, only: str | None = None) -> list[ImportedSheet]:
+    """Every project sheet of a workbook (or the sheet ``only``); raises :class:`LoadError` for the workbook as a whole."""
+    wb, cached_wb = _open(data, file)
+    sheets, recorded = _meta(wb, file)
+    problems: list[Problem] = []
+    listed = {name for name, _, _ in sheets}
+    for name in wb.sheetnames:
+        if name != META and name not in listed:
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "xlsx-layout",
+                    f"양식에 없는 시트 '{_shown(name)}'입니다 — 시트 이름을 바꾸었나요?",
+                    sheet=name,
+                )
+            )
+    for name, _, _ in sheets:
+        if name not in wb.sheetnames:
+            problems.append(
+                Problem(
+                    file,
+                    1,
+                    1,
+                    "xlsx-layout",
+                    f"시트 '{_shown(name)}'가 없습니다 — 이름을 바꾸었거나 지웠습니다",
+                    sheet=name,
+                )
+            )
+    if problems:
+        raise LoadError(problems)
+    if len(sheets) > MAX_SHEETS:
+        raise _bad(file, "file-size", f"시트가 너무 많습니다 (최대 {MAX_SHEETS}개)")
+    out = []
+    for name, source, head in sheets:
+        if only is not None and name != only:
+            continue
+        out.append(_read_sheet(wb[name], cached_wb[name], file, name, source, head, recorded.get(name, {})))
+    return out
+
+
+def _read_sheet(
+    ws: Any, cws: Any, file: str, name: str, source: str, head: str, recorded: dict[str, tuple[str, str]]
+) -> ImportedSheet:
+    if ws.max_row > MAX_ROWS:
+        problem = Problem(
+            file,
+            MAX_ROWS + 1,
+            1,
+            "file-size",
+            f"시트의 행이 너무 많습니다 ({ws.max_row:,}행, 최대 {MAX_ROWS:,}행)",
+            sheet=name,
+        )
+        return ImportedSheet(name, source, head, None, [problem])
+    cells: dict[tuple[int, int], _Cell] = {}
+    problems: list[Problem] = []
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is None or not hasattr(cell, "column"):
+                continue
+            value = cell.value
+            if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type != "s"):
+                formula = str(value) if not hasattr(value, "text") else str(value.text)
+                if "[" in formula or "!" in formula:
+                    problems.append(
+                        Problem(
+                            file,
+                            cell.row,
+                            cell.column,
+                            "xlsx-external",
+                            f"수식이 다른 시트나 파일을 가리킵니다: {_shown(formula)}",
+                            sheet=name,
+                        )
+                    )
+                    continue
+                cached = cws.cell(cell.row, cell.column).value
+                cells[(cell.row, cell.column)] = _Cell(formula, cached)
+            elif cell.column <= WIDTH:
+                cells[(cell.row, cell.column)] = _Cell(value, value)
+            else:
+                problems.append(
+                    Problem(
+                        file,
+                        cell.row,
+                        cell.column,
+                        "xlsx-layout",
+                        f"양식 밖(H열 오른쪽)의 칸에 값이 있습니다: {_shown(value)}",
+                        sheet=name,
+                    )
+                )
+    rd = _Reader(file, name, cells, ws.max_row, recorded, problems)
+    data: dict[str, Any] | None = None
+    try:
+        data = _read_project(rd)
+    except _Abort:
+        if not any(p.rule.startswith("xlsx-") for p in rd.problems):
+            rd.add(rd.row, 1, "xlsx-layout", "양식의 구성이 달라 더 읽을 수 없습니다")
+    for merged in ws.merged_cells.ranges:
+        if str(merged) not in rd.merges:
+            rd.add(
+                merged.min_row,
+                merged.min_col,
+                "xlsx-merge",
+                f"병합된 셀 {merged}이(가) 양식과 다릅니다 — 병합을 풀거나 옮기지 마세요",
+            )
+    source_map = SourceMap(file, rd.values, {}, name)
+    if rd.problems or data is None:
+        return ImportedSheet(name, source, head, None, _limited(rd.problems))
+    try:
+        project = Project.model_validate(data)
+    except ValidationError as exc:
+        shape = [dataclasses.replace(p, sheet=name) for p in _shape_problems(exc, source_map)]
+        return ImportedSheet(name, source, head, None, _limited(shape))
+    return ImportedSheet(name, source, head, Document(project, source_map), [])
+
+
+def load_workbook_document(path: str, sheet: str, data: bytes | None = None, display: str | None = None) -> Document:
+    """The project on ``sheet`` of a workbook, for ``check`` and ``build``; raises :class:`LoadError`."""
+    file = shown_path(display or path)
+    raw = data if data is not None else read_bytes(path)
+    found = read_workbook(raw, file, only=sheet or None)
+    if sheet and not found:
+        raise _bad(file, "xlsx-layout", f"시트 '{_shown(sheet)}'가 없습니다", sheet=sheet)
+    if not sheet and len(found) != 1:
+        raise _bad(file, "xlsx-layout", f"통합 문서에 사업 시트가 {len(found)}개 있습니다")
+    imported = found[0]
+    if imported.document is None:
+        raise LoadError(imported.problems)
+    return imported.document
+
+
+def project_sheets(path: str) -> list[str]:
+    """The project sheets of a workbook, by reading only its hidden sheet; ``[]`` when that fails."""
+    import openpyxl
+
+    try:
+        data = read_bytes(path)
+        if data[:2] != b"PK":
+            return []
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if any(
+                n.lower().endswith("vbaproject.bin") or n.startswith("xl/externalLinks/") for n in archive.namelist()
+            ):
+                return []
+        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, keep_links=False)
+        if META not in wb.sheetnames:
+            return []
+        names = [
+            str(row[1]) for row in wb[META].iter_rows(values_only=True) if row and row[0] == "sheet" and len(row) > 1
+        ]
+        wb.close()
+        return names
+    except Exception:
+        return []
+
+
+def import_workbook(data: bytes, file: str) -> Iterator[tuple[ImportedSheet, str | None]]:
+    """Each project of a workbook with its YAML (``None`` when it has problems)."""
+    for imported in read_workbook(data, file):
+        if imported.document is None:
+            yield imported, None
+        else:
+            yield imported, to_yaml(imported.document.project, imported.head)

@@ -1,0 +1,695 @@
+"""Projects as Excel workbooks (openpyxl) and back.
+
+One sheet per project, laid out like the official form; totals, differences and rates
+are Excel formulas, so the sheet stays live while it is edited. A hidden sheet
+(``_budgetdoc``) holds what the importer needs: the format version, the source file, the
+comment lines at the head of the YAML, and the value each formula cell stated in the
+YAML (or that it stated none).
+
+Reading back, formula cells are never trusted: the importer takes a formula cell's
+cached value (what Excel or LibreOffice computed and saved) as the value the workbook
+states, or the value recorded when it was written; the checks recompute every total
+and report a stated value that disagrees, at its sheet and cell. A formula other than
+the one the form puts there, macros and external links are refused, never run or
+followed.
+
+Reading lives in :mod:`budgetdoc.formats.workbook.read`. :func:`to_yaml` is the canonical YAML writer: every section written, explicitly empty
+when empty, so that YAML → workbook → YAML gives back the same bytes.
+
+Longer than most modules: the sheet layout, its formulas, styles, validation and protection are
+one form, written in one place.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from budgetdoc.formats.load import LoadError
+from budgetdoc.formats.yamlout import Flow, dump, leading_comments
+from budgetdoc.model.document import Document, Path, Problem, Project, cell_name
+from budgetdoc.names import shown_path
+
+if TYPE_CHECKING:
+    from budgetdoc.formats.workbook.read import ImportedSheet
+
+FORMAT_VERSION = "1"
+META = "_budgetdoc"
+MAX_ROWS = 5_000  # rows of one project sheet
+MAX_SHEETS = 500
+MAX_BYTES = 20 * 1024 * 1024  # the workbook file
+MAX_UNPACKED = 100 * 1024 * 1024  # all its parts, unpacked
+MAX_SHEET_XML = 20 * 1024 * 1024  # one sheet, unpacked (a full 5,000-row sheet of the form is far below)
+WIDTH = 8  # columns A..H
+AMOUNT_FORMAT = "#,##0;△#,##0"
+ACCOUNT_KINDS = ("일반회계", "특별회계", "기금")
+PERIOD_KINDS = ("연례반복", "계속", "한시")
+ROUNDINGS = ("exact", "floor", "ceil", "half-up")
+BALANCES = ("available-spent-carried", "available-spent")
+
+SEC_OVERVIEW = "1. 기본 현황 — 사업개요"
+SEC_CONTACTS = "사업 담당자"
+SEC_BUDGET = "2. 예산 설명 — 예산 총괄 (단위: 천원, %)"
+SEC_BASIS = "산출근거 (산식: 원, 금액: 천원)"
+SEC_DESCRIPTION = "3. 사업설명"
+SEC_SCHEDULE = "추진일정 (단위: 천원)"
+SEC_EFFECTS = "4. 사업효과 — 최근 3년 추진실적"
+SEC_EXPECTED = "향후 기대효과"
+SEC_SETTLEMENT = "5. 최근 3년 결산 현황 (단위: 천원)"
+SEC_DRAFT = "다음 연도 초안 — 할 일을 마치면 이 초안 행들을 지우세요 (rollover)"
+ID_LABEL = "사업 ID"
+SECTIONS = (
+    SEC_DRAFT,
+    SEC_OVERVIEW,
+    SEC_CONTACTS,
+    SEC_BUDGET,
+    SEC_BASIS,
+    SEC_DESCRIPTION,
+    SEC_SCHEDULE,
+    SEC_EFFECTS,
+    SEC_EXPECTED,
+    SEC_SETTLEMENT,
+)
+PEOPLE = (("director", "과장"), ("team_leader", "팀장"), ("officer", "주무관"))
+TEXTS = (("purpose", "사업목적"), ("legal_basis", "사업근거"), ("content", "사업내용"), ("history", "추진경위"))
+SETTLEMENT_HEAD = ("연도", "최종예산", "전년이월", "예산변경", "예산현액", "집행액", "차년이월", "집행잔액")
+SETTLEMENT_KEYS = (
+    "year",
+    "final_budget",
+    "carried_in",
+    "change",
+    "available",
+    "spent",
+    "carried_out",
+    "balance",
+)
+FUNDS = (("national", "국비"), ("city", "시비"), ("district", "구비"), ("other", "기타"))
+
+
+class WorkbookError(Exception):
+    """Writing a workbook failed (a file that cannot be written)."""
+
+
+# --------------------------------------------------------------------------- canonical YAML
+
+
+def project_data(project: Project) -> dict[str, Any]:
+    """The project as plain data in the canonical shape: every section, explicitly empty when empty."""
+
+    def person(p: Any) -> Flow:
+        out = Flow(name=p.name)
+        if p.phone:
+            out["phone"] = p.phone
+        return out
+
+    def stated(record: Any, keys: tuple[str, ...]) -> dict[str, Any]:
+        return {k: getattr(record, k) for k in keys if getattr(record, k) is not None}
+
+    o = project.overview
+    data: dict[str, Any] = {"fiscal_year": project.fiscal_year, "title": project.title}
+    if project.id is not None:
+        data["id"] = project.id
+    if project.draft is not None:
+        data["draft"] = {"source": project.draft.source, "todo": list(project.draft.todo)}
+    conventions = project.conventions.model_dump()
+    if conventions != type(project.conventions)().model_dump():
+        data["conventions"] = conventions
+    period: dict[str, Any] = {"kind": o.period.kind, **stated(o.period, ("start", "end"))}
+    overview: dict[str, Any] = {"account": o.account, "period": period, "summary": list(o.summary)}
+    if o.total is not None:
+        overview["total"] = o.total
+    overview["funding"] = {k: getattr(o.funding, k) for k, _ in FUNDS}
+    data["overview"] = overview
+    c = project.contacts
+    data["contacts"] = {
+        "office": c.office,
+        "department": c.department,
+        **{k: person(getattr(c, k)) for k, _ in PEOPLE},
+    }
+    budget: dict[str, Any] = {}
+    if project.budget.total is not None:
+        budget["total"] = Flow(stated(project.budget.total, ("previous", "current", "change", "rate")))
+    items = []
+    for item in project.budget.items:
+        entry = {"name": item.name, **stated(item, ("previous", "current", "change", "rate"))}
+        basis = []
+        for line in item.basis:
+            b = {"label": line.label, **stated(line, ("formula", "amount"))}
+            if line.parts:
+                b["parts"] = [{"label": p.label, **stated(p, ("formula", "amount"))} for p in line.parts]
+            basis.append(b)
+        entry["basis"] = basis
+        items.append(entry)
+    budget["items"] = items
+    data["budget"] = budget
+    d = project.description
+    data["description"] = {k: list(getattr(d, k)) for k, _ in TEXTS}
+    schedule: dict[str, Any] = {}
+    if project.schedule.total is not None:
+        schedule["total"] = project.schedule.total
+    schedule["rows"] = [
+        {"step": r.step, "period": r.period, "amount": r.amount, "detail": r.detail} for r in project.schedule.rows
+    ]
+    data["schedule"] = schedule
+    data["effects"] = {
+        "achievements": {year: list(lines) for year, lines in project.effects.achievements.items()},
+        "expected": list(project.effects.expected),
+    }
+    data["settlement"] = [Flow(stated(s, SETTLEMENT_KEYS)) for s in project.settlement]
+    return data
+
+
+def to_yaml(project: Project, head: str = "") -> str:
+    """The canonical YAML of ``project``, after the comment lines ``head``."""
+    return head + dump(project_data(project))
+
+
+# --------------------------------------------------------------------------- the layout
+
+
+def _amount_format(decimals: int) -> str:
+    if decimals <= 0:
+        return AMOUNT_FORMAT
+    zeros = "0" * decimals
+    return f"#,##0.{zeros};△#,##0.{zeros}"
+
+
+def f_change(r: int) -> str:
+    """증감 (B−A) of row ``r``."""
+    return f"=C{r}-B{r}"
+
+
+def f_rate(r: int) -> str:
+    """증감률 of row ``r``: 100 when A = 0 < B, 0 when both are 0, else rounded to the sheet's decimals (B3)."""
+    return f"=IF(B{r}=0,IF(C{r}=0,0,100),ROUND((C{r}-B{r})*100/B{r},$B$3))"
+
+
+def f_sum(col: str, first: int, last: int) -> str:
+    """The sum of ``col`` over rows ``first``..``last`` (``=0`` for no rows)."""
+    return f"=SUM({col}{first}:{col}{last})" if last >= first else "=0"
+
+
+def f_project_total(r: int) -> str:
+    """사업비 (당해년도) = 국비 + 시비 of the funding row ``r``."""
+    return f"=B{r}+D{r}"
+
+
+def f_available(r: int) -> str:
+    """예산현액 = 최종예산 + 전년이월 + 예산변경."""
+    return f"=B{r}+C{r}+D{r}"
+
+
+def f_balance(r: int) -> str:
+    """집행잔액 by the convention chosen in F3."""
+    return f'=IF($F$3="available-spent",E{r}-F{r},E{r}-F{r}-G{r})'
+
+
+# --------------------------------------------------------------------------- writing
+
+
+@dataclass
+class _Sheet:
+    """What one project sheet is written from: a project, or nothing (an empty form)."""
+
+    name: str
+    project: Project | None
+    year: int
+    source: str = ""
+    head: str = ""
+
+
+class _Writer:
+    def __init__(self, ws: Any, year: int, decimals: int) -> None:
+        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+
+        self.ws = ws
+        self.year = year
+        self.row = 0
+        self.decimals = decimals
+        self.formulas: list[tuple[str, str, str]] = []  # (path, formula, stated value)
+        self.amounts: list[str] = []  # cells that take whole numbers ≥ 0
+        self.signed: list[str] = []  # whole numbers, negative allowed
+        self.lists: dict[tuple[str, ...], list[str]] = {}
+        thin = Side(style="thin", color="808080")
+        self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
+        self.label_fill = PatternFill("solid", fgColor="EDEDED")
+        self.section_fill = PatternFill("solid", fgColor="D9E1F2")
+        self.bold = Font(bold=True)
+        self.wrap = Alignment(wrap_text=True, vertical="center")
+        self.center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    def next(self) -> int:
+        self.row += 1
+        return self.row
+
+    def merge(self, r: int, first: int, last: int) -> None:
+        """Merge a row's cells; the anchor loses its border (openpyxl's cost per bordered merge is high)."""
+        from openpyxl.styles import Border
+
+        self.ws.cell(r, first).border = Border()
+        self.ws.merge_cells(start_row=r, start_column=first, end_row=r, end_column=last)
+
+    def label(self, r: int, c: int, text: str) -> None:
+        cell = self.ws.cell(r, c)
+        cell.value = text
+        cell.data_type = "s"
+        cell.fill = self.label_fill
+        cell.font = self.bold
+        cell.alignment = self.center
+        cell.border = self.border
+
+    def text(self, r: int, c: int, value: str | None, merge_to: int = 0) -> None:
+        from openpyxl.styles import Protection
+
+        cell = self.ws.cell(r, c)
+        if value is not None and value != "":
+            cell.value = value
+            cell.data_type = "s"  # a text that starts with '=' stays text
+        cell.number_format = "@"
+        cell.alignment = self.wrap
+        cell.border = self.border
+        cell.protection = Protection(locked=False)
+        if merge_to > c:
+            self.merge(r, c, merge_to)
+
+    def number(self, r: int, c: int, value: int | None, signed: bool = False, year: bool = False) -> None:
+        from openpyxl.styles import Protection
+
+        cell = self.ws.cell(r, c)
+        cell.value = value
+        cell.number_format = "0" if year else AMOUNT_FORMAT
+        cell.border = self.border
+        cell.protection = Protection(locked=False)
+        if not year:
+            (self.signed if signed else self.amounts).append(cell.coordinate)
+
+    def choice(self, r: int, c: int, value: str | None, options: tuple[str, ...], strict: bool = True) -> None:
+        self.text(r, c, value)
+        self.lists.setdefault((*options, "" if strict else "*"), []).append(cell_name(r, c))
+
+    def formula(
+        self, r: int, c: int, formula: str, path: Path, stated: int | Decimal | None, rate: bool = False
+    ) -> None:
+        cell = self.ws.cell(r, c)
+        cell.value = formula
+        cell.number_format = _amount_format(self.decimals) if rate else AMOUNT_FORMAT
+        cell.border = self.border
+        cell.font = self.bold
+        self.formulas.append((_path_text(path), formula, "" if stated is None else _number_text(stated)))
+
+    def section(self, title: str) -> int:
+        r = self.next()
+        self.label(r, 1, title)
+        self.ws.cell(r, 1).fill = self.section_fill
+        self.merge(r, 1, WIDTH)
+        return r
+
+    def header(self, labels: tuple[str, ...]) -> int:
+        r = self.next()
+        for c, text in enumerate(labels, 1):
+            self.label(r, c, text)
+        if len(labels) < WIDTH:
+            self.merge(r, len(labels), WIDTH)
+        return r
+
+    def bullets(self, name: str, lines: list[str], blank: int) -> None:
+        """A label, then one row per ○ line (at least one row, so that an empty list still shows)."""
+        rows = list(lines) + [""] * blank or [""]
+        for i, line in enumerate(rows):
+            r = self.next()
+            if i == 0:
+                self.label(r, 1, name)
+            self.text(r, 2, line, WIDTH)
+
+
+def _path_text(path: Path) -> str:
+    return ".".join(str(p) for p in path)
+
+
+def _number_text(value: int | Decimal) -> str:
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -> None:
+    """The form, top to bottom; ``blank`` empty rows where lists are filled in."""
+    p = project
+    o = p.overview if p else None
+    r = w.next()
+    w.label(r, 1, "사업명")
+    w.text(r, 2, p.title if p else "", WIDTH)
+    r = w.next()
+    w.label(r, 1, "회계연도")
+    w.number(r, 2, p.fiscal_year if p else year, year=True)
+    # The id is shown, for staff to see which project a sheet is, and locked once set:
+    # ``diff`` follows a project by it across renames, so it is changed in the YAML, not
+    # typed over in a workbook. An empty one (a template, a project without id) may be filled in.
+    w.label(r, 3, ID_LABEL)
+    w.text(r, 4, p.id if p else None, WIDTH)
+    if p and p.id is not None:
+        from openpyxl.styles import Protection
+
+        w.ws.cell(r, 4).protection = Protection(locked=True)
+    r = w.next()
+    conv = p.conventions if p else None
+    w.label(r, 1, "증감률 소수 자릿수")
+    w.number(r, 2, conv.rate_decimals if conv else 0, year=True)
+    w.label(r, 3, "산출근거 환산")
+    w.choice(r, 4, conv.formula_rounding if conv else "exact", ROUNDINGS)
+    w.label(r, 5, "집행잔액 계산")
+    w.choice(r, 6, conv.settlement_balance if conv else BALANCES[0], BALANCES)
+    w.merge(r, 6, WIDTH)
+
+    # A draft made by rollover is shown, not hidden: its 할 일 are for staff to read, and
+    # deleting these rows is how they say the draft is checked (``check`` warns until then).
+    if p and p.draft is not None:
+        w.section(SEC_DRAFT)
+        r = w.next()
+        w.label(r, 1, "원본 문서")
+        w.text(r, 2, p.draft.source, WIDTH)
+        w.bullets("할 일", list(p.draft.todo), 0)
+
+    w.section(SEC_OVERVIEW)
+    r = w.next()
+    account = o.account if o else ""
+    kind = (
+        "" if not o else ("일반회계" if account == "일반회계" else "기금" if account.endswith("기금") else "특별회계")
+    )
+    w.label(r, 1, "회계")
+    w.choice(r, 2, kind, ACCOUNT_KINDS)
+    w.label(r, 3, "회계명")
+    w.text(r, 4, "" if kind == "일반회계" else account, WIDTH)
+    r = w.next()
+    w.label(r, 1, "사업기간")
+    w.choice(r, 2, o.period.kind if o else "", PERIOD_KINDS, strict=False)
+    w.label(r, 3, "시작 연도")
+    w.number(r, 4, o.period.start if o else None, year=True)
+    w.label(r, 5, "종료 연도")
+    w.number(r, 6, o.period.end if o else None, year=True)
+    w.merge(r, 6, WIDTH)
+    w.bullets("사업내용", list(o.summary) if o else [], blank)
+    r = w.next()
+    w.label(r, 1, "사업비(당해년도)")
+    w.formula(r, 2, f_project_total(r + 1), ("overview", "total"), o.total if o else None)
+    w.label(r, 3, "국비 + 시비 (구비·기타는 예산 외)")
+    w.merge(r, 3, WIDTH)
+    r = w.next()
+    for i, (key, name) in enumerate(FUNDS):
+        w.label(r, 1 + 2 * i, name)
+        w.number(r, 2 + 2 * i, getattr(o.funding, key) if o else None)
+
+    w.section(SEC_CONTACTS)
+    c = p.contacts if p else None
+    r = w.next()
+    w.label(r, 1, "실·국")
+    w.text(r, 2, c.office if c else "", 4)
+    w.label(r, 5, "부서명")
+    w.text(r, 6, c.department if c else "", WIDTH)
+    for key, name in PEOPLE:
+        person = getattr(c, key) if c else None
+        r = w.next()
+        w.label(r, 1, name)
+        w.text(r, 2, person.name if person else "", 4)
+        w.label(r, 5, "전화")
+        w.text(r, 6, person.phone if person else "", WIDTH)
+
+    w.section(SEC_BUDGET)
+    w.header(("구분", f"{year - 1}예산액(A)", f"{year}예산액(B)", "증감(B-A)", "(B-A)*100/A"))
+    total_row = w.next()
+    items = list(p.budget.items) if p else []
+    first, last = total_row + 1, total_row + max(len(items) + (blank if not p else 0), 1)
+    stated_total = p.budget.total if p else None
+    w.label(total_row, 1, "계")
+    for col, key in ((2, "previous"), (3, "current")):
+        value = getattr(stated_total, key) if stated_total else None
+        w.formula(total_row, col, f_sum("BC"[col - 2], first, last), ("budget", "total", key), value)
+    w.formula(
+        total_row, 4, f_change(total_row), ("budget", "total", "change"), stated_total.change if stated_total else None
+    )
+    w.formula(
+        total_row, 5, f_rate(total_row), ("budget", "total", "rate"), stated_total.rate if stated_total else None, True
+    )
+    for i in range(last - first + 1):
+        item = items[i] if i < len(items) else None
+        r = w.next()
+        w.text(r, 1, item.name if item else "")
+        w.number(r, 2, item.previous if item else None)
+        w.number(r, 3, item.current if item else None)
+        w.formula(r, 4, f_change(r), ("budget", "items", i, "change"), item.change if item else None)
+        w.formula(r, 5, f_rate(r), ("budget", "items", i, "rate"), item.rate if item else None, True)
+
+    w.section(SEC_BASIS)
+    w.header(("과목", "구분", "내용", "산식(원)", "금액(천원)"))
+    wrote = False
+    for i, item in enumerate(items):
+        for j, line in enumerate(item.basis):
+            r = w.next()
+            wrote = True
+            w.text(r, 1, item.name if j == 0 else "")
+            w.choice(r, 2, "○", ("○", "-"))
+            w.text(r, 3, line.label)
+            w.text(r, 4, line.formula)
+            base: Path = ("budget", "items", i, "basis", j)
+            if line.parts and all(part.amount is not None for part in line.parts):
+                w.formula(r, 5, f_sum("E", r + 1, r + len(line.parts)), (*base, "amount"), line.amount)
+            else:  # a part left to its formula: the sheet cannot sum it, the checks do
+                w.number(r, 5, line.amount)
+            for part in line.parts:
+                r = w.next()
+                w.text(r, 1, "")
+                w.choice(r, 2, "-", ("○", "-"))
+                w.text(r, 3, part.label)
+                w.text(r, 4, part.formula)
+                w.number(r, 5, part.amount)
+    for _ in range(blank if not p or not wrote else 0):
+        r = w.next()
+        w.text(r, 1, "")
+        w.choice(r, 2, "", ("○", "-"))
+        w.text(r, 3, "")
+        w.text(r, 4, "")
+        w.number(r, 5, None)
+
+    w.section(SEC_DESCRIPTION)
+    d = p.description if p else None
+    for key, name in TEXTS:
+        w.bullets(name, list(getattr(d, key)) if d else [], blank)
+
+    w.section(SEC_SCHEDULE)
+    w.header(("사업추진절차", "추진기간", "예산집행금액", "추진세부내용"))
+    sched = p.schedule if p else None
+    rows = list(sched.rows) if sched else []
+    total = w.next()
+    count = len(rows) + (blank if not p else 0)
+    w.label(total, 1, "계")
+    w.formula(total, 3, f_sum("C", total + 1, total + count), ("schedule", "total"), sched.total if sched else None)
+    for i in range(count):
+        row = rows[i] if i < len(rows) else None
+        r = w.next()
+        w.text(r, 1, row.step if row else "")
+        w.text(r, 2, row.period if row else "")
+        w.number(r, 3, row.amount if row else None)
+        w.text(r, 4, row.detail if row else "", WIDTH)
+
+    w.section(SEC_EFFECTS)
+    w.header(("연도", "추진실적"))
+    achievements = dict(p.effects.achievements) if p else {y: [] for y in range(year - 3, year)}
+    for y, bullets in achievements.items():
+        for k, bullet in enumerate(list(bullets) + [""] * (blank if not p else 0) or [""]):
+            r = w.next()
+            if k == 0:
+                w.number(r, 1, y, year=True)
+            else:
+                w.text(r, 1, "")
+            w.text(r, 2, bullet, WIDTH)
+    w.section(SEC_EXPECTED)
+    w.bullets("기대효과", list(p.effects.expected) if p else [], blank)
+
+    w.section(SEC_SETTLEMENT)
+    w.header(SETTLEMENT_HEAD)
+    settlement = list(p.settlement) if p else [None, None, None]
+    for i, s in enumerate(settlement):
+        r = w.next()
+        w.number(r, 1, s.year if s else year - 4 + i, year=True)
+        for col, key in enumerate(SETTLEMENT_KEYS[1:], 2):
+            value = getattr(s, key) if s else None
+            if key == "available":
+                w.formula(r, col, f_available(r), ("settlement", i, key), value)
+            elif key == "balance":
+                w.formula(r, col, f_balance(r), ("settlement", i, key), value)
+            else:
+                w.number(r, col, value, signed=key == "change")
+
+
+def _finish_sheet(w: _Writer) -> None:
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    ws = w.ws
+    for col, width in zip("ABCDEFGH", (20, 16, 22, 22, 16, 14, 14, 14), strict=True):
+        ws.column_dimensions[col].width = width
+    ws.freeze_panes = "B2"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.horizontalCentered = True
+    ws.print_options.gridLines = True  # the lines of merged cells, which carry no border
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    if w.amounts:
+        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+        dv.error, dv.errorTitle, dv.showErrorMessage = "0 이상의 정수(천원)를 넣으세요.", "금액", True
+        dv.sqref = " ".join(w.amounts)
+        ws.add_data_validation(dv)
+    if w.signed:
+        dv = DataValidation(type="whole", operator="between", formula1="-999999999999", formula2="999999999999")
+        dv.error, dv.errorTitle, dv.showErrorMessage = "정수(천원)를 넣으세요.", "금액", True
+        dv.allow_blank = True
+        dv.sqref = " ".join(w.signed)
+        ws.add_data_validation(dv)
+    for options, cells in w.lists.items():
+        strict = options[-1] == ""
+        values = ",".join(options[:-1])
+        dv = DataValidation(type="list", formula1=f'"{values}"', allow_blank=True)
+        dv.showErrorMessage = True
+        dv.errorStyle = "stop" if strict else "warning"
+        dv.error = f"다음 중 하나를 고르세요: {values}"
+        dv.sqref = " ".join(cells)
+        ws.add_data_validation(dv)
+    # A guide, not security: labels and formulas are locked, rows may still be added.
+    ws.protection.sheet = True
+    ws.protection.insertRows = False
+    ws.protection.deleteRows = False
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+_BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
+
+
+def sheet_name(title: str, taken: set[str]) -> str:
+    """A valid, unused sheet name from a project title (31 characters at most)."""
+    base = _BAD_SHEET_CHARS.sub("_", title).strip("'") or "사업"
+    name, n = base[:31], 1
+    while name.casefold() in taken or name == META:
+        n += 1
+        suffix = f" ({n})"
+        name = base[: 31 - len(suffix)] + suffix
+    taken.add(name.casefold())
+    return name
+
+
+def _workbook(sheets: list[_Sheet], blank: int) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    meta_rows: list[tuple[str, ...]] = [("format", FORMAT_VERSION)]
+    for sheet in sheets:
+        ws = wb.create_sheet(sheet.name)
+        decimals = sheet.project.conventions.rate_decimals if sheet.project else 0
+        w = _Writer(ws, sheet.year, decimals)
+        _write_project(w, sheet.project, sheet.year, blank)
+        _finish_sheet(w)
+        meta_rows.append(("sheet", sheet.name, sheet.source, sheet.head))
+        meta_rows.extend(("formula", sheet.name, path, formula, stated) for path, formula, stated in w.formulas)
+    meta = wb.create_sheet(META)
+    for row in meta_rows:
+        meta.append(list(row))
+        for cell in meta[meta.max_row]:
+            cell.data_type = "s"
+    meta.sheet_state = "hidden"
+    meta.protection.sheet = True
+    wb.active = 0
+    out = io.BytesIO()
+    wb.save(out)
+    return _fixed_times(out.getvalue())
+
+
+def _fixed_times(data: bytes) -> bytes:
+    """Same projects, same bytes: the document properties carry a fixed date, the zip fixed times."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    stamp = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                content = stamp.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
+            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(fixed, content)
+    return out.getvalue()
+
+
+def export_workbook(documents: list[tuple[Document, str, str]]) -> bytes:
+    """A workbook with one sheet per ``(document, source file, YAML head)``."""
+    taken: set[str] = set()
+    sheets = [
+        _Sheet(sheet_name(doc.project.title, taken), doc.project, doc.project.fiscal_year, source, head)
+        for doc, source, head in documents
+    ]
+    return _workbook(sheets, 0)
+
+
+def template_workbook(year: int, count: int = 1, blank: int = 5) -> bytes:
+    """An empty form with ``count`` project sheets, ``blank`` empty rows in every list."""
+    names = [f"사업{i}" for i in range(1, count + 1)]
+    return _workbook([_Sheet(n, None, year) for n in names], blank)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def _is_folder(out: str) -> bool:
+    return out.endswith(("/", os.sep)) or os.path.isdir(out)
+
+
+def export_paths(paths: list[str], out: str, notes: list[str] | None = None) -> list[tuple[str, bytes]]:
+    """The workbooks ``export`` writes: ``[(path, bytes)]``; raises :class:`LoadError` with every problem found.
+
+    One workbook for all projects, or with ``out`` a folder one per project, named and
+    placed like the build's outputs.
+    """
+    from budgetdoc.formats.load import load
+    from budgetdoc.formats.sources import discover
+
+    sources = [s for s in discover(paths, notes) if not s.workbook]
+    if not sources:
+        problem = Problem(shown_path(paths[0] if paths else "data"), 1, 1, "unreadable", "내보낼 YAML 파일이 없습니다")
+        raise LoadError([problem])
+    loaded: list[tuple[Document, str, str, str]] = []
+    problems: list[Problem] = []
+    for source in sources:
+        try:
+            doc = load(source.path, within=source.root or None)
+            with open(source.path, encoding="utf-8-sig") as fh:
+                head = leading_comments(fh.read())
+        except LoadError as exc:
+            problems.extend(exc.problems)
+            continue
+        loaded.append((doc, source.path, head, source.rel))
+    if problems:
+        raise LoadError(problems)
+    if _is_folder(out):
+        return [
+            (os.path.join(out, rel + ".xlsx"), export_workbook([(doc, path, head)])) for doc, path, head, rel in loaded
+        ]
+    return [(out, export_workbook([(doc, path, head) for doc, path, head, _ in loaded]))]
+
+
+def yaml_name(imported: ImportedSheet, workbook: str, count: int) -> str:
+    """The file name an imported project is written to.
+
+    Its source's name; for a filled form the workbook's (and the sheet's, when the
+    workbook has several projects).
+    """
+    if imported.source:
+        name = os.path.basename(imported.source.replace("\\", "/"))
+        if name.lower().endswith((".yaml", ".yml")) and not name.startswith("."):
+            return name
+    stem = os.path.splitext(os.path.basename(workbook))[0]
+    return (f"{stem}_{imported.sheet}" if count > 1 else stem).replace("/", "_") + ".yaml"

@@ -1,0 +1,1 @@
+"""The document model: typed records, value types, numbers, figures and the JSON Schema."""

@@ -1,0 +1,1 @@
+"""A new data repository (init) and its skeleton files."""

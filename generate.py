@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """사업설명서 생성기 — budget project explanations from YAML, checked, as HTML and PDF.
 
-The command line only: parse options, call the engine (the ``budgetdoc`` package),
-map its errors to messages and exit codes. Longer than most modules: one click command
-per subcommand, each with its options and its help text in Korean, and nothing else.
+The command line only: each command parses its options, calls one engine function (the
+``budgetdoc`` package), prints what it returns and ends with the exit code the result
+carries. The engine's errors (one family, :mod:`budgetdoc.errors`, each with its exit code)
+become messages in one place, :class:`Command`. Longer than most modules: one click command
+per subcommand, each with its options and its help text in Korean.
 
 Exit codes: 0 success; 1 data problems (a document does not add up, malformed input);
 2 usage errors or unreadable input; 3 the templates cannot render (a template bug or a
@@ -12,28 +14,46 @@ resource they cannot load, in one line), or a bug in the tool itself (with a tra
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import traceback
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from budgetdoc import PDF_VARIANTS, __version__
+from budgetdoc.errors import EXIT_BUG, BudgetdocError, UsageError
+
+if TYPE_CHECKING:
+    from budgetdoc.model.document import Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 BUG_REPORT = "도구 자체의 오류입니다. 위 내용을 붙여 예산 사업설명서 생성기 저장소에 이슈로 알려 주세요."
 
 
-class Unusable(click.ClickException):
-    """Input or environment the command cannot work with (exit 2)."""
+class Command(click.Command):
+    """A command whose engine errors end it in one place: their message and their exit code."""
 
-    exit_code = EXIT_USAGE
+    def invoke(self, ctx: click.Context) -> Any:
+        """Run the command; an engine error becomes its message (a usage error with the usage line)."""
+        try:
+            return super().invoke(ctx)
+        except UsageError as exc:
+            raise click.UsageError(str(exc), ctx) from None
+        except BudgetdocError as exc:
+            click.echo(f"Error: {exc}" if exc.prefixed else str(exc), err=True)
+            sys.exit(exc.exit_code)
+
+
+class Commands(click.Group):
+    """The command group; each of its commands is a :class:`Command`."""
+
+    command_class = Command
 
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -43,14 +63,14 @@ def _paths(paths: tuple[str, ...]) -> list[str]:
     return list(paths) or ["data"]
 
 
-def _echo_problems(problems: list, fmt: str) -> None:  # type: ignore[type-arg]
+def _echo_problems(problems: list[Problem], fmt: str) -> None:
     from budgetdoc.check.report import FORMATTERS
 
     if problems or fmt == "json":
         click.echo(FORMATTERS[fmt](problems), nl=False)
 
 
-@click.group(context_settings=CONTEXT)
+@click.group(context_settings=CONTEXT, cls=Commands)
 @click.version_option(__version__, prog_name="budgetdoc")
 def cli() -> None:
     """예산 사업설명서(사업설명서)를 YAML에서 검증하고 HTML·PDF로 만듭니다.
@@ -82,23 +102,15 @@ def check(paths: tuple[str, ...], fmt: str) -> None:
     기본 경로는 data/ 입니다. 모든 문제를 한 번에, 틀린 값이 적힌 행과 열(통합 문서는
     파일!시트!칸), 규칙 id, 계산한 값과 적힌 값과 함께 보여 줍니다.
     """
-    from budgetdoc.errors import BuildError
     from budgetdoc.pipeline import check_paths
 
-    try:
-        report = check_paths(_paths(paths))
-    except BuildError as exc:
-        raise click.UsageError(str(exc)) from None
+    report = check_paths(_paths(paths))
     for note in report.notes:
         click.echo(note, err=True)
-    problems = report.problems
-    _echo_problems(problems, fmt)
-    n_err = report.errors
-    n_warn = len(problems) - n_err
-    click.echo(f"파일 {report.files}개 검사: 오류 {n_err}개, 경고 {n_warn}개", err=True)
-    if report.unreadable:
-        sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_PROBLEMS if n_err else EXIT_OK)
+    _echo_problems(report.problems, fmt)
+    warnings = len(report.problems) - report.errors
+    click.echo(f"파일 {report.files}개 검사: 오류 {report.errors}개, 경고 {warnings}개", err=True)
+    sys.exit(report.exit_code)
 
 
 def rendering_options(draft: str) -> Callable[[F], F]:
@@ -141,69 +153,16 @@ def rendering_options(draft: str) -> Callable[[F], F]:
     return decorate
 
 
-class Progress:
-    """Rendering progress on stderr: a bar on a terminal, otherwise one line per document."""
+def _parsed(module: str, name: str) -> Callable[[click.Context, click.Parameter, str | None], Any]:
+    """An option callback that parses with the engine's ``module.name``; its ``ValueError`` is the option's error."""
 
-    LABELS = {"built": "완료", "drafted": "초안", "failed": "실패", "error": "오류"}
+    def callback(ctx: click.Context, param: click.Parameter, value: str | None) -> Any:
+        try:
+            return None if value is None else getattr(importlib.import_module(module), name)(value)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc)) from None
 
-    def __init__(self, setting: bool | None, describe: Callable[[int, int], str]) -> None:
-        self.interactive = sys.stderr.isatty() if setting is None else setting
-        self.describe = describe  # (to render, the others) → the line announcing the run
-        self.bar: Any = None
-
-    def plan(self, todo: int, other: int) -> None:
-        """Announce the run; start the bar when there is something to render."""
-        if not todo:
-            return
-        click.echo(self.describe(todo, other), err=True)
-        if self.interactive:
-            self.bar = click.progressbar(length=todo, label="렌더링", file=sys.stderr, show_pos=True, show_eta=True)
-            self.bar.__enter__()
-
-    def result(self, result: Any) -> None:
-        """Advance the bar, or print one line for a finished document."""
-        if self.bar is not None:
-            self.bar.update(1)
-        else:
-            click.echo(
-                f"{self.LABELS.get(result.status, result.status)} {result.source.shown} ({result.seconds:.2f}초)",
-                err=True,
-            )
-
-    def close(self) -> None:
-        """End the bar."""
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-
-
-def _write(path: Path, text: str) -> None:
-    """Write an output file the user named; a path that cannot be written is a usage error."""
-    from budgetdoc.batch.files import write_atomic
-
-    try:
-        write_atomic(path, text)
-    except OSError as exc:
-        raise Unusable(f"{path}에 쓸 수 없습니다: {exc.strerror or exc}") from None
-
-
-def _shard(value: str | None) -> tuple[int, int] | None:
-    from budgetdoc.batch.shards import parse_shard
-
-    try:
-        return None if value is None else parse_shard(value)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
-
-
-def _formats(value: str) -> tuple[str, ...]:
-    from budgetdoc.batch.files import FORMATS
-
-    chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
-    unknown = [f for f in chosen if f not in FORMATS]
-    if unknown or not chosen:
-        raise click.BadParameter(f"알 수 없는 형식 {', '.join(unknown) or '(없음)'}; 가능: {', '.join(FORMATS)}")
-    return chosen
+    return callback
 
 
 @cli.command()
@@ -220,11 +179,18 @@ def _formats(value: str) -> tuple[str, ...]:
 @click.option(
     "--verify", is_flag=True, help="모든 출력의 내용 해시를 다시 계산해, 매니페스트와 다른 출력을 다시 만듭니다."
 )
-@click.option("--format", "fmt", default="html,pdf", show_default=True, help="만들 형식, 쉼표로 구분: html, pdf, hwpx.")
+@click.option(
+    "--format",
+    "fmt",
+    default="html,pdf",
+    show_default=True,
+    callback=_parsed("budgetdoc.batch.files", "parse_formats"),
+    help="만들 형식, 쉼표로 구분: html, pdf, hwpx.",
+)
 @rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 OUT/_drafts/에 만듭니다.")
 @click.option(
     "--shard",
-    callback=lambda ctx, param, value: _shard(value),
+    callback=_parsed("budgetdoc.batch.shards", "parse_shard"),
     default=None,
     metavar="I/N",
     help="데이터 파일을 경로의 해시로 N개로 나눈 가운데 I번째만 만듭니다 (CI 매트릭스용; 나중에 merge로 합침).",
@@ -241,7 +207,7 @@ def build(
     jobs: int,
     force: bool,
     verify: bool,
-    fmt: str,
+    fmt: tuple[str, ...],
     pdf_variant: str | None,
     draft: bool,
     timeout: float,
@@ -255,29 +221,14 @@ def build(
     검증에 실패한 문서는 만들지 않고 이전 출력을 그대로 두며, 문제를 보여 주고 종료
     코드 1로 끝납니다. 나머지 문서는 그대로 만들어집니다.
     """
-    from budgetdoc.batch.build import Options, Result
     from budgetdoc.batch.build import build as run_build
-    from budgetdoc.batch.cluster import ClusterError
-    from budgetdoc.errors import BuildError, OutputError, TemplateError
-    from budgetdoc.write.assets import RenderError, check_fonts
+    from budgetdoc.batch.job import Options, Result
+    from budgetdoc.batch.progress import Progress
 
-    formats = _formats(fmt)
-    if "pdf" in formats:
-        try:
-            check_fonts()
-        except RenderError as exc:
-            raise Unusable(str(exc)) from None
-    if "hwpx" in formats:
-        try:
-            import hwpx  # noqa: F401
-        except ImportError:
-            raise Unusable("HWPX 출력에는 python-hwpx가 필요합니다: pip install python-hwpx") from None
-    options = Options(formats=formats, variant=pdf_variant, draft=draft, timeout=timeout)
+    options = Options(formats=fmt, variant=pdf_variant, draft=draft, timeout=timeout)
     shown = Progress(progress, lambda todo, skipped: f"문서 {todo}개를 만듭니다 (바뀌지 않은 {skipped}개는 건너뜀).")
-    problems: list = []  # type: ignore[type-arg]
 
     def on_result(result: Result) -> None:
-        problems.extend(result.problems)
         shown.result(result)
         if result.status == "error":
             click.echo(f"{result.source.shown}: 렌더링 오류: {result.message}", err=True)
@@ -285,7 +236,7 @@ def build(
     def on_wait() -> None:
         click.echo(f"다른 빌드가 {out}을(를) 쓰고 있어 끝나기를 기다립니다…", err=True)
 
-    try:
+    with shown:
         summary = run_build(
             _paths(paths),
             Path(out),
@@ -299,31 +250,11 @@ def build(
             shard=shard,
             scheduler=scheduler,
         )
-    except BuildError as exc:
-        raise click.UsageError(str(exc)) from None
-    except (RenderError, OutputError, ClusterError) as exc:
-        raise Unusable(str(exc)) from None
-    except TemplateError as exc:
-        shown.close()
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_BUG)
-    finally:
-        shown.close()
     for note in summary.notes:
         click.echo(note, err=True)
-    problems.sort(key=lambda p: (p.file, p.line, p.column))
-    _echo_problems(problems, "text")
-    parts = [f"만듦 {summary.built}", f"건너뜀 {summary.skipped}", f"실패 {summary.failed}"]
-    if summary.drafted:
-        parts.append(f"초안 {summary.drafted}")
-    if summary.removed:
-        parts.append(f"삭제 {summary.removed}")
-    click.echo(f"{', '.join(parts)} ({summary.seconds:.1f}초)", err=True)
-    from budgetdoc.formats.load import UNREADABLE
-
-    if any(p.rule in UNREADABLE for p in problems):
-        sys.exit(EXIT_USAGE)
-    sys.exit(EXIT_OK if summary.ok else EXIT_PROBLEMS)
+    _echo_problems(summary.problems, "text")
+    click.echo(summary.line(), err=True)
+    sys.exit(summary.exit_code)
 
 
 @cli.command()
@@ -336,7 +267,7 @@ def build(
 @rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 책에 넣습니다.")
 @click.option(
     "--shard",
-    callback=lambda ctx, param, value: _shard(value),
+    callback=_parsed("budgetdoc.batch.shards", "parse_shard"),
     default=None,
     metavar="I/N",
     help="N개 샤드 가운데 I번째 문서의 책 부분만 OUT 옆 .budgetdoc-book/에 렌더링하고 책은 만들지 않습니다 "
@@ -368,20 +299,13 @@ def book(
     문서마다 렌더링한 결과는 출력 파일 옆 .budgetdoc-book/ 에 내용 해시로 보관해, 다음에는
     바뀐 문서만 다시 렌더링합니다.
     """
+    from budgetdoc.batch.progress import Progress
     from budgetdoc.book.make import make_book
-    from budgetdoc.errors import BookError, BuildError, OutputError, TemplateError
-    from budgetdoc.formats.load import UNREADABLE
-    from budgetdoc.write.assets import RenderError, check_fonts
-
-    try:
-        check_fonts()
-    except RenderError as exc:
-        raise Unusable(str(exc)) from None
 
     shown = Progress(
         progress, lambda todo, cached: f"문서 {todo}개를 렌더링합니다 (캐시에 있는 {cached}개는 그대로 씀)."
     )
-    try:
+    with shown:
         result = make_book(
             _paths(paths),
             Path(out),
@@ -395,39 +319,11 @@ def book(
             on_result=shown.result,
             shard=shard,
         )
-    except BuildError as exc:
-        raise click.UsageError(str(exc)) from None
-    except (BookError, RenderError, OutputError) as exc:
-        raise Unusable(str(exc)) from None
-    except TemplateError as exc:
-        shown.close()
-        click.echo(str(exc), err=True)
-        sys.exit(EXIT_BUG)
-    finally:
-        shown.close()
     _echo_problems(result.problems, "text")
     for failure in result.failures:
         click.echo(f"{failure.source.shown}: 렌더링 오류: {failure.message}", err=True)
-    n_err = sum(p.severity == "error" for p in result.problems)
-    if shard is not None and not result.failures and not n_err:
-        click.echo(
-            f"샤드 {shard[0]}/{shard[1]}: 책 부분 {result.projects}개 (새로 렌더링 {result.rendered}개, "
-            f"{result.seconds:.1f}초); merge로 합친 뒤 book으로 합본을 만드세요",
-            err=True,
-        )
-        sys.exit(EXIT_OK)
-    if not result.written:
-        click.echo(f"책을 만들지 않았습니다: 오류 {n_err}개, 렌더링 실패 {len(result.failures)}개", err=True)
-        if any(p.rule in UNREADABLE for p in result.problems):
-            sys.exit(EXIT_USAGE)
-        sys.exit(EXIT_PROBLEMS)
-    drafted = f", 초안 {result.drafted}개" if result.drafted else ""
-    click.echo(
-        f"{out}: 사업 {result.projects}개, {result.pages}쪽{drafted} "
-        f"(새로 렌더링 {result.rendered}개, {result.seconds:.1f}초)",
-        err=True,
-    )
-    sys.exit(EXIT_PROBLEMS if result.drafted else EXIT_OK)
+    click.echo(result.line(out), err=True)
+    sys.exit(result.exit_code)
 
 
 @cli.command()
@@ -438,11 +334,12 @@ def schema(out: str | None) -> None:
     데이터 파일 첫 줄에 `# yaml-language-server: $schema=<경로>`를 적으면 VS Code 등의
     YAML 편집기가 이 스키마로 키를 완성하고 값을 검사합니다.
     """
+    from budgetdoc.batch.files import write_file
     from budgetdoc.model.schema import schema_json
 
     text = schema_json()
     if out:
-        _write(Path(out), text)
+        write_file(out, text)
     else:
         click.echo(text, nl=False)
 
@@ -469,107 +366,16 @@ def import_(source: str, out: str | None, force: bool) -> None:
     변환한 뒤 검산해, 맞지 않는 수를 텍스트 파일의 행·칸으로 알립니다 (값은 적힌 그대로). 이미
     있는 파일은 --force 없이는 덮어쓰지 않습니다.
     """
-    from budgetdoc.check.rules import check as check_document
-    from budgetdoc.formats.legacy import LegacyError, convert_file
-    from budgetdoc.model.schema import with_modeline
+    from budgetdoc.convert import plan_import, write_import
 
-    src = Path(source)
-    if src.is_dir():
-        if not out:
-            raise click.UsageError("폴더를 변환할 때는 -o 출력 폴더가 필요합니다.")
-        files = sorted(p for p in src.rglob("*") if p.is_file() and p.suffix.lower() in (".txt", ".xlsx"))
-    else:
-        files = [src]
-    results: list[tuple[Path, str]] = []
-    failed = []
-    audited: list[Any] = []  # what the checks find in the published numbers, at the text file's lines
-    for file in files:
-        if file.suffix.lower() == ".xlsx":
-            found, problems = _import_workbook(file, src, out)
-            results.extend(found)
-            failed.extend(problems)
-            continue
-        try:
-            imported = convert_file(file)
-        except LegacyError as exc:
-            if any(p.rule == "file-size" for p in exc.problems):  # too big to read is unreadable input
-                click.echo(f"{exc.problems[0].file}: {exc.problems[0].message}", err=True)
-                sys.exit(EXIT_USAGE)
-            failed.extend(exc.problems)
-            continue
-        except OSError as exc:
-            click.echo(f"{file}: 읽을 수 없습니다: {exc.strerror or exc}", err=True)
-            sys.exit(EXIT_USAGE)
-        except UnicodeDecodeError as exc:
-            click.echo(f"{file}: 읽을 수 없습니다: {exc}", err=True)
-            sys.exit(EXIT_USAGE)
-        for w in imported.warnings:
-            click.echo(str(w), err=True)
-        audited.extend(check_document(imported.document))
-        target = Path(out) / file.relative_to(src).with_suffix(".yaml") if src.is_dir() and out else Path(out or "-")
-        results.append((target, imported.yaml))
-    if failed:
-        for p in failed:
-            click.echo(str(p) if p.sheet else f"{p.file}:{p.line}: {p.message}", err=True)
-        click.echo(f"변환 실패: {len({p.file for p in failed})}개 파일, 아무것도 쓰지 않았습니다.", err=True)
-        sys.exit(EXIT_PROBLEMS)
-    targets = [t for t, _ in results]
-    if len(set(targets)) != len(targets):
-        same = sorted({str(t) for t in targets if targets.count(t) > 1})
-        raise Unusable(f"출력 이름이 겹쳐 아무것도 쓰지 않았습니다: {', '.join(same)}")
-    if not out:
-        if len(results) != 1:
-            raise click.UsageError(f"사업이 {len(results)}개라 -o 출력 폴더가 필요합니다.")
-        click.echo(results[0][1], nl=False)
-        for p in audited:
-            click.echo(f"{p} (가져온 값 그대로 썼습니다)", err=True)
-        return
-    existing = [target for target, _ in results if os.path.lexists(target)]
-    if existing and not force:
-        for target in existing:
-            click.echo(f"{target}: 이미 있는 파일이라 덮어쓰지 않습니다 (덮어쓰려면 --force)", err=True)
-        click.echo("아무것도 쓰지 않았습니다.", err=True)
-        sys.exit(EXIT_USAGE)
-    for target, text in results:
-        _write(target, with_modeline(text, target))
-    for p in audited:
-        click.echo(f"{p} (가져온 값 그대로 썼습니다)", err=True)
-    if src.is_dir() or len(results) > 1:
-        click.echo(f"{len(results)}개 파일을 {out}에 변환했습니다.", err=True)
-
-
-def _import_workbook(file: Path, src: Path, out: str | None) -> tuple[list[tuple[Path, str]], list[Any]]:
-    """The YAML of each project of a workbook and where it goes; problems instead when it has any."""
-    from budgetdoc.check.rules import check as check_document
-    from budgetdoc.formats.load import LoadError
-    from budgetdoc.formats.workbook.read import import_workbook, read_bytes
-    from budgetdoc.formats.workbook.write import yaml_name
-
-    try:
-        found = list(import_workbook(read_bytes(str(file)), str(file)))
-    except LoadError as exc:
-        if exc.unreadable:
-            for p in exc.problems:
-                click.echo(str(p) if p.sheet else f"{p.file}: {p.message}", err=True)
-            sys.exit(EXIT_USAGE)
-        return [], exc.problems
-    problems = [p for imported, _ in found for p in imported.problems]
-    if problems:
-        return [], problems
-    many = src.is_dir() or len(found) > 1 or bool(out and (out.endswith(("/", os.sep)) or os.path.isdir(out)))
-    if len(found) > 1 and out and not many:
-        raise click.UsageError(f"{file}에 사업이 {len(found)}개 있어 -o 출력 폴더가 필요합니다.")
-    results = []
-    for imported, text in found:
-        assert text is not None and imported.document is not None
-        for p in check_document(imported.document):  # the recomputed totals against what the cells state
-            click.echo(f"{p} (가져온 값 그대로 썼습니다)", err=True)
-        if many and out:
-            folder = Path(out) / file.parent.relative_to(src) if src.is_dir() else Path(out)
-            results.append((folder / yaml_name(imported, str(file), len(found)), text))
-        else:
-            results.append((Path(out or "-"), text))
-    return results, []
+    plan = plan_import(source, out)
+    if out:
+        write_import(plan, force)
+    elif not plan.failed:
+        click.echo(plan.outputs[0][1], nl=False)
+    for line in plan.report(out):
+        click.echo(line, err=True)
+    sys.exit(plan.exit_code)
 
 
 @cli.command()
@@ -588,31 +394,13 @@ def export(paths: tuple[str, ...], out: str) -> None:
     결산 현황까지), 합계·증감·증감률은 엑셀 수식으로 씁니다.
     고친 통합 문서는 import로 YAML로 되돌리거나 check, build로 바로 검산하고 만듭니다.
     """
-    from budgetdoc.batch.files import write_atomic
-    from budgetdoc.errors import BuildError
-    from budgetdoc.formats.load import LoadError
-    from budgetdoc.formats.workbook.write import export_paths
+    from budgetdoc.convert import plan_export, write_export
 
-    notes: list[str] = []
-    try:
-        files = export_paths(_paths(paths), out, notes)
-    except BuildError as exc:
-        raise click.UsageError(str(exc)) from None
-    except LoadError as exc:
-        for note in notes:
-            click.echo(note, err=True)
-        for p in exc.problems:
-            click.echo(str(p), err=True)
-        click.echo("내보내지 못했습니다: 읽을 수 없는 YAML이 있어 아무것도 쓰지 않았습니다.", err=True)
-        sys.exit(EXIT_USAGE if exc.unreadable else EXIT_PROBLEMS)
-    for note in notes:
-        click.echo(note, err=True)
-    for path, data in files:
-        try:
-            write_atomic(Path(path), data)
-        except OSError as exc:
-            raise Unusable(f"{path}에 쓸 수 없습니다: {exc.strerror or exc}") from None
-    click.echo(f"통합 문서 {len(files)}개를 썼습니다: {', '.join(str(p) for p, _ in files[:5])}", err=True)
+    plan = plan_export(_paths(paths), out)
+    write_export(plan)
+    for line in plan.report():
+        click.echo(line, err=True)
+    sys.exit(plan.exit_code)
 
 
 @cli.command()
@@ -627,14 +415,11 @@ def template(out: str, year: int | None, count: int) -> None:
     """
     import datetime
 
-    from budgetdoc.batch.files import write_atomic
+    from budgetdoc.batch.files import write_file
     from budgetdoc.formats.workbook.write import template_workbook
 
     chosen = year or datetime.date.today().year + 1
-    try:
-        write_atomic(Path(out), template_workbook(chosen, count))
-    except OSError as exc:
-        raise Unusable(f"{out}에 쓸 수 없습니다: {exc.strerror or exc}") from None
+    write_file(out, template_workbook(chosen, count))
     click.echo(f"{chosen}년도 빈 양식 ({count}개 사업)을 {out}에 썼습니다.", err=True)
 
 
@@ -651,13 +436,9 @@ def init(folder: str) -> None:
     \b
     예: python generate.py init 예산-사업설명서
     """
-    from budgetdoc.project.init import InitError
     from budgetdoc.project.init import init as make
 
-    try:
-        created = make(Path(folder))
-    except InitError as exc:
-        raise Unusable(str(exc)) from None
+    created = make(Path(folder))
     for path in created.files:
         click.echo(f"  {path}", err=True)
     click.echo(
@@ -691,16 +472,9 @@ def serve(paths: tuple[str, ...], port: int, host: str, poll: bool, open_browser
     파일을 저장하면 그 문서만 다시 검사하고 렌더링하며, 열린 쪽은 저절로 바뀝니다.
     PDF 링크는 그 자리에서 PDF를 만듭니다. 아무 파일도 쓰지 않습니다. 멈추려면 Ctrl+C.
     """
-    from budgetdoc.errors import BuildError
-    from budgetdoc.serve.server import ServeError
     from budgetdoc.serve.server import serve as run_serve
 
-    try:
-        run_serve(_paths(paths), host=host, port=port, poll=poll, open_browser=open_browser)
-    except BuildError as exc:
-        raise click.UsageError(str(exc)) from None
-    except ServeError as exc:
-        raise Unusable(str(exc)) from None
+    run_serve(_paths(paths), host=host, port=port, poll=poll, open_browser=open_browser)
 
 
 @cli.command()
@@ -739,33 +513,14 @@ def rollover(paths: tuple[str, ...], to: int, out: str | None, base: str, write:
     """
     from budgetdoc.cycle.rollover import plan, report
     from budgetdoc.cycle.rollover import write as write_drafts
-    from budgetdoc.errors import BuildError, OutputError
 
-    try:
-        result = plan(_paths(paths), to, Path(out) if out else None, base)
-    except BuildError as exc:
-        raise click.UsageError(str(exc)) from None
+    result = plan(_paths(paths), to, Path(out) if out else None, base)
     for note in result.notes:
         click.echo(note, err=True)
     if write:
-        try:
-            write_drafts(result)
-        except OutputError as exc:
-            raise Unusable(str(exc)) from None
+        write_drafts(result)
     click.echo(report(result, write), nl=False)
-    sys.exit(EXIT_USAGE if result.unreadable else EXIT_PROBLEMS if result.failed else EXIT_OK)
-
-
-def _rate_threshold(ctx: click.Context, param: click.Parameter, value: str) -> Decimal:
-    from decimal import InvalidOperation
-
-    try:
-        rate = Decimal(value)
-    except InvalidOperation:
-        raise click.BadParameter(f"'{value}'은(는) 수가 아닙니다 (예: 30, 12.5)") from None
-    if not rate.is_finite() or rate < 0:
-        raise click.BadParameter(f"'{value}'은(는) 0 이상의 수여야 합니다")
-    return rate
+    sys.exit(result.exit_code)
 
 
 @cli.command()
@@ -792,7 +547,7 @@ def _rate_threshold(ctx: click.Context, param: click.Parameter, value: str) -> D
     default="30",
     metavar="PERCENT",
     show_default=True,
-    callback=_rate_threshold,
+    callback=_parsed("budgetdoc.cycle.diff", "parse_threshold"),
     help="예산액 (B)의 증감률이 이 값(%) 이상인 사업을 표시합니다.",
 )
 @click.option(
@@ -829,19 +584,16 @@ def diff(
     """
     from budgetdoc.cycle.diff import compare
     from budgetdoc.cycle.report import FORMATS, as_markdown
-    from budgetdoc.cycle.versions import DiffError, Loader, read_version
+    from budgetdoc.cycle.versions import Loader, read_version
 
     loader = Loader()
-    try:
-        old = read_version(base, repo, folder, loader=loader)
-        new = read_version(head, repo, folder, checked=True, loader=loader)
-    except DiffError as exc:
-        raise Unusable(str(exc)) from None
+    old = read_version(base, repo, folder, loader=loader)
+    new = read_version(head, repo, folder, checked=True, loader=loader)
     result = compare(old, new, threshold_amount, threshold_rate)
     for note in result.notes:
         click.echo(note, err=True)
     click.echo(as_markdown(result, fit) if fmt == "markdown" else FORMATS[fmt](result), nl=False)
-    sys.exit(EXIT_USAGE if result.unreadable_head else EXIT_OK if result.passed else EXIT_PROBLEMS)
+    sys.exit(result.exit_code)
 
 
 @cli.command()
@@ -860,19 +612,10 @@ def merge(out: str, parts: tuple[str, ...]) -> None:
     OUT은 없거나 아직 빌드 결과가 없는 폴더여야 합니다. 합친 매니페스트는 복사한 출력을
     기록하므로, 같은 데이터로 OUT에 build를 하면 아무것도 다시 만들지 않습니다.
     """
-    from budgetdoc.batch.shards import MergeError
     from budgetdoc.batch.shards import merge as run_merge
-    from budgetdoc.errors import OutputError
 
-    try:
-        summary = run_merge(Path(out), [Path(p) for p in parts])
-    except (MergeError, OutputError) as exc:
-        raise Unusable(str(exc)) from None
-    book = f", 책 부분 파일 {summary.book_parts}개" if summary.book_parts else ""
-    click.echo(
-        f"{out}: 샤드 {summary.parts}개에서 문서 {summary.documents}개, 파일 {summary.files}개{book}를 합쳤습니다",
-        err=True,
-    )
+    summary = run_merge(Path(out), [Path(p) for p in parts])
+    click.echo(summary.line(out), err=True)
 
 
 def main() -> None:
@@ -884,10 +627,7 @@ def main() -> None:
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        click.echo("중단했습니다.", err=True)
-        sys.exit(130)
-    except KeyboardInterrupt:
+    except (click.exceptions.Abort, KeyboardInterrupt):
         click.echo("중단했습니다.", err=True)
         sys.exit(130)
     except SystemExit:

@@ -465,7 +465,7 @@ def bare_loop(html_files: list[Path], processes: int, templates: Path) -> tuple[
 def joiner_cost(html_files: list[Path], tool: Path) -> tuple[float, float]:
     """Seconds per document with and without the keep-all WORD JOINERs, alternating, one process."""
     sys.path.insert(0, str(tool))
-    from budgetdoc.write.render import join_words
+    from budgetdoc.write.keepall import join_words
 
     _bare_init((tool / "templates").as_uri() + "/")
     weasyprint = _BARE["weasyprint"]

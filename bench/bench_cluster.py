@@ -37,6 +37,7 @@ from bench_build import _system_ticks, machine, write_projects  # noqa: E402
 
 from budgetdoc.batch import build as B  # noqa: E402
 from budgetdoc.batch import cluster as C  # noqa: E402
+from budgetdoc.batch import job as J  # noqa: E402
 
 
 def outputs(out: Path) -> dict[str, bytes]:
@@ -71,7 +72,7 @@ def main() -> None:
     try:
         data = work / "data"
         write_projects(args.n, data)
-        options = B.Options()
+        options = J.Options()
         with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0") as cluster:
             print(f"projects: {args.n}; cluster: 2 workers × 1 thread at {cluster.scheduler_address}")
             print(f"batch: {C.batch_size(args.n, 2, args.batch)} documents per task")

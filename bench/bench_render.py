@@ -77,7 +77,8 @@ def main() -> None:
     from weasyprint.text.fonts import FontConfiguration
 
     from budgetdoc.formats.load import load_text
-    from budgetdoc.write.render import Renderer, join_words
+    from budgetdoc.write.keepall import join_words
+    from budgetdoc.write.render import Renderer
 
     docs = [("reference", (ROOT / "data" / "2024" / "지역균형발전_추진.yaml").read_text(encoding="utf-8"))]
     docs += pages(args.docs - 1)

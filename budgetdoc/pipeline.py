@@ -3,6 +3,11 @@
 :func:`prepare` loads, checks and computes a document once; ``build``, ``book``, ``check``
 (and the live preview) all start from its :class:`Prepared`, so a document that fails in
 one command fails the same way in every other, and ``--draft`` means the same everywhere.
+
+A build imports this module on its way to deciding that nothing needs building, which needs
+only the standard library (tested). So the model (pydantic), the loader (PyYAML), the checks
+and the renderers (Jinja2, WeasyPrint) are imported where a document is prepared or
+rendered, not at the top.
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from budgetdoc.errors import exit_code
+from budgetdoc.formats.reading import UNREADABLE
 from budgetdoc.formats.sources import Source, discover
 
 if TYPE_CHECKING:
@@ -24,7 +31,7 @@ def worker_renderer() -> Any:
     """This process's one :class:`~budgetdoc.write.render.Renderer`, shared by every command it runs."""
     global _RENDERER
     if _RENDERER is None:
-        from budgetdoc.write.render import Renderer
+        from budgetdoc.write.render import Renderer  # deferred: Jinja2 and WeasyPrint (see the module's docstring)
 
         _RENDERER = Renderer()
     return _RENDERER
@@ -53,7 +60,7 @@ class Prepared:
 
     def layout(self) -> Layout:
         """The document's printed structure, its wrong cells marked when it is a draft (built once)."""
-        from budgetdoc.write import layout
+        from budgetdoc.write import layout  # deferred (see the module's docstring)
 
         assert self.doc is not None and self.figures is not None, "not renderable"
         if self._layout is None:
@@ -68,13 +75,14 @@ class Prepared:
 
     def page(self) -> str:
         """The HTML file a browser opens: :meth:`html` with its fonts in it (:mod:`budgetdoc.write.webfonts`)."""
-        from budgetdoc.write.webfonts import embed
+        from budgetdoc.write.webfonts import embed  # deferred (see the module's docstring)
 
         return embed(self.html())
 
 
 def prepare(source: Source, draft: bool = False) -> Prepared:
     """Load ``source``, compute its figures once, and check it with them."""
+    # Deferred (see the module's docstring): the model, the loader and the checks.
     from budgetdoc.check.rules import check
     from budgetdoc.formats.load import LoadError
     from budgetdoc.model.figures import compute
@@ -101,11 +109,14 @@ class CheckReport:
         """How many problems are errors."""
         return sum(p.severity == "error" for p in self.problems)
 
+    @property
+    def exit_code(self) -> int:
+        """2 when a file could not be read, 1 for errors, else 0."""
+        return exit_code(bool(self.errors), self.unreadable)
+
 
 def check_paths(paths: list[str]) -> CheckReport:
-    """Check every data file under ``paths`` through :func:`prepare`; raises :class:`BuildError`."""
-    from budgetdoc.formats.load import UNREADABLE
-
+    """Check every data file under ``paths`` through :func:`prepare`; raises :class:`UsageError`."""
     report = CheckReport()
     sources = discover(paths, report.notes)
     report.files = len(sources)

@@ -593,6 +593,6 @@ def workbook_project(seed: int, broken: bool = False) -> Project:
 
 def workbook(count: int = 30, start: int = 1) -> list[str]:
     """``count`` documents for the workbook round trip, as canonical YAML."""
-    from budgetdoc.formats.workbook.write import to_yaml
+    from budgetdoc.formats.workbook.form import to_yaml
 
     return [to_yaml(workbook_project(seed)) for seed in range(start, start + count)]

@@ -22,9 +22,10 @@ from conftest import REFERENCE_YAML, ROOT
 
 from budgetdoc.batch import build as B
 from budgetdoc.batch import files as F
+from budgetdoc.batch import job as J
 from budgetdoc.batch import manifest as M
 from budgetdoc.batch import pool as P
-from budgetdoc.errors import BuildError
+from budgetdoc.errors import UsageError
 from budgetdoc.formats.sources import Source
 
 TITLES = {
@@ -70,7 +71,7 @@ def outputs(out: Path) -> dict[str, bytes]:
 
 
 def run_build(data: Path, out: Path, jobs: int = 2, **kwargs: object) -> B.Summary:
-    return B.build([str(data)], out, B.Options(), jobs=jobs, **kwargs)  # type: ignore[arg-type]
+    return B.build([str(data)], out, J.Options(), jobs=jobs, **kwargs)  # type: ignore[arg-type]
 
 
 def whole_pdf(data: bytes) -> bool:
@@ -111,8 +112,8 @@ def test_noop_rebuild_rewrites_no_file(copy: Path) -> None:
 
 def test_a_noop_build_imports_neither_the_model_nor_any_renderer(batch: Path) -> None:
     code = (
-        "import json, sys; from pathlib import Path; from budgetdoc.batch import build as B\n"
-        f"s = B.build([{str(batch / 'data')!r}], Path({str(batch / 'out')!r}), B.Options(), jobs=2)\n"
+        "import json, sys; from pathlib import Path; from budgetdoc.batch import build as B, job as J\n"
+        f"s = B.build([{str(batch / 'data')!r}], Path({str(batch / 'out')!r}), J.Options(), jobs=2)\n"
         "assert (s.built, s.skipped) == (0, %d), s\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     ) % len(TITLES)
@@ -186,7 +187,7 @@ def test_an_edit_during_the_build_then_reverted_leaves_no_stale_output(tmp_path:
     yaml_file = data / "x.yaml"
     yaml_file.write_text(project("처음 제목"), encoding="utf-8")
     html = tmp_path / "out" / "x.html"
-    options = B.Options(formats=("html",))
+    options = J.Options(formats=("html",))
 
     def edit(todo: int, skipped: int) -> None:  # the bytes are read by now; the document is not rendered yet
         yaml_file.write_text(project("고친 제목"), encoding="utf-8")
@@ -254,10 +255,10 @@ def test_outputs_of_deleted_data_files_are_removed_only_for_folders_being_built(
     first = write_data(tmp_path / "first", {"a": "가로수 정비", "b": "나눔 장터 운영"})
     second = write_data(tmp_path / "second", {"c": "다함께 돌봄"})
     out = tmp_path / "out"
-    assert B.build([str(first), str(second)], out, B.Options(), jobs=2).built == 3
+    assert B.build([str(first), str(second)], out, J.Options(), jobs=2).built == 3
     (first / "b.yaml").unlink()
     (second / "c.yaml").unlink()
-    summary = B.build([str(first)], out, B.Options(), jobs=2)
+    summary = B.build([str(first)], out, J.Options(), jobs=2)
     assert (summary.built, summary.skipped, summary.removed) == (0, 1, 2)
     assert sorted(outputs(out)) == ["a.html", "a.pdf", "c.html", "c.pdf"]
     assert sorted(json.loads((out / M.MANIFEST).read_text(encoding="utf-8"))["documents"]) == ["a", "c"]
@@ -281,10 +282,10 @@ def test_a_draft_goes_away_once_the_document_is_fixed(tmp_path: Path) -> None:
     good = (data / "a.yaml").read_text(encoding="utf-8")
     (data / "a.yaml").write_text(good.replace("amount: 5100", "amount: 5200"), encoding="utf-8")
     out = tmp_path / "out"
-    assert B.build([str(data)], out, B.Options(draft=True)).drafted == 1
+    assert B.build([str(data)], out, J.Options(draft=True)).drafted == 1
     assert sorted(outputs(out)) == ["_drafts/a.html", "_drafts/a.pdf"]
     (data / "a.yaml").write_text(good, encoding="utf-8")
-    assert B.build([str(data)], out, B.Options(draft=True)).built == 1
+    assert B.build([str(data)], out, J.Options(draft=True)).built == 1
     assert sorted(outputs(out)) == ["a.html", "a.pdf"]
 
 
@@ -295,7 +296,7 @@ def test_leftover_temporary_files_are_cleaned(copy: Path) -> None:
 
 
 def test_output_paths_cannot_leave_the_output_folder(tmp_path: Path) -> None:
-    with pytest.raises(BuildError):
+    with pytest.raises(UsageError):
         F.output_path(tmp_path, "../escape", "pdf")
 
 
@@ -305,9 +306,9 @@ def test_output_paths_cannot_leave_the_output_folder(tmp_path: Path) -> None:
 def test_job_count_and_input_order_do_not_change_a_byte(batch: Path, tmp_path: Path) -> None:
     data = batch / "data"
     singles = sorted(str(p) for p in data.rglob("*.yaml"))[:3]
-    one = B.build(list(reversed(singles)), tmp_path / "one", B.Options(), jobs=1)  # one worker, one after another
-    two = B.build(singles, tmp_path / "two", B.Options(), jobs=2)
-    alone = B.build(singles[1:2], tmp_path / "alone", B.Options(), jobs=2)  # in the build process itself
+    one = B.build(list(reversed(singles)), tmp_path / "one", J.Options(), jobs=1)  # one worker, one after another
+    two = B.build(singles, tmp_path / "two", J.Options(), jobs=2)
+    alone = B.build(singles[1:2], tmp_path / "alone", J.Options(), jobs=2)  # in the build process itself
     assert (one.built, two.built, alone.built) == (3, 3, 1)
     assert outputs(tmp_path / "one") == outputs(tmp_path / "two")
     assert outputs(tmp_path / "alone").items() <= outputs(tmp_path / "one").items()
@@ -318,7 +319,7 @@ def test_job_count_and_input_order_do_not_change_a_byte(batch: Path, tmp_path: P
 # --------------------------------------------------------------------------- workers
 
 
-def flaky(source: Source, out: Path, options: B.Options) -> B.Result:
+def flaky(source: Source, out: Path, options: J.Options) -> J.Result:
     """A task function for :func:`~budgetdoc.batch.pool.run_pool` that hangs or dies on request."""
     name = source.rel.rsplit("/", 1)[-1]
     if name == "hang":
@@ -328,21 +329,21 @@ def flaky(source: Source, out: Path, options: B.Options) -> B.Result:
     if name == "segfault":
         os.kill(os.getpid(), signal.SIGSEGV)
     if name == "pid":
-        return B.Result(source, "built", message=str(os.getpid()))
-    return B.build_one(source, out, options)
+        return J.Result(source, "built", message=str(os.getpid()))
+    return J.build_one(source, out, options)
 
 
 def test_a_hanging_or_crashing_document_fails_alone(batch: Path, tmp_path: Path) -> None:
     names = ["hang", "exit", "segfault", "2023/가", "2024/다"]
     tasks = [Source(n, str(batch / "data" / f"{n}.yaml")) for n in names]
-    results: dict[str, B.Result] = {}
+    results: dict[str, J.Result] = {}
     P.run_pool(
         tasks,
-        functools.partial(flaky, out=tmp_path, options=B.Options(timeout=8)),
+        functools.partial(flaky, out=tmp_path, options=J.Options(timeout=8)),
         jobs=2,
         timeout=8,
         on_result=lambda r: results.setdefault(r.source.rel, r),
-        failure=B.error_result,
+        failure=J.error_result,
     )
     assert {n: r.status for n, r in results.items()} == {
         "hang": "error",
@@ -362,40 +363,60 @@ def slow_start() -> None:
     time.sleep(2.5)
 
 
-def quick(source: Source) -> B.Result:
-    return B.Result(source, "built")
+def quick(source: Source) -> J.Result:
+    return J.Result(source, "built")
 
 
 def test_the_time_limit_counts_the_document_not_the_worker_start_up(tmp_path: Path) -> None:
     tasks = [Source(f"d{i}", "") for i in range(4)]
-    results: list[B.Result] = []
-    P.run_pool(tasks, quick, jobs=2, timeout=1, on_result=results.append, failure=B.error_result, warm=slow_start)
+    results: list[J.Result] = []
+    P.run_pool(tasks, quick, jobs=2, timeout=1, on_result=results.append, failure=J.error_result, warm=slow_start)
     assert sorted((r.source.rel, r.status) for r in results) == [(f"d{i}", "built") for i in range(4)]
 
 
 def test_workers_are_long_lived_and_recycled(tmp_path: Path) -> None:
     tasks = [Source(f"{i}/pid", "") for i in range(6)]
     for recycle, processes in ((100, 1), (2, 3)):
-        results: list[B.Result] = []
+        results: list[J.Result] = []
         P.run_pool(
             tasks,
-            functools.partial(flaky, out=tmp_path, options=B.Options()),
+            functools.partial(flaky, out=tmp_path, options=J.Options()),
             jobs=1,
             timeout=120,
             on_result=results.append,
-            failure=B.error_result,
+            failure=J.error_result,
             recycle=recycle,
         )
         assert len(results) == 6 and len({r.message for r in results}) == processes
 
 
 def test_the_build_key_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    key = M.environment_key(B.Options())
-    assert M.environment_key(B.Options()) == key
-    assert M.environment_key(B.Options(formats=("pdf",))) != key
-    assert M.environment_key(B.Options(variant="pdf/a-3b")) != key
+    key = M.environment_key(J.Options())
+    assert M.environment_key(J.Options()) == key
+    assert M.environment_key(J.Options(formats=("pdf",))) != key
+    assert M.environment_key(J.Options(variant="pdf/a-3b")) != key
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    assert M.environment_key(B.Options()) != key
+    assert M.environment_key(J.Options()) != key
+
+
+@pytest.mark.parametrize("module", ["write/layout.py", "formats/workbook/form.py", "model/numbers.py", "errors.py"])
+def test_a_change_in_any_module_of_the_engine_changes_the_build_key(
+    module: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    engine = tmp_path / "budgetdoc"
+    shutil.copytree(M.PACKAGE, engine, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(M, "PACKAGE", engine)
+    key = M.environment_key(J.Options())
+    assert key == M.environment_key(J.Options())
+    with (engine / module).open("a", encoding="utf-8") as fh:
+        fh.write("# a change\n")
+    assert M.environment_key(J.Options()) != key
+    (engine / "write" / "new.py").write_text("", encoding="utf-8")  # a module added in a folder counts too
+    changed = M.environment_key(J.Options())
+    (engine / "write" / "new.py").unlink()
+    (engine / "write" / "moved").mkdir()
+    (engine / "write" / "moved" / "new.py").write_text("", encoding="utf-8")  # … and where it sits
+    assert M.environment_key(J.Options()) != changed
 
 
 # --------------------------------------------------------------------------- processes
@@ -489,10 +510,10 @@ def test_a_second_build_on_the_same_folder_waits_for_the_first(copy: Path) -> No
 
 
 def test_interrupting_a_library_build_stops_its_workers(batch: Path, tmp_path: Path) -> None:
-    seen: list[B.Result] = []
+    seen: list[J.Result] = []
     workers: set[int] = set()
 
-    def on_result(result: B.Result) -> None:
+    def on_result(result: J.Result) -> None:
         seen.append(result)
         mine = descendants(os.getpid())
         workers.update(mine - {pid for pid in mine if parent(pid) == os.getpid()})  # not the fork server

@@ -21,6 +21,7 @@ from click.testing import CliRunner
 from conftest import ROOT
 
 from budgetdoc.batch import build as B
+from budgetdoc.batch import job as J
 from budgetdoc.batch import shards as S
 
 sys.path.insert(0, str(ROOT / "bench"))
@@ -49,7 +50,7 @@ def full(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("dist")
     data = root / "data"
     write_projects(N, data, seed=19)
-    summary = B.build([str(data)], root / "full", B.Options(), jobs=2)
+    summary = B.build([str(data)], root / "full", J.Options(), jobs=2)
     assert (summary.built, summary.failed) == (N, 0)
     return data, root / "full"
 
@@ -77,7 +78,7 @@ def test_three_shards_merged_equal_the_full_build(full: tuple[Path, Path], tmp_p
     parts = []
     for i in (1, 2, 3):
         part = tmp_path / f"shard{i}"
-        summary = B.build([str(data)], part, B.Options(), jobs=1, shard=(i, 3))
+        summary = B.build([str(data)], part, J.Options(), jobs=1, shard=(i, 3))
         assert summary.failed == 0
         parts.append((part, summary.built))
     assert sum(built for _, built in parts) == N
@@ -93,14 +94,14 @@ def test_three_shards_merged_equal_the_full_build(full: tuple[Path, Path], tmp_p
     assert outputs(merged) == outputs(whole)
 
     before = stamps(merged)
-    again = B.build([str(data)], merged, B.Options(), jobs=2)
+    again = B.build([str(data)], merged, J.Options(), jobs=2)
     assert (again.built, again.skipped, again.failed) == (0, N, 0)
     assert stamps(merged) == before  # nothing rendered, nothing rewritten (not even the manifest)
 
 
 def test_merge_refuses_overlaps_and_other_environments(full: tuple[Path, Path], tmp_path: Path) -> None:
     data, _ = full
-    html = B.Options(formats=("html",))
+    html = J.Options(formats=("html",))
     a = tmp_path / "a"
     B.build([str(data)], a, html, jobs=1, shard=(1, 2))
     rel = next(iter(json.loads((a / B.MANIFEST).read_text(encoding="utf-8"))["documents"]))
@@ -111,7 +112,7 @@ def test_merge_refuses_overlaps_and_other_environments(full: tuple[Path, Path], 
         S.merge(tmp_path / "m1", [a, a])
     # The other half made with other options (another environment key).
     b = tmp_path / "b"
-    B.build([str(data)], b, B.Options(formats=("html",), draft=True, variant="pdf/a-2b"), jobs=1, shard=(2, 2))
+    B.build([str(data)], b, J.Options(formats=("html",), draft=True, variant="pdf/a-2b"), jobs=1, shard=(2, 2))
     with pytest.raises(S.MergeError, match="서로 다른 도구·템플릿·글꼴·옵션으로 만들어져 합칠 수 없습니다"):
         S.merge(tmp_path / "m2", [a, b])
     assert not (tmp_path / "m1").exists() or not any((tmp_path / "m1").rglob("*.html"))
@@ -149,7 +150,7 @@ def cluster():
 def test_cluster_build_equals_local(full: tuple[Path, Path], cluster, tmp_path: Path) -> None:
     data, whole = full
     out = tmp_path / "out"
-    summary = B.build([str(data)], out, B.Options(), scheduler=cluster.scheduler_address)
+    summary = B.build([str(data)], out, J.Options(), scheduler=cluster.scheduler_address)
     assert (summary.built, summary.failed) == (N, 0)
     assert outputs(out) == outputs(whole)
 
@@ -159,7 +160,7 @@ def test_cluster_build_equals_local(full: tuple[Path, Path], cluster, tmp_path: 
 
     assert recorded(out) == recorded(whole)
     # The same manifest as a local build: a local build afterwards renders nothing.
-    again = B.build([str(data)], out, B.Options(), jobs=1)
+    again = B.build([str(data)], out, J.Options(), jobs=1)
     assert (again.built, again.skipped) == (0, N)
 
 
@@ -177,7 +178,7 @@ def test_the_workers_profiler_is_off_after_a_build(full: tuple[Path, Path], clus
     from budgetdoc.batch import cluster as C
 
     data, _ = full
-    summary = B.build([str(data)], tmp_path / "out", B.Options(), scheduler=cluster.scheduler_address)
+    summary = B.build([str(data)], tmp_path / "out", J.Options(), scheduler=cluster.scheduler_address)
     assert summary.failed == 0
     with distributed.Client(cluster, set_as_default=False) as client:
         left = client.run(lambda dask_worker: sorted(set(C.PROFILER) & set(dask_worker.periodic_callbacks)))
@@ -217,7 +218,7 @@ def test_a_document_over_the_time_limit_fails_alone_on_the_cluster(
     data, whole = full
     hang = sorted(data.rglob("*.yaml"))[2]
     rel = hang.relative_to(data).with_suffix("").as_posix()
-    results: list[B.Result] = []
+    results: list[J.Result] = []
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
     try:
         with distributed.Client(cluster, set_as_default=False) as client:
@@ -226,7 +227,7 @@ def test_a_document_over_the_time_limit_fails_alone_on_the_cluster(
                 summary = B.build(
                     [str(data)],
                     tmp_path / "out",
-                    B.Options(timeout=3),
+                    J.Options(timeout=3),
                     scheduler=cluster.scheduler_address,
                     on_result=results.append,
                 )
@@ -293,7 +294,7 @@ def test_a_worker_killed_during_a_batch_costs_a_retry(full: tuple[Path, Path], c
             client.register_plugin(KillOnce(str(marker)), name="kill-once")
             try:
                 out = tmp_path / "out"
-                summary = B.build([str(data)], out, B.Options(), scheduler=cluster.scheduler_address)
+                summary = B.build([str(data)], out, J.Options(), scheduler=cluster.scheduler_address)
             finally:
                 client.unregister_worker_plugin("kill-once")
             client.wait_for_workers(2, timeout=120)
@@ -345,7 +346,7 @@ def test_book_from_merged_shards_renders_no_document(full: tuple[Path, Path], tm
     parts = []
     for i in (1, 2):
         part = tmp_path / f"shard{i}"
-        B.build([str(data)], part, B.Options(formats=("html",)), jobs=1, shard=(i, 2))
+        B.build([str(data)], part, J.Options(formats=("html",)), jobs=1, shard=(i, 2))
         shard = make_book([str(data)], part / "book.pdf", jobs=1, shard=(i, 2))
         assert not shard.written and not (part / "book.pdf").exists()
         assert shard.rendered == shard.projects > 0
@@ -444,7 +445,7 @@ def test_a_document_that_keeps_killing_workers_fails_with_its_file(full: tuple[P
     poison = sorted(small.rglob("*.yaml"))[1]
     rel = poison.relative_to(small).with_suffix("").as_posix()
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
-    results: list[B.Result] = []
+    results: list[J.Result] = []
     try:
         with (
             dask.config.set({"distributed.scheduler.allowed-failures": 0}),
@@ -455,7 +456,7 @@ def test_a_document_that_keeps_killing_workers_fails_with_its_file(full: tuple[P
         ):
             client.register_plugin(KillOn(rel), name="kill-on")
             summary = B.build(
-                [str(small)], tmp_path / "out", B.Options(), scheduler=local.scheduler_address, on_result=results.append
+                [str(small)], tmp_path / "out", J.Options(), scheduler=local.scheduler_address, on_result=results.append
             )
     finally:
         cloudpickle.unregister_pickle_by_value(sys.modules[__name__])

@@ -31,7 +31,7 @@ from click.testing import CliRunner
 from conftest import LINE, MINIMAL, REFERENCE_TEXT, REFERENCE_YAML, ROOT, pdftotext
 
 from budgetdoc.batch.files import output_path
-from budgetdoc.errors import BuildError
+from budgetdoc.errors import UsageError
 from budgetdoc.formats import load as loader
 from budgetdoc.formats.load import UNREADABLE, load_text
 from budgetdoc.model.document import Problem
@@ -853,7 +853,7 @@ def test_default_templates_are_the_fetchers_root() -> None:
 
 @pytest.mark.parametrize("rel", ["../escape", "../../etc/cron.d/x", "/etc/x", "2024/../../x", "a/../../x"])
 def test_output_names_cannot_leave_the_output_folder(tmp_path: Path, rel: str) -> None:
-    with pytest.raises(BuildError):
+    with pytest.raises(UsageError):
         output_path(tmp_path / "out", rel, "pdf")
 
 

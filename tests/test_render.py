@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import REFERENCE_TEXT, find_in_order, pdffonts, pdftotext, reference_values
 
-from budgetdoc.write.render import keep_words
+from budgetdoc.write.keepall import keep_words
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "reference.html"
 SECTIONS = [
@@ -212,7 +212,7 @@ def test_keep_words_marks_text_and_escapes_it() -> None:
     ],
 )
 def test_keep_all_joins_characters_not_their_parts(text: str, joined: str) -> None:
-    from budgetdoc.write.render import keep_all
+    from budgetdoc.write.keepall import keep_all
 
     assert keep_all(text) == joined
 
@@ -220,7 +220,7 @@ def test_keep_all_joins_characters_not_their_parts(text: str, joined: str) -> No
 def test_join_words_replaces_the_marking_spans_by_their_text() -> None:
     from xml.etree import ElementTree
 
-    from budgetdoc.write.render import join_words
+    from budgetdoc.write.keepall import join_words
 
     root = ElementTree.fromstring(
         '<div><p><span class="kw">가나 다</span>!</p><p><span class="mark">○</span> <span class="kw">라마</span> 끝</p></div>'

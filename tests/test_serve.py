@@ -602,7 +602,7 @@ def test_the_page_updates_by_itself_in_a_browser(tmp_path: Path) -> None:
 def test_the_preview_is_not_part_of_the_build_key(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     import shutil
 
-    from budgetdoc.batch.build import Options
+    from budgetdoc.batch.job import Options
     from budgetdoc.batch.manifest import environment_key
     from budgetdoc.write import assets
 

@@ -21,8 +21,9 @@ from docgen import workbook_project as corpus_project
 from pydantic import BaseModel
 
 from budgetdoc.formats.load import load, load_text
+from budgetdoc.formats.workbook.form import to_yaml
 from budgetdoc.formats.workbook.read import load_workbook_document, read_workbook
-from budgetdoc.formats.workbook.write import export_workbook, to_yaml
+from budgetdoc.formats.workbook.write import export_workbook
 from budgetdoc.model.document import Document, Project, SourceMap
 from budgetdoc.model.figures import compute
 from generate import cli

@@ -20,24 +20,26 @@ WeasyPrint (tested in ``tests/test_build.py``).
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import functools
 import hashlib
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from budgetdoc.batch.files import DRAFTS, FORMATS, clean_leftovers, locked, output_path, unwritable, write_atomic
+from budgetdoc.batch.cluster import run_cluster
+from budgetdoc.batch.files import FORMATS, clean_leftovers, locked, unwritable
+from budgetdoc.batch.job import Options, Result, build_one, error_result, refused_result
 from budgetdoc.batch.manifest import MANIFEST, environment_key, is_fresh, read_manifest, remove_deleted, save
 from budgetdoc.batch.pool import available_cpus, run_tasks
-from budgetdoc.errors import BuildError, OutputError, TemplateError
-from budgetdoc.formats.sources import Source, discover, read_data
-from budgetdoc.names import shown_path
-from budgetdoc.pipeline import prepare, worker_renderer
+from budgetdoc.batch.shards import in_shard
+from budgetdoc.errors import OutputError, TemplateError, UsageError, exit_code
+from budgetdoc.formats.reading import UNREADABLE
+from budgetdoc.formats.sources import Source, discover, read_sources
+from budgetdoc.pipeline import worker_renderer
+from budgetdoc.write.assets import check_fonts, check_hwpx
 
 if TYPE_CHECKING:
     from budgetdoc.model.document import Problem
@@ -46,151 +48,6 @@ CHECKPOINT = 2.0  # seconds between manifest saves during a long build
 
 
 # --------------------------------------------------------------------------- one document
-
-
-@dataclass(frozen=True)
-class Options:
-    """How documents are rendered: formats, PDF variant, draft mode and time limit."""
-
-    formats: tuple[str, ...] = ("html", "pdf")
-    variant: str | None = None
-    draft: bool = False
-    timeout: float = 120.0
-
-
-@dataclass
-class Result:
-    """What became of one data file: its status, outputs, problems and time."""
-
-    source: Source
-    status: str  # built | drafted | failed | error | unwritable (stops the build) | template (stops the build)
-    problems: list[Problem] = field(default_factory=list)
-    outputs: dict[str, list[int | str]] = field(default_factory=dict)  # fmt → [size, mtime_ns, sha256]
-    message: str = ""
-    seconds: float = 0.0
-
-
-def error_result(source: Source, message: str) -> Result:
-    """The result of a document whose worker raised, crashed or ran out of time."""
-    return Result(source, "error", message=message)
-
-
-def template_message(templates: Path, exc: Exception) -> str:
-    """Where a template fails and why, in one line."""
-    import jinja2
-
-    where = shown_path(str(templates))
-    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.name:
-        where = f"{where}/{exc.name}:{exc.lineno}"
-    else:
-        import traceback
-
-        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(templates))]
-        if frames:
-            where = f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}"
-    return f"{where}: 템플릿 오류: {type(exc).__name__}: {exc}"
-
-
-@contextlib.contextmanager
-def refused_resources() -> Iterator[list[str]]:
-    """The resources WeasyPrint could not load while rendering (it logs them and goes on without)."""
-    import logging
-
-    refused: list[str] = []
-
-    class Collect(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
-            message = record.getMessage()
-            if message.startswith("Failed to load"):
-                refused.append(message.split("\n", 1)[0])
-
-    handler = Collect(logging.WARNING)
-    logger = logging.getLogger("weasyprint")
-    logger.addHandler(handler)
-    try:
-        yield refused
-    finally:
-        logger.removeHandler(handler)
-
-
-@contextlib.contextmanager
-def template_faults(templates: Path) -> Iterator[None]:
-    """Report a template bug or an unloadable resource inside the block as one TemplateError.
-
-    The error carries its one-line message; build and book both turn it into exit 3.
-    """
-    import jinja2
-
-    with refused_resources() as refused:
-        try:
-            yield
-        except jinja2.TemplateError as exc:
-            raise TemplateError(template_message(templates, exc)) from None
-    if refused:
-        raise TemplateError(f"{shown_path(str(templates))}: 템플릿의 자원을 불러올 수 없습니다: {refused[0]}")
-
-
-def build_one(source: Source, out: Path, options: Options) -> Result:
-    """Prepare and render one document; write its outputs atomically."""
-    result, rendered = render_document(source, options)
-    return write_outputs(result, rendered, out)
-
-
-def render_document(source: Source, options: Options) -> tuple[Result, dict[str, bytes]]:
-    """Prepare and render one document to bytes; writes nothing (a Dask worker runs this).
-
-    The result's status is ``built`` or ``drafted`` when there are bytes to write
-    (see :func:`write_outputs`), otherwise ``failed`` or ``template``.
-    """
-    started = time.perf_counter()
-    prepared = prepare(source, options.draft)
-    if not prepared.renderable:
-        return Result(source, "failed", prepared.problems, seconds=time.perf_counter() - started), {}
-    assert prepared.doc is not None and prepared.figures is not None
-    problems, bad = prepared.problems, prepared.errors
-    renderer = worker_renderer()
-    rendered: dict[str, bytes] = {}
-    try:
-        with template_faults(renderer.templates):
-            html = prepared.html()
-            if "html" in options.formats:
-                from budgetdoc.write.webfonts import embed
-
-                rendered["html"] = embed(html).encode("utf-8")
-            if "pdf" in options.formats:
-                rendered["pdf"] = renderer.pdf(html, options.variant)
-    except TemplateError as exc:
-        return Result(source, "template", message=str(exc)), {}
-    if "hwpx" in options.formats:
-        from budgetdoc.write.hwpx import render_hwpx
-
-        rendered["hwpx"] = render_hwpx(prepared.doc.project, prepared.figures, prepared.layout())
-    status = "drafted" if bad else "built"
-    return Result(source, status, problems, seconds=time.perf_counter() - started), rendered
-
-
-def write_outputs(result: Result, rendered: dict[str, bytes], out: Path) -> Result:
-    """Write what :func:`render_document` rendered (a draft under ``_drafts/``) and record the outputs."""
-    source, started = result.source, time.perf_counter() - result.seconds
-    if result.status not in ("built", "drafted"):
-        return result
-    try:
-        if result.status == "drafted":
-            for fmt, data in rendered.items():
-                write_atomic(output_path(out / DRAFTS, source.rel, fmt), data)
-            return dataclasses.replace(result, seconds=time.perf_counter() - started)
-        outputs: dict[str, list[int | str]] = {}
-        for fmt, data in rendered.items():
-            path = output_path(out, source.rel, fmt)
-            write_atomic(path, data)
-            st = path.stat()
-            outputs[fmt] = [st.st_size, st.st_mtime_ns, hashlib.sha256(data).hexdigest()]
-    except OSError as exc:
-        return Result(source, "unwritable", message=str(unwritable(exc)))
-    for fmt in FORMATS:  # a draft of an earlier, wrong version is stale now
-        with contextlib.suppress(OSError):
-            output_path(out / DRAFTS, source.rel, fmt).unlink()
-    return dataclasses.replace(result, outputs=outputs, seconds=time.perf_counter() - started)
 
 
 # --------------------------------------------------------------------------- batch
@@ -213,6 +70,26 @@ class Summary:
     def ok(self) -> bool:
         """True when every document was built clean."""
         return self.failed == 0 and self.drafted == 0
+
+    @property
+    def problems(self) -> list[Problem]:
+        """Every document's problems, in file and line order."""
+        return sorted((p for r in self.results for p in r.problems), key=lambda p: (p.file, p.line, p.column))
+
+    @property
+    def exit_code(self) -> int:
+        """2 when a data file could not be read, 1 when a document failed or was drafted, else 0."""
+        unreadable = any(p.rule in UNREADABLE for r in self.results for p in r.problems)
+        return exit_code(not self.ok, unreadable)
+
+    def line(self) -> str:
+        """The closing line: counts and time."""
+        parts = [f"만듦 {self.built}", f"건너뜀 {self.skipped}", f"실패 {self.failed}"]
+        if self.drafted:
+            parts.append(f"초안 {self.drafted}")
+        if self.removed:
+            parts.append(f"삭제 {self.removed}")
+        return f"{', '.join(parts)} ({self.seconds:.1f}초)"
 
 
 def build(
@@ -249,19 +126,20 @@ def build(
     started = time.perf_counter()
     for fmt in options.formats:
         if fmt not in FORMATS:
-            raise BuildError(f"알 수 없는 형식: {fmt} (가능: {', '.join(FORMATS)})")
+            raise UsageError(f"알 수 없는 형식: {fmt} (가능: {', '.join(FORMATS)})")
+    if "pdf" in options.formats:
+        check_fonts()
+    if "hwpx" in options.formats:
+        check_hwpx()
     summary = Summary()
     sources = discover(paths, summary.notes)
     if shard is not None:
-        from budgetdoc.batch.shards import in_shard
-
         sources = [s for s in sources if in_shard(s.rel, *shard)]
     readable: list[Source] = []
     refused: list[Result] = []
-    for source in sources:
-        data = None if source.clash else read_data(source.path, source.root)
-        if data is not None:
-            readable.append(dataclasses.replace(source, data=data))
+    for source in read_sources(sources):
+        if source.data is not None:
+            readable.append(source)
         else:
             refused.append(refused_result(source))
     out = out.resolve()
@@ -337,8 +215,6 @@ def build(
             for result in refused:
                 record(result)
             if scheduler is not None:
-                from budgetdoc.batch.cluster import run_cluster
-
                 run_cluster(tasks, out, options, scheduler, environment, record)
             else:
                 run_tasks(
@@ -364,18 +240,3 @@ def build(
                     clean_leftovers(out)  # what a crashed or stopped worker was writing
     summary.seconds = time.perf_counter() - started
     return summary
-
-
-def refused_result(source: Source) -> Result:
-    """The result of a data file that is not read (the loader says why)."""
-    from budgetdoc.formats.load import LoadError
-
-    try:
-        source.load()
-    except LoadError as exc:
-        return Result(source, "failed", exc.problems)
-    # Readable after all (it changed just now): fail it rather than build bytes nobody hashed.
-    from budgetdoc.model.document import Problem
-
-    problem = Problem(shown_path(source.path), 1, 1, "unreadable", "파일을 읽는 동안 바뀌었습니다 — 다시 실행하세요")
-    return Result(source, "failed", [problem])

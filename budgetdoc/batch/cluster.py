@@ -48,10 +48,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from budgetdoc.batch.build import Options, Result, render_document, write_outputs
+from budgetdoc.batch.job import Options, Result, render_document, write_outputs
+from budgetdoc.batch.manifest import environment_key
 from budgetdoc.batch.pool import WORKER_ENV, overran, raised
+from budgetdoc.errors import BudgetdocError, RenderError
 from budgetdoc.formats.sources import Source
 from budgetdoc.pipeline import worker_renderer
+from budgetdoc.write.assets import check_fonts
 
 BATCH = 200  # documents per task at most (fewer when there are too few to keep every worker busy)
 CONNECT = 20.0  # seconds to wait for the scheduler
@@ -59,7 +62,7 @@ INSTALL = "pip install 'budgetdoc[dask]'"
 PROFILER = ("profile", "profile-cycle")  # the worker's periodic callbacks of Dask's statistical profiler
 
 
-class ClusterError(Exception):
+class ClusterError(BudgetdocError):
     """The cluster cannot be used for this build (exit 2, one line)."""
 
 
@@ -81,7 +84,6 @@ _SETTLED = False
 
 
 def _check_worker() -> None:
-    from budgetdoc.write.assets import check_fonts
 
     check_fonts()
 
@@ -155,7 +157,6 @@ def render_batch(sources: list[Source], options: Options, env: dict[str, str | N
     (bytes, sha256)})`` (the result without the data bytes).
     """
     global _SETTLED
-    from budgetdoc.batch.manifest import environment_key
 
     with _LOCK:
         for name, value in env.items():
@@ -215,8 +216,6 @@ def run_cluster(
     ``environment`` is the client's environment key; a worker with another stops the
     build with :class:`ClusterError`, as does a worker without the fonts.
     """
-    from budgetdoc.write.assets import RenderError
-
     if not tasks:
         return
     client = _connect(address)

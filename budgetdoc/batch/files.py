@@ -15,10 +15,11 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from budgetdoc.errors import BuildError, OutputError
+from budgetdoc.errors import OutputError, UsageError
 from budgetdoc.names import shown_path
 
 LOCK = ".budgetdoc.lock"
+BOOK_CACHE = ".budgetdoc-book"  # the book's cache of rendered parts, beside the book (merge copies it too)
 DRAFTS = "_drafts"
 FORMATS = ("html", "pdf", "hwpx")
 TMP_PREFIX = ".tmp-"
@@ -41,6 +42,23 @@ def unwritable(exc: OSError, path: str | os.PathLike[str] | None = None) -> Outp
     where = os.fspath(path) if path is not None else str(exc.filename or "")
     cause = _CAUSES.get(exc.errno or 0) or (exc.strerror or str(exc))
     return OutputError(f"{shown_path(where)}에 쓸 수 없습니다: {cause}")
+
+
+def parse_formats(value: str) -> tuple[str, ...]:
+    """``html,pdf`` → ``("html", "pdf")``, each once, in any case; raises ``ValueError`` naming an unknown one."""
+    chosen = tuple(dict.fromkeys(f.strip().lower() for f in value.split(",") if f.strip()))
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        raise ValueError(f"알 수 없는 형식 {', '.join(unknown) or '(없음)'}; 가능: {', '.join(FORMATS)}")
+    return chosen
+
+
+def write_file(path: str | os.PathLike[str], data: bytes | str) -> None:
+    """Write a file the user named (``-o``) atomically; raises :class:`OutputError` saying why it cannot be."""
+    try:
+        write_atomic(Path(path), data)
+    except OSError as exc:
+        raise OutputError(f"{os.fspath(path)}에 쓸 수 없습니다: {exc.strerror or exc}") from None
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
@@ -76,7 +94,7 @@ def output_path(out: Path, rel: str, suffix: str) -> Path:
     """The output for ``rel``; never outside ``out``."""
     target = (out / f"{rel}.{suffix}").resolve()
     if not target.is_relative_to(out.resolve()):
-        raise BuildError(f"출력 경로가 출력 폴더 밖입니다: {rel}")
+        raise UsageError(f"출력 경로가 출력 폴더 밖입니다: {rel}")
     return target
 
 

@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any
 
 from budgetdoc import __version__
 from budgetdoc.batch.files import _CAUSES, DRAFTS, FORMATS, output_path, write_atomic
-from budgetdoc.errors import BuildError
+from budgetdoc.errors import UsageError
 from budgetdoc.names import shown_path
+from budgetdoc.write import assets
 
 if TYPE_CHECKING:
-    from budgetdoc.batch.build import Options
+    from budgetdoc.batch.job import Options
 
 MANIFEST = ".budgetdoc-manifest.json"
 MANIFEST_VERSION = 2
@@ -34,8 +35,6 @@ def environment_key(options: Options) -> str:
     """Hash of everything besides the YAML that shapes the outputs (computed once per build)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    from budgetdoc.write.assets import TEMPLATES, fonts_fingerprint
-
     digest = hashlib.sha256()
     digest.update(f"budgetdoc {__version__}".encode())
     for package in ("weasyprint", "pydyf", "jinja2", "python-hwpx"):
@@ -45,14 +44,15 @@ def environment_key(options: Options) -> str:
             pass
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     digest.update(json.dumps([sorted(options.formats), options.variant, epoch]).encode())
-    for path in sorted(TEMPLATES.rglob("*")):
-        if path.is_file() and path.relative_to(TEMPLATES).parts[0] not in NOT_OUTPUT_TEMPLATES:
-            digest.update(path.relative_to(TEMPLATES).as_posix().encode())
+    templates = assets.TEMPLATES
+    for path in sorted(templates.rglob("*")):
+        if path.is_file() and path.relative_to(templates).parts[0] not in NOT_OUTPUT_TEMPLATES:
+            digest.update(path.relative_to(templates).as_posix().encode())
             digest.update(path.read_bytes())
     for path in sorted(PACKAGE.rglob("*.py")):
         digest.update(path.relative_to(PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
-    digest.update(fonts_fingerprint().encode())
+    digest.update(assets.fonts_fingerprint().encode())
     return digest.hexdigest()
 
 
@@ -134,7 +134,7 @@ def remove_deleted(
             continue
         for base in (out, out / DRAFTS):
             for fmt in FORMATS:
-                with contextlib.suppress(OSError, BuildError):
+                with contextlib.suppress(OSError, UsageError):
                     output_path(base, rel, fmt).unlink()
                     removed += 1
         del documents[rel]

@@ -22,16 +22,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from budgetdoc.batch.files import DRAFTS, LOCK, locked, output_path, unwritable
+from budgetdoc.batch.files import BOOK_CACHE, DRAFTS, LOCK, locked, output_path, unwritable
 from budgetdoc.batch.files import write_atomic as _write_atomic
 from budgetdoc.batch.manifest import MANIFEST, MANIFEST_VERSION, read_manifest
 from budgetdoc.batch.manifest import save as _save
-from budgetdoc.book.make import CACHE as BOOK_CACHE
-from budgetdoc.errors import BuildError
+from budgetdoc.errors import BudgetdocError, UsageError
 from budgetdoc.names import shown_path
 
 
-class MergeError(Exception):
+class MergeError(BudgetdocError):
     """Parts that cannot be merged (exit 2, one line)."""
 
 
@@ -66,6 +65,11 @@ class MergeSummary:
     documents: int = 0
     files: int = 0
     book_parts: int = 0  # files of book parts (book --shard) joined into OUT/.budgetdoc-book/
+
+    def line(self, out: str) -> str:
+        """The closing line: what was merged into ``out``."""
+        book = f", 책 부분 파일 {self.book_parts}개" if self.book_parts else ""
+        return f"{out}: 샤드 {self.parts}개에서 문서 {self.documents}개, 파일 {self.files}개{book}를 합쳤습니다"
 
 
 def _draft_files(part: Path) -> list[str]:
@@ -187,7 +191,7 @@ def merge(out: Path, parts: list[Path]) -> MergeSummary:
 def _output(base: Path, rel: str, fmt: str) -> Path:
     try:
         return output_path(base, rel, fmt)
-    except BuildError as exc:
+    except UsageError as exc:
         raise MergeError(str(exc)) from None
 
 

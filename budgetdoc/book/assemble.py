@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from budgetdoc.errors import BookError
 
 if TYPE_CHECKING:
-    from budgetdoc.book.make import Group
+    from budgetdoc.book.contents import Group
 
 STAMP_NAME = "/BudgetdocPageNo"
 LINK_PREFIX = "budgetdoc:page/"  # the contents' links, as the front matter's HTML writes them

@@ -26,7 +26,6 @@ book are one job (the PDF assembly itself is in :mod:`budgetdoc.book.assemble`).
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import functools
 import hashlib
 import io
@@ -41,17 +40,22 @@ from typing import Any
 from markupsafe import Markup
 
 from budgetdoc import PDF_VARIANTS
-from budgetdoc.batch.build import Options, Result, error_result, refused_result, template_faults
+from budgetdoc.batch.files import BOOK_CACHE as CACHE
 from budgetdoc.batch.files import locked, unwritable, write_atomic
+from budgetdoc.batch.job import Options, Result, error_result, refused_result
 from budgetdoc.batch.manifest import environment_key
 from budgetdoc.batch.pool import available_cpus, run_tasks
+from budgetdoc.batch.shards import in_shard
 from budgetdoc.book.assemble import assemble
-from budgetdoc.errors import BookError, OutputError, TemplateError
-from budgetdoc.formats.sources import Source, discover, read_data
+from budgetdoc.book.contents import Cover, Group, Part, arrange, summary_rows
+from budgetdoc.errors import EXIT_OK, BookError, OutputError, TemplateError, exit_code
+from budgetdoc.formats.reading import UNREADABLE
+from budgetdoc.formats.sources import Source, discover, read_sources
 from budgetdoc.model.document import Problem
 from budgetdoc.pipeline import prepare, worker_renderer
+from budgetdoc.write.assets import check_fonts
+from budgetdoc.write.faults import template_faults
 
-CACHE = ".budgetdoc-book"
 KEEP_DAYS = 7  # cached parts no book has used for this long are removed
 SHEET = 250  # page numbers per cached number sheet
 FORMAT = 1  # bump when the cache's meta files change shape
@@ -72,23 +76,6 @@ class Task(Source):
     count: int = 0  # numbers: how many
 
 
-@dataclass(frozen=True)
-class Part:
-    """One project as it goes into the book (read from the cache's meta file)."""
-
-    source: Source
-    key: str
-    status: str  # ok | draft | failed
-    problems: tuple[Problem, ...] = ()
-    title: str = ""
-    office: str = ""
-    department: str = ""
-    year: int = 0
-    previous: int = 0
-    current: int = 0
-    pages: int = 0
-
-
 def _book_css(name: str) -> Markup:
     return Markup((worker_renderer().templates / "book" / name).read_text(encoding="utf-8"))
 
@@ -106,8 +93,8 @@ def render_part(source: Source, digest: str, variant: str | None, draft: bool) -
     if prepared.doc is None:
         return {"status": "failed", "problems": [asdict(p) for p in prepared.problems]}, None
     # Loaded from the bytes the key was made of; without them, the file must not have changed since.
-    data = source.data if source.data is not None else read_data(source.path, source.root)
-    now = hashlib.sha256(data).hexdigest() if data is not None else ""
+    data = source.read()
+    now = hashlib.sha256(data).hexdigest() if isinstance(data, bytes) else ""
     if now != digest:
         raise BookError(f"{source.path}: 책을 만드는 동안 파일이 바뀌었습니다. 다시 실행하세요.")
     meta: dict[str, Any] = {
@@ -195,100 +182,7 @@ def _read_part(source: Source, key: str, cache: Path, draft: bool) -> Part | Non
         return None
 
 
-# --------------------------------------------------------------------------- layout of the book
-
-
-@dataclass
-class Entry:
-    """One project in the contents: its title, page and group."""
-
-    title: str
-    page: int  # the printed number of the project's first page
-
-
-@dataclass
-class Group:
-    """The projects of one 실·국 in the book, in order."""
-
-    name: str
-    page: int = 0
-    departments: list[Group] = field(default_factory=list)
-    projects: list[Entry] = field(default_factory=list)
-    count: int = 0
-    previous: int = 0
-    current: int = 0
-
-
-def arrange(parts: list[Part]) -> tuple[list[Part], list[Group]]:
-    """Book order — 실·국, then 부서, each in order of first appearance in the data — and pages.
-
-    Returns the parts in book order and the tree of groups with each one's first page.
-    """
-    offices: dict[str, dict[str, list[Part]]] = {}
-    for part in parts:
-        offices.setdefault(part.office, {}).setdefault(part.department, []).append(part)
-    ordered: list[Part] = []
-    groups: list[Group] = []
-    page = 1
-    for office, departments in offices.items():
-        g_office = Group(office, page)
-        for department, members in departments.items():
-            g_dept = Group(department, page)
-            for part in members:
-                g_dept.projects.append(Entry(part.title, page))
-                for g in (g_office, g_dept):
-                    g.count += 1
-                    g.previous += part.previous
-                    g.current += part.current
-                page += part.pages
-                ordered.append(part)
-            g_office.departments.append(g_dept)
-        groups.append(g_office)
-    return ordered, groups
-
-
-def summary_rows(groups: list[Group]) -> list[dict[str, Any]]:
-    """총괄표: 합계, then per 실·국 its subtotal and its 부서."""
-
-    def row(
-        kind: str, name: str, g: Group | None = None, count: int = 0, previous: int = 0, current: int = 0
-    ) -> dict[str, Any]:
-        if g is not None:
-            count, previous, current = g.count, g.previous, g.current
-        return {
-            "kind": kind,
-            "name": name,
-            "count": count,
-            "previous": previous,
-            "current": current,
-            "change": current - previous,
-        }
-
-    rows = [
-        row(
-            "total",
-            "합계",
-            count=sum(g.count for g in groups),
-            previous=sum(g.previous for g in groups),
-            current=sum(g.current for g in groups),
-        )
-    ]
-    for office in groups:
-        rows.append(row("office", office.name, office))
-        rows.extend(row("dept", d.name, d) for d in office.departments)
-    return rows
-
-
-@dataclass(frozen=True)
-class Cover:
-    """What the cover page prints."""
-
-    title: str
-    org: str
-    year: int
-    count: int
-    current: int
-    draft: bool = False
+# --------------------------------------------------------------------------- front matter
 
 
 def front_html(cover: Cover, groups: list[Group]) -> str:
@@ -319,6 +213,37 @@ class BookResult:
     failures: list[Result] = field(default_factory=list)  # parts that could not be rendered
     drafted: int = 0
     seconds: float = 0.0
+    shard: tuple[int, int] | None = None  # only this shard's parts were rendered; no book is made
+
+    @property
+    def errors(self) -> int:
+        """How many problems are errors."""
+        return sum(p.severity == "error" for p in self.problems)
+
+    @property
+    def exit_code(self) -> int:
+        """0 for a clean book (or shard); 2 when a data file could not be read; 1 for a refused or drafted book."""
+        if self.shard is not None and not self.failures and not self.errors:
+            return EXIT_OK
+        if not self.written:
+            return exit_code(True, any(p.rule in UNREADABLE for p in self.problems))
+        return exit_code(bool(self.drafted), False)
+
+    def line(self, out: str) -> str:
+        """The closing line: the book written (``out``), the shard rendered, or why there is no book."""
+        if self.shard is not None and self.exit_code == EXIT_OK:
+            i, n = self.shard
+            return (
+                f"샤드 {i}/{n}: 책 부분 {self.projects}개 (새로 렌더링 {self.rendered}개, "
+                f"{self.seconds:.1f}초); merge로 합친 뒤 book으로 합본을 만드세요"
+            )
+        if not self.written:
+            return f"책을 만들지 않았습니다: 오류 {self.errors}개, 렌더링 실패 {len(self.failures)}개"
+        drafted = f", 초안 {self.drafted}개" if self.drafted else ""
+        return (
+            f"{out}: 사업 {self.projects}개, {self.pages}쪽{drafted} "
+            f"(새로 렌더링 {self.rendered}개, {self.seconds:.1f}초)"
+        )
 
 
 def _prefix(variant: str | None) -> str:
@@ -401,12 +326,11 @@ def make_book(
     renders no document again.
     """
     started = time.perf_counter()
+    check_fonts()
     if variant is not None and variant not in PDF_VARIANTS:
         raise BookError(f"알 수 없는 PDF 형식: {variant} (가능: {', '.join(PDF_VARIANTS)})")
     sources = discover(paths)
     if shard is not None:
-        from budgetdoc.batch.shards import in_shard
-
         sources = [s for s in sources if in_shard(s.rel, *shard)]
     if not sources and shard is None:
         raise BookError(f"책에 넣을 YAML 파일이 없습니다: {' '.join(paths)}")
@@ -414,16 +338,15 @@ def make_book(
     cache = (cache or out.parent / CACHE).resolve()
     jobs = jobs or available_cpus()
     options = Options(formats=("pdf",), variant=variant, draft=draft, timeout=timeout)
-    result = BookResult(False)
+    result = BookResult(False, shard=shard)
     # Every data file is read once, before the lock: one that cannot be (a FIFO, a
     # device, a link out of its folder) or shares its output name stops the book at once.
     readable: list[Source] = []
-    for source in sources:
-        data = None if source.clash else read_data(source.path, source.root)
-        if data is None:
+    for source in read_sources(sources):
+        if source.data is None:
             result.problems.extend(refused_result(source).problems)
         else:
-            readable.append(dataclasses.replace(source, data=data))
+            readable.append(source)
     if result.problems:
         return _finish(result, started)
     sources = readable

@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from budgetdoc.cycle.versions import Doc, Side
-from budgetdoc.formats.load import UNREADABLE
+from budgetdoc.errors import exit_code
+from budgetdoc.formats.reading import UNREADABLE
 from budgetdoc.model import numbers
 from budgetdoc.model.document import Project
 from budgetdoc.model.figures import compute
@@ -174,6 +175,11 @@ class Diff:
         """A HEAD data file could not be read at all (exit code 2, as ``check`` has it)."""
         return any(f.unreadable for f in self.failures)
 
+    @property
+    def exit_code(self) -> int:
+        """2 when a HEAD data file could not be read, 1 when a HEAD document fails its checks, else 0."""
+        return exit_code(not self.passed, self.unreadable_head)
+
 
 def _pair(base: list[Doc], head: list[Doc]) -> tuple[list[tuple[Doc, Doc]], list[Doc], list[Doc]]:
     """Match BASE and HEAD documents: by ``id``, then path, then (title, department) when unique."""
@@ -316,6 +322,17 @@ def _failure(doc: Doc) -> Failure | None:
     first = errs[0]
     unreadable = any(p.rule in UNREADABLE for p in errs)
     return Failure(doc.path, len(errs), f"{first.line}:{first.column}: {first.message}", unreadable)
+
+
+def parse_threshold(value: str) -> Decimal:
+    """A rate threshold as typed (``30``, ``12.5``); raises ``ValueError`` for anything but a number ≥ 0."""
+    try:
+        rate = Decimal(value)
+    except InvalidOperation:
+        raise ValueError(f"'{value}'은(는) 수가 아닙니다 (예: 30, 12.5)") from None
+    if not rate.is_finite() or rate < 0:
+        raise ValueError(f"'{value}'은(는) 0 이상의 수여야 합니다")
+    return rate
 
 
 def compare(base: Side, head: Side, threshold_amount: int = 100_000, threshold_rate: Decimal = Decimal(30)) -> Diff:

@@ -18,7 +18,6 @@ list) and the report of what is not rolled and why belong together.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import errno
 import os
 import re
@@ -29,9 +28,9 @@ from typing import Any
 
 from budgetdoc.batch.files import TMP_PREFIX, unwritable
 from budgetdoc.check import rules as checks
-from budgetdoc.errors import BuildError
+from budgetdoc.errors import UsageError, exit_code
 from budgetdoc.formats.load import LoadError, load_text
-from budgetdoc.formats.sources import Source, discover, read_data
+from budgetdoc.formats.sources import Source, discover
 from budgetdoc.formats.yamlout import Flow, dump, leading_comments
 from budgetdoc.model.document import (
     BasisLine,
@@ -90,6 +89,11 @@ class Plan:
     def failed(self) -> bool:
         """A document could not be rolled because of a problem in it (exit code 1)."""
         return any(e.status == PROBLEM for e in self.entries)
+
+    @property
+    def exit_code(self) -> int:
+        """2 when a data file could not be read, 1 when a document could not be rolled, else 0."""
+        return exit_code(self.failed, self.unreadable)
 
 
 # --------------------------------------------------------------------------- one document
@@ -258,18 +262,18 @@ def target_path(source: Source, year: int, to: int, out: Path | None) -> Path | 
 
 def _read(source: Source) -> tuple[Document, str]:
     """The document and its text (read once); raises :class:`LoadError`."""
-    data = read_data(source.path, source.root)
-    doc = dataclasses.replace(source, data=data).load()  # without the bytes, the loader says why
-    return doc, (data or b"").decode("utf-8-sig", "replace")
+    source = source.with_read()
+    doc = source.load()  # without the bytes, the source says why they cannot be read
+    return doc, (source.data or b"").decode("utf-8-sig", "replace")
 
 
 def plan(paths: list[str], to: int, out: Path | None = None, base: str = "current") -> Plan:
     """What ``rollover`` would do for the data files under ``paths``; reads only.
 
-    Raises :class:`~budgetdoc.errors.BuildError` for a path that does not exist.
+    Raises :class:`~budgetdoc.errors.UsageError` for a path that does not exist.
     """
     if base not in BASES:
-        raise BuildError(f"알 수 없는 기준 {base}; 가능: {', '.join(BASES)}")
+        raise UsageError(f"알 수 없는 기준 {base}; 가능: {', '.join(BASES)}")
     result = Plan(to)
     sources = discover(paths, result.notes)
     year = to - 1

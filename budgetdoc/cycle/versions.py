@@ -9,7 +9,6 @@ both (same path, same bytes) once.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import os
 import subprocess
@@ -17,13 +16,14 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 from budgetdoc.check.rules import check, errors
+from budgetdoc.errors import BudgetdocError
 from budgetdoc.formats.load import LoadError, decode, load_text
-from budgetdoc.formats.sources import YAML_SUFFIXES, Source, discover, read_data
+from budgetdoc.formats.sources import WORKBOOK_SUFFIX, Source, discover, is_data_file
 from budgetdoc.model.document import Document, Problem, Project
 from budgetdoc.names import shown_path
 
 
-class DiffError(Exception):
+class DiffError(BudgetdocError):
     """A version that cannot be read: not a folder, not a revision, git missing (exit 2)."""
 
 
@@ -55,14 +55,14 @@ class Loader:
     """Loads data files, each content once: a file the same in BASE and HEAD is read for both."""
 
     def __init__(self) -> None:
-        self.seen: dict[tuple[str, bytes], Document | LoadError] = {}
+        self.seen: dict[tuple[str, str, bytes], Document | LoadError] = {}
 
     def doc(self, key: str, path: str, data: bytes | None, checked: bool, source: Source | None = None) -> Doc:
         """The :class:`Doc` of ``data`` at ``path`` (its checks' problems too when ``checked``).
 
         With ``source``, it is loaded as ``check`` loads it (``data`` ``None``: unread, so not kept).
         """
-        digest = (path, hashlib.sha256(data or b"").digest())
+        digest = (path, source.sheet if source is not None else "", hashlib.sha256(data or b"").digest())
         found = self.seen.get(digest) if data is not None else None
         if found is None:
             try:
@@ -75,6 +75,17 @@ class Loader:
             return Doc(key, path, None, tuple(found.problems))
         return Doc(key, path, found.project, tuple(check(found)) if checked else ())
 
+    def workbook(self, key: str, path: str, data: bytes, checked: bool) -> list[Doc]:
+        """One :class:`Doc` per project sheet of a workbook's bytes, keyed as ``check`` names them."""
+        from budgetdoc.formats.workbook.read import project_sheets  # deferred: openpyxl only for workbooks
+
+        sheets = project_sheets(data) or [""]
+        docs = []
+        for sheet in sheets:
+            rel = f"{key}/{sheet}" if len(sheets) > 1 else key
+            docs.append(self.doc(rel, path, data, checked, Source(rel, path, sheet=sheet, data=data)))
+        return docs
+
 
 def read_folder(folder: str, checked: bool = False, loader: Loader | None = None) -> Side:
     """Every data file under ``folder`` (the same files ``check`` reads)."""
@@ -82,9 +93,8 @@ def read_folder(folder: str, checked: bool = False, loader: Loader | None = None
     side = Side(shown_path(folder))
     for source in discover([folder], side.notes):
         path = shown_path(source.rel + PurePosixPath(source.path).suffix)
-        data = read_data(source.path, source.root)
-        # Without the bytes (a link out of the folder, not a regular file) the loader says why.
-        side.docs.append(loader.doc(source.rel, path, data, checked, dataclasses.replace(source, data=data)))
+        source = source.with_read()  # without the bytes, the source says why they cannot be read
+        side.docs.append(loader.doc(source.rel, path, source.data, checked, source))
     return side
 
 
@@ -96,14 +106,6 @@ def _git(repo: str, *args: str, data: bytes | None = None) -> bytes:
     if done.returncode:
         raise DiffError(done.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} 실패")
     return done.stdout
-
-
-def _skipped(path: str) -> bool:
-    """What ``check`` would not read in a folder: hidden, ``_`` folders, other suffixes."""
-    parts = path.split("/")
-    if any(p.startswith((".", "_")) for p in parts[:-1]) or parts[-1].startswith("."):
-        return True
-    return not parts[-1].lower().endswith(YAML_SUFFIXES)
 
 
 def read_revision(repo: str, revision: str, folder: str, checked: bool = False, loader: Loader | None = None) -> Side:
@@ -130,7 +132,7 @@ def read_revision(repo: str, revision: str, folder: str, checked: bool = False, 
         meta, _, raw_path = entry.partition(b"\t")
         mode, kind, obj_id, _size = meta.split()
         path = raw_path.decode("utf-8", "surrogateescape")
-        if kind != b"blob" or _skipped(path):
+        if kind != b"blob" or not is_data_file(path):
             continue
         if mode == b"120000":
             links.append(path)
@@ -141,7 +143,10 @@ def read_revision(repo: str, revision: str, folder: str, checked: bool = False, 
     contents = _cat(repo, [blob for _, blob in blobs])
     for path, blob in sorted(blobs):
         key = str(PurePosixPath(path).with_suffix(""))
-        side.docs.append(loader.doc(key, shown_path(path), contents[blob], checked))
+        if path.lower().endswith(WORKBOOK_SUFFIX):
+            side.docs.extend(loader.workbook(key, shown_path(path), contents[blob], checked))
+        else:
+            side.docs.append(loader.doc(key, shown_path(path), contents[blob], checked))
     return side
 
 

@@ -31,14 +31,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from budgetdoc.errors import EXIT_PROBLEMS, BudgetdocError
 from budgetdoc.formats.load import MAX_BYTES, LoadError, load_text, parse_yaml
 from budgetdoc.formats.yamlout import Flow, dump
 from budgetdoc.model import numbers
 from budgetdoc.model.document import Document, Problem, SourceMap
 
 
-class LegacyError(Exception):
-    """Input that is not the published text format; ``problems`` says where and what, all at once."""
+class LegacyError(BudgetdocError):
+    """Input that is not the published text format; ``problems`` says where and what, all at once (exit 1)."""
+
+    exit_code = EXIT_PROBLEMS
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))

@@ -15,11 +15,9 @@ way a file can be wrong are one job: turning bytes into a Project or saying why 
 from __future__ import annotations
 
 import difflib
-import errno
 import itertools
 import os
 import re
-import stat
 import unicodedata
 from dataclasses import dataclass
 from typing import Any, get_args
@@ -27,26 +25,29 @@ from typing import Any, get_args
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from budgetdoc.errors import EXIT_PROBLEMS, EXIT_USAGE, BudgetdocError
+from budgetdoc.formats.reading import MAX_DATA, UNREADABLE, Refused, read_file
 from budgetdoc.model.document import Document, Path, Problem, Project, SourceMap, path_str
 from budgetdoc.names import shown_path
 
-MAX_BYTES = 2 * 1024 * 1024
+MAX_BYTES = MAX_DATA
 MAX_DEPTH = 40
 MAX_NODES = 50_000
 MAX_PROBLEMS = 100
 MAX_SHOWN = 40
 
-#: Rules that mean the file could not be read at all (exit code 2 rather than 1).
-UNREADABLE = frozenset({"unreadable", "encoding", "file-size"})
 
+class LoadError(BudgetdocError):
+    """A file that could not be turned into a project; ``problems`` says why, all at once.
 
-class LoadError(Exception):
-    """A file that could not be turned into a project; ``problems`` says why, all at once."""
+    Exit 2 when the file itself cannot be read (:data:`UNREADABLE`), else 1.
+    """
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
         self.unreadable = any(p.rule in UNREADABLE for p in problems)  # the file itself, not its content
+        self.exit_code = EXIT_USAGE if self.unreadable else EXIT_PROBLEMS
 
 
 @dataclass
@@ -809,19 +810,6 @@ def load_text(text: str, file: str) -> Document:
 _display = shown_path
 
 
-_OS_MESSAGES = {
-    errno.ENOENT: "파일이 없습니다",
-    errno.EACCES: "파일을 읽을 권한이 없습니다",
-    errno.EPERM: "파일을 읽을 권한이 없습니다",
-    errno.ELOOP: "심볼릭 링크가 순환합니다",
-    errno.EISDIR: "파일이 아니라 폴더입니다",
-}
-
-
-def _os_message(exc: OSError) -> str:
-    return _OS_MESSAGES.get(exc.errno or 0) or f"파일을 읽을 수 없습니다 ({exc.strerror or exc})"
-
-
 def load(
     path: str | os.PathLike[str], display: str | None = None, within: str | None = None, data: bytes | None = None
 ) -> Document:
@@ -834,38 +822,9 @@ def load(
     could not be named.
     """
     file = _display(display or os.fspath(path))
-    try:
-        os.fspath(path).encode("utf-8")
-    except UnicodeEncodeError:
-        raise LoadError([Problem(file, 1, 1, "unreadable", "파일 이름이 UTF-8이 아닙니다 — 이름을 바꾸세요")]) from None
-    if within is not None:
-        target, folder = os.path.realpath(path), os.path.realpath(within)
-        if os.path.commonpath([target, folder]) != folder:
-            raise LoadError(
-                [
-                    Problem(
-                        file,
-                        1,
-                        1,
-                        "unreadable",
-                        f"데이터 폴더 밖을 가리키는 링크라 읽지 않습니다 (→ {_display(target)})",
-                    )
-                ]
-            )
-    if data is not None:
-        return load_text(decode(data, file), file)
-    try:
-        # Non-blocking, so that a FIFO named like a data file cannot hang the tool.
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except OSError as exc:
-        raise LoadError([Problem(file, 1, 1, "unreadable", _os_message(exc))]) from None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise LoadError([Problem(file, 1, 1, "unreadable", "일반 파일이 아닙니다")])
-        with os.fdopen(fd, "rb", closefd=False) as fh:
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise LoadError([Problem(file, 1, 1, "unreadable", _os_message(exc))]) from None
-    finally:
-        os.close(fd)
+    if data is None:
+        try:
+            data = read_file(path, within=within, limit=MAX_BYTES)
+        except Refused as exc:
+            raise LoadError([Problem(file, 1, 1, "unreadable", exc.message)]) from None
     return load_text(decode(data, file), file)

@@ -1,15 +1,21 @@
-"""Data sources: finding the data files under the paths given and reading each one once."""
+"""Data sources: finding the data files under the paths given and reading each one once.
+
+:func:`discover` finds them; :meth:`Source.read` (or :func:`read_sources` for many) reads a
+file's bytes once, or says why it cannot, for every command; :meth:`Source.load` loads the
+document from those bytes. A workbook is read once too: its project sheets are listed from
+the bytes every sheet is then loaded from.
+"""
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from budgetdoc.errors import BuildError
+from budgetdoc.errors import UsageError
+from budgetdoc.formats.reading import MAX_DATA, MAX_WORKBOOK, Refused, read_file
 from budgetdoc.names import shown_path
 
 if TYPE_CHECKING:
@@ -17,40 +23,31 @@ if TYPE_CHECKING:
 
 YAML_SUFFIXES = (".yaml", ".yml")  # in any case: X.YAML is a data file too
 WORKBOOK_SUFFIX = ".xlsx"  # a workbook made by export or template: one source per project sheet
-MAX_DATA = 2 * 1024 * 1024  # the loader's limit (load.MAX_BYTES); a bigger file is read by the loader only to refuse it
+DATA_SUFFIXES = (*YAML_SUFFIXES, WORKBOOK_SUFFIX)
+# A YAML file too big is refused by the loader's rule; a workbook's own limit is larger.
+TOO_BIG = ("file-size", f"파일이 너무 큽니다 (최대 {MAX_DATA:,}바이트)")
+TOO_BIG_WORKBOOK = ("unreadable", f"통합 문서가 너무 큽니다 (최대 {MAX_WORKBOOK:,}바이트)")
 
 
-def read_data(path: str, root: str = "") -> bytes | None:
-    """The bytes of a data file, or ``None`` when the loader must say why it cannot be read.
+def is_data_file(rel: str) -> bool:
+    """Whether a path inside a data folder (``a/b/x.yaml``, ``/``-separated) is a data file commands read.
 
-    Only a regular file is ever read (opened without blocking, so a FIFO cannot hang
-    the build), never one behind a link out of ``root``, and never more than the
-    loader's limit; a name that is not UTF-8 is not read either.
+    Not hidden, not under a hidden folder or one whose name starts with ``_``, and ``.yaml``,
+    ``.yml`` or ``.xlsx`` in any case: the one rule of :func:`discover`, of the revisions
+    ``diff`` reads and of the live preview's watcher.
     """
-    try:
-        path.encode("utf-8")
-        if root and os.path.islink(path):
-            target, folder = os.path.realpath(path), os.path.realpath(root)
-            if os.path.commonpath([target, folder]) != folder:
-                return None
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
-    except (OSError, UnicodeEncodeError):
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        chunks, size = [], 0
-        while size <= MAX_DATA:
-            chunk = os.read(fd, MAX_DATA + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
-    return None if size > MAX_DATA else b"".join(chunks)
+    parts = rel.split("/")
+    if any(p.startswith((".", "_")) for p in parts[:-1]) or parts[-1].startswith("."):
+        return False
+    return parts[-1].lower().endswith(DATA_SUFFIXES)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a data file is not read: the rule and message of the problem at its first line."""
+
+    rule: str
+    message: str
 
 
 @dataclass(frozen=True, order=True)
@@ -63,6 +60,7 @@ class Source:
     clash: str = ""  # another data file with the same output name: neither is built
     data: bytes | None = field(default=None, compare=False, repr=False)  # the exact bytes the key was made of
     sheet: str = ""  # a workbook's project sheet
+    refused: Refusal | None = field(default=None, compare=False)  # why the file was not read (see read())
 
     @property
     def shown(self) -> str:
@@ -74,33 +72,72 @@ class Source:
         """Whether the data file is a workbook (``.xlsx``) rather than YAML."""
         return self.path.lower().endswith(WORKBOOK_SUFFIX)
 
-    def load(self) -> Document:
-        """The loaded document (from :attr:`data` when given); raises :class:`~budgetdoc.formats.load.LoadError`."""
-        from budgetdoc.formats.load import LoadError, load
-        from budgetdoc.model.document import Problem
+    def read(self) -> bytes | Refusal:
+        """The file's bytes, or why they cannot be read; the bytes held (:attr:`data`) when read before.
 
+        Every command reads its data files through this, once: only a regular file (opened
+        without blocking, so a FIFO cannot hang it), never one behind a link out of
+        :attr:`root`, never more than its format's limit, and never one that shares its
+        output name with another.
+        """
+        if self.data is not None:
+            return self.data
+        if self.refused is not None:
+            return self.refused
         if self.clash:
             message = f"{shown_path(self.clash)}와(과) 출력 이름({shown_path(self.rel)})이 같아 둘 다 만들지 않습니다"
-            raise LoadError([Problem(shown_path(self.path), 1, 1, "same-output", message)])
-        if self.workbook:
-            from budgetdoc.formats.workbook.read import load_workbook_document
+            return Refusal("same-output", message)
+        limit, too_big = (MAX_WORKBOOK, TOO_BIG_WORKBOOK) if self.workbook else (MAX_DATA, TOO_BIG)
+        try:
+            data = read_file(self.path, within=self.root or None, limit=limit)
+        except Refused as exc:
+            return Refusal("unreadable", exc.message)
+        return Refusal(*too_big) if len(data) > limit else data
 
-            if self.root and os.path.islink(self.path):
-                target, folder = os.path.realpath(self.path), os.path.realpath(self.root)
-                if os.path.commonpath([target, folder]) != folder:
-                    return load(self.path, within=self.root)  # refused by the loader, with its message
-            return load_workbook_document(self.path, self.sheet, data=self.data)
-        return load(self.path, within=self.root or None, data=self.data)
+    def with_read(self) -> Source:
+        """This source with its bytes in :attr:`data`, or the reason in :attr:`refused`."""
+        got = self.read()
+        if isinstance(got, Refusal):
+            return dataclasses.replace(self, refused=got)
+        return dataclasses.replace(self, data=got)
+
+    def load(self) -> Document:
+        """The document, loaded from the bytes :meth:`read` gives; raises :class:`~budgetdoc.formats.load.LoadError`."""
+        # Deferred: a build with nothing to do reads its files through this module, with the standard library only.
+        from budgetdoc.formats.load import LoadError, decode, load_text
+        from budgetdoc.model.document import Problem
+
+        file = shown_path(self.path)
+        got = self.read()
+        if isinstance(got, Refusal):
+            raise LoadError([Problem(file, 1, 1, got.rule, got.message)])
+        if self.workbook:
+            from budgetdoc.formats.workbook.read import load_workbook_document  # deferred: openpyxl
+
+            return load_workbook_document(self.path, self.sheet, got)
+        return load_text(decode(got, file), file)
+
+
+def read_sources(sources: list[Source]) -> list[Source]:
+    """Each source with its bytes read once (:attr:`Source.data`), or the reason it cannot be (:attr:`Source.refused`)."""
+    return [source.with_read() for source in sources]
 
 
 def _workbook_sources(rel: str, path: str, root: str = "") -> list[Source]:
-    """One source per project sheet of a workbook (``rel/시트`` when it has several)."""
-    from budgetdoc.formats.workbook.read import project_sheets
+    """One source per project sheet of a workbook (``rel/시트`` when it has several), each with its bytes.
 
-    sheets = project_sheets(path)
+    The workbook is read once: its sheets are listed from the bytes every sheet is then
+    loaded from. One that cannot be read is one source that says why.
+    """
+    source = Source(rel, path, root).with_read()
+    if source.data is None:
+        return [source]
+    from budgetdoc.formats.workbook.read import project_sheets  # deferred: openpyxl only for workbooks
+
+    sheets = project_sheets(source.data)
     if len(sheets) <= 1:
-        return [Source(rel, path, root, sheet=sheets[0] if sheets else "")]
-    return [Source(f"{rel}/{sheet}", path, root, sheet=sheet) for sheet in sheets]
+        return [dataclasses.replace(source, sheet=sheets[0] if sheets else "")]
+    return [dataclasses.replace(source, rel=f"{rel}/{sheet}", sheet=sheet) for sheet in sheets]
 
 
 def _listed(names: list[str]) -> str:
@@ -141,7 +178,7 @@ def discover(paths: list[str], notes: list[str] | None = None) -> list[Source]:
                 left = [d + "/" for d in sorted(dirnames) if d.startswith((".", "_"))]
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
                 for name in sorted(filenames):
-                    if name.startswith(".") or not name.lower().endswith((*YAML_SUFFIXES, WORKBOOK_SUFFIX)):
+                    if name.startswith(".") or not name.lower().endswith(DATA_SUFFIXES):
                         left.append(name)
                         continue
                     file = Path(dirpath) / name
@@ -160,13 +197,13 @@ def discover(paths: list[str], notes: list[str] | None = None) -> list[Source]:
             if not count:
                 said.append(f"{shown_path(given)}: 데이터 파일(.yaml, .yml, .xlsx)이 없습니다")
         elif os.path.lexists(root):  # a file, or something the loader will refuse by name (a FIFO, a broken link)
-            if root.name.lower().endswith(WORKBOOK_SUFFIX) and root.is_file():
+            if root.name.lower().endswith(WORKBOOK_SUFFIX):
                 for source in _workbook_sources(root.with_suffix("").name, os.path.normpath(root)):
                     add(source)
             else:
                 add(Source(root.with_suffix("").name, os.path.normpath(root)))
         else:
-            raise BuildError(f"파일이나 폴더가 없습니다: {shown_path(given)}")
+            raise UsageError(f"파일이나 폴더가 없습니다: {shown_path(given)}")
     sources: list[Source] = []
     for same in found.values():
         if len(same) == 1:

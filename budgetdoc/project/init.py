@@ -14,10 +14,11 @@ from importlib.abc import Traversable
 from pathlib import Path, PurePosixPath
 
 from budgetdoc.batch.files import write_atomic
+from budgetdoc.errors import BudgetdocError
 from budgetdoc.model.schema import SCHEMA_FILE, schema_json
 
 
-class InitError(Exception):
+class InitError(BudgetdocError):
     """The folder cannot take the repository; ``message`` says why, in Korean."""
 
 

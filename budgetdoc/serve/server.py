@@ -44,9 +44,13 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-from budgetdoc.errors import BuildError
-from budgetdoc.formats.sources import YAML_SUFFIXES, Source, discover, read_data
+from budgetdoc.errors import BudgetdocError, UsageError
+from budgetdoc.formats.sources import Source, discover, is_data_file
+from budgetdoc.model import numbers
 from budgetdoc.names import shown_path
+from budgetdoc.pipeline import Prepared, prepare, worker_renderer
+from budgetdoc.write.assets import TEMPLATES
+from budgetdoc.write.faults import refused_resources, template_message
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -54,7 +58,6 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from budgetdoc.model.document import Problem
-    from budgetdoc.pipeline import Prepared
 
 HOST = "127.0.0.1"
 LOOPBACK = ("127.0.0.1", "localhost")  # the names a browser on this machine uses; other Host headers are refused
@@ -76,7 +79,7 @@ SECURITY_HEADERS = {
 }
 
 
-class ServeError(Exception):
+class ServeError(BudgetdocError):
     """The server cannot start (a port in use, a missing package): exit 2, one line."""
 
 
@@ -91,9 +94,6 @@ def _work(conn: multiprocessing.connection.Connection) -> None:
     """The worker process: one Renderer for every page and PDF it is asked for."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the server's; it stops the worker
     import jinja2
-
-    from budgetdoc.batch.build import refused_resources, template_message
-    from budgetdoc.pipeline import worker_renderer
 
     renderer = worker_renderer()
     with contextlib.suppress(Exception):
@@ -216,8 +216,11 @@ class Entry:
 
     @property
     def key(self) -> str:
-        """The document's name in URLs: its path as given (only ever looked up, never opened)."""
-        return self.source.path
+        """The document's name in URLs: its path as given, and its sheet for a workbook (only looked up, never opened).
+
+        Each project sheet of a workbook is a document of its own, as in ``check`` and ``build``.
+        """
+        return self.source.path + (f"!{self.source.sheet}" if self.source.sheet else "")
 
     @property
     def url(self) -> str:
@@ -253,8 +256,6 @@ class Entry:
 
 def _examine(source: Source, data: bytes | None) -> tuple[Prepared | None, list[Problem], str]:
     """Prepare one version of a file as ``build --draft`` does: (prepared, problems, state). Never raises for bad input."""
-    from budgetdoc.pipeline import prepare
-
     prepared = prepare(dataclasses.replace(source, data=data), draft=True)
     if prepared.doc is None:
         return None, prepared.problems, "unreadable" if os.path.lexists(source.path) else "missing"
@@ -263,8 +264,8 @@ def _examine(source: Source, data: bytes | None) -> tuple[Prepared | None, list[
 
 def _fingerprint(source: Source) -> tuple[str, bytes | None]:
     """A hash of the file's bytes, and the bytes (None when the loader must say why they cannot be read)."""
-    data = None if source.clash else read_data(source.path, source.root)
-    if data is not None:
+    data = source.read()
+    if isinstance(data, bytes):
         return hashlib.sha256(data).hexdigest(), data
     try:
         st = os.lstat(source.path)
@@ -294,7 +295,7 @@ class Site:
     def discover(self, strict: bool = False) -> None:
         """Add the data files now under the paths; files that went away stay (their page says so).
 
-        With ``strict`` a path that does not exist raises :class:`BuildError` (at start-up);
+        With ``strict`` a path that does not exist raises :class:`UsageError` (at start-up);
         later it is only one of the files that went away.
         """
         notes: list[str] = []
@@ -302,7 +303,7 @@ class Site:
         for path in self.paths:
             try:
                 found.extend(discover([path], notes))
-            except BuildError:
+            except UsageError:
                 if strict:
                     raise
         if strict:
@@ -310,8 +311,9 @@ class Site:
         # Two files with one output name are each a document here (build refuses both).
         entries = dict(self.entries)  # replaced whole: requests may be reading the old one meanwhile
         for source in found:
-            if source.path not in entries:
-                entries[source.path] = Entry(dataclasses.replace(source, clash=""), title=Path(source.path).stem)
+            entry = Entry(dataclasses.replace(source, clash="", data=None, refused=None), title=Path(source.path).stem)
+            if entry.key not in entries:  # the file is read again whenever it changes, not from discovery's bytes
+                entries[entry.key] = entry
         self.entries = dict(sorted(entries.items()))
 
     def watched(self) -> list[str]:
@@ -407,7 +409,7 @@ class Site:
 
     async def on_changes(self, changed: set[str]) -> None:
         """Files changed on disk: re-check and re-render only those documents."""
-        if any(p.lower().endswith(YAML_SUFFIXES) for p in changed) or any(os.path.isdir(p) for p in changed):
+        if any(is_data_file(os.path.basename(p)) for p in changed) or any(os.path.isdir(p) for p in changed):
             known = {os.path.abspath(e.source.path) for e in self.entries.values()}
             if not changed <= known:
                 await asyncio.to_thread(self.discover)
@@ -462,9 +464,7 @@ class Site:
 
         def wanted(change: watchfiles.Change, path: str) -> bool:
             name = os.path.basename(path)
-            return not name.startswith(".") and (
-                name.lower().endswith(YAML_SUFFIXES) or change != watchfiles.Change.modified
-            )
+            return not name.startswith(".") and (is_data_file(name) or change != watchfiles.Change.modified)
 
         while not stop.is_set():
             try:
@@ -489,7 +489,6 @@ class Site:
 
 
 def _values(problem: Problem) -> str:
-    from budgetdoc.model import numbers
 
     def shown(value: int | str | None) -> str:
         return numbers.won(value) if isinstance(value, int) else str(value)
@@ -594,7 +593,8 @@ def make_app(site: Site, pages: Pages, poll: bool = False, allowed_hosts: list[s
             data = await site.pdf(entry)
         except RenderFailure as exc:
             return page(pages.project(entry, pdf_error=str(exc)), 409)
-        name = quote(Path(entry.key).stem + ".pdf")
+        sheet = f"_{entry.source.sheet}" if entry.source.sheet else ""
+        name = quote(Path(entry.source.path).stem + sheet + ".pdf")
         headers = {**SECURITY_HEADERS, "Content-Disposition": f"inline; filename*=UTF-8''{name}"}
         return Response(data, media_type="application/pdf", headers=headers)
 
@@ -694,7 +694,7 @@ def serve(
 ) -> None:
     """Check every document under ``paths`` and serve the preview until interrupted.
 
-    Raises :class:`BuildError` for a path that does not exist and :class:`ServeError`
+    Raises :class:`UsageError` for a path that does not exist and :class:`ServeError`
     when the server cannot start.
     """
     say = log or (lambda line: print(line, file=sys.stderr, flush=True))
@@ -705,7 +705,6 @@ def serve(
         raise ServeError(
             "serve에는 starlette, uvicorn, watchfiles가 필요합니다: pip install 'budgetdoc[serve]'"
         ) from None
-    from budgetdoc.write.assets import TEMPLATES
 
     worker = Worker()
     site = Site(paths, worker, say)

@@ -14,9 +14,7 @@ import subprocess
 from functools import lru_cache
 from pathlib import Path
 
-
-class RenderError(Exception):
-    """The document cannot be rendered on this machine (a missing font, templates)."""
+from budgetdoc.errors import RenderError
 
 
 def _templates() -> Path:
@@ -34,6 +32,14 @@ FONTS = {
     "NanumGothic:style=Bold": "fonts-nanum",
     "DejaVu Sans": "fonts-dejavu-core",
 }
+
+
+def check_hwpx() -> None:
+    """Stop, with the command that fixes it, when python-hwpx (the HWPX writer's library) is missing."""
+    import importlib.util
+
+    if importlib.util.find_spec("hwpx") is None:
+        raise RenderError("HWPX 출력에는 python-hwpx가 필요합니다: pip install python-hwpx")
 
 
 @lru_cache(maxsize=1)

@@ -26,6 +26,7 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+from budgetdoc.write.keepall import keep_all
 from budgetdoc.write.layout import CONTINUED
 
 _active = contextvars.ContextVar("budgetdoc_page_rules", default=False)
@@ -123,8 +124,6 @@ def _continue_group(table: Any, skip_stack: Any) -> tuple[Any, int, Any] | None:
     if head is None or head.element is None or head.element.tag != "th" or head.rowspan <= at:
         return None
     from weasyprint.formatting_structure.boxes import TextBox
-
-    from budgetdoc.write.render import keep_all
 
     cell = head.deepcopy()
     cell.rowspan = head.rowspan - at

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
-import re
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -19,75 +17,17 @@ import jinja2
 from markupsafe import Markup
 
 from budgetdoc import PDF_VARIANTS
+from budgetdoc.errors import RenderError
 from budgetdoc.model import numbers
 from budgetdoc.model.document import Project
 from budgetdoc.model.figures import Figures, compute
 from budgetdoc.write import layout, pagebreaks
-from budgetdoc.write.assets import TEMPLATES, RenderError, check_fonts
+from budgetdoc.write.assets import TEMPLATES, check_fonts
+from budgetdoc.write.keepall import join_words, keep_words
+from budgetdoc.write.tags import fix_structure
+from budgetdoc.write.webfonts import strip
 
 # --------------------------------------------------------------------------- filters
-
-
-def keep_words(text: object) -> Markup:
-    """Escape ``text`` and mark it as words that never break inside (Korean keep-all).
-
-    Browsers read ``word-break: keep-all`` (screen.css). WeasyPrint does not, so
-    :meth:`Renderer.pdf` joins the characters of each word in marked text with WORD
-    JOINERs (U+2060): lines then break only at spaces, except inside a word of more than
-    ``LONG_WORD`` characters that does not fit. The joiners are invisible, have no width
-    and are not in the PDF's text; the HTML file never contains them.
-    """
-    return Markup('<span class="kw">{}</span>').format(text)
-
-
-WORD_JOINER = "\u2060"
-LONG_WORD = 10  # characters; a longer word may be broken where it does not fit
-_BETWEEN = re.compile(r"(?<=(\S))(?=(\S))")  # every point between two non-space characters
-_ZWJ = "\u200d"
-
-
-def _continues_cluster(before: str, after: str) -> bool:
-    """Whether ``after`` belongs to the same user-perceived character as ``before``.
-
-    Combining marks and variation selectors, the vowels and finals of decomposed (NFD)
-    Hangul, emoji joined by ZWJ and modifiers, and flag pairs: a joiner between them would
-    take them apart.
-    """
-    if before == _ZWJ or after == _ZWJ or unicodedata.category(after) in ("Mn", "Mc", "Me"):
-        return True
-    code = ord(after)
-    if 0x1160 <= code <= 0x11FF or 0xD7B0 <= code <= 0xD7FF or 0x1F3FB <= code <= 0x1F3FF:
-        return True
-    return 0x1F1E6 <= code <= 0x1F1FF and 0x1F1E6 <= ord(before) <= 0x1F1FF
-
-
-def keep_all(text: str) -> str:
-    """``text`` with a WORD JOINER between every two characters of a word (but not inside one character)."""
-    return _BETWEEN.sub(lambda m: "" if _continues_cluster(m[1], m[2]) else WORD_JOINER, text)
-
-
-def join_words(root: Any) -> None:
-    """Replace every ``<span class="kw">`` of a parsed document by its text, with WORD JOINERs.
-
-    The span only marks the text; left in, it would be one more inline box to lay out and
-    one more structure element in a tagged PDF. An element holding a word longer than
-    ``LONG_WORD`` gets ``overflow-wrap: anywhere`` (its only inline style), so that such a
-    word breaks where it does not fit instead of pushing its table off the page.
-    """
-    for parent in list(root.iter()):
-        previous = None
-        for child in list(parent):
-            if child.get("class") == "kw" and len(child) == 0:
-                if any(len(word) > LONG_WORD for word in (child.text or "").split()):
-                    parent.set("style", "overflow-wrap: anywhere")
-                text = keep_all(child.text or "") + (child.tail or "")
-                if previous is None:
-                    parent.text = (parent.text or "") + text
-                else:
-                    previous.tail = (previous.tail or "") + text
-                parent.remove(child)
-            else:
-                previous = child
 
 
 def won_filter(value: int | None) -> str:
@@ -181,8 +121,6 @@ class Renderer:
         fontconfig, so a page with them gives the PDF of the page without them. The pages
         are laid out once, with the form's page rules for tables (:mod:`budgetdoc.write.pagebreaks`).
         """
-        from budgetdoc.write.webfonts import strip
-
         html = strip(html)
         weasyprint, fonts, fetcher, cache, sheet = self._weasyprint()
         if variant and variant not in PDF_VARIANTS:
@@ -209,8 +147,6 @@ class Renderer:
         pagebreaks.finish(rendered.pages)
         pdf: bytes = rendered.write_pdf(**{k: v for k, v in options.items() if k not in ("cache", "stylesheets")})
         if variant == "pdf/ua-1":
-            from budgetdoc.write.tags import fix_structure
-
             pdf = fix_structure(pdf)
         return pdf
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
-from budgetdoc.write.assets import RenderError
+from budgetdoc.errors import RenderError
 
 START = '<style id="budgetdoc-fonts">'
 END = "</style>\n"

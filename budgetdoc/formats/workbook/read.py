@@ -15,7 +15,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import io
-import os
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +24,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from budgetdoc.formats.load import LoadError, _limited, _shape_problems
-from budgetdoc.formats.workbook.write import (
+from budgetdoc.formats.reading import Refused, read_file
+from budgetdoc.formats.workbook.form import (
     ACCOUNT_KINDS,
     BALANCES,
     FORMAT_VERSION,
@@ -53,13 +53,13 @@ from budgetdoc.formats.workbook.write import (
     SETTLEMENT_KEYS,
     TEXTS,
     WIDTH,
-    _path_text,
     f_available,
     f_balance,
     f_change,
     f_project_total,
     f_rate,
     f_sum,
+    path_text,
     to_yaml,
 )
 from budgetdoc.model.document import Document, Path, Problem, Project, SourceMap, cell_name
@@ -88,7 +88,7 @@ class _Reader:
     decimals: int = 0  # of rates, as the sheet states them
 
     def add(self, r: int, c: int, rule: str, message: str, path: Path = ()) -> None:
-        self.problems.append(Problem(self.file, r, c, rule, message, _path_text(path), sheet=self.sheet))
+        self.problems.append(Problem(self.file, r, c, rule, message, path_text(path), sheet=self.sheet))
 
     def get(self, r: int, c: int) -> Any:
         cell = self.cells.get((r, c))
@@ -195,7 +195,7 @@ class _Reader:
                 path,
             )
             return None
-        recorded = self.stated.get(_path_text(path))
+        recorded = self.stated.get(path_text(path))
         if recorded and _norm_formula(recorded[0]) == _norm_formula(str(cell.value)):
             if not recorded[1]:
                 return None  # the YAML left it to be computed, and so do the checks
@@ -556,15 +556,12 @@ def _bad(file: str, rule: str, message: str, sheet: str = "", row: int = 1, col:
 
 
 def read_bytes(path: str) -> bytes:
-    """The bytes of a workbook file, or :class:`LoadError` (exit 2) when it cannot be read."""
+    """The bytes of a workbook file, or :class:`LoadError` (exit 2) when it cannot be read (as a data source reads it)."""
     file = shown_path(path)
     try:
-        with open(path, "rb") as fh:
-            if not os.path.isfile(path):
-                raise _unreadable(file, "일반 파일이 아닙니다")
-            data = fh.read(MAX_BYTES + 1)
-    except OSError as exc:
-        raise _unreadable(file, f"파일을 읽을 수 없습니다 ({exc.strerror or exc})") from None
+        data = read_file(path, limit=MAX_BYTES)
+    except Refused as exc:
+        raise _unreadable(file, exc.message) from None
     if len(data) > MAX_BYTES:
         raise _unreadable(file, f"통합 문서가 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")
     return data
@@ -774,12 +771,11 @@ def load_workbook_document(path: str, sheet: str, data: bytes | None = None, dis
     return imported.document
 
 
-def project_sheets(path: str) -> list[str]:
-    """The project sheets of a workbook, by reading only its hidden sheet; ``[]`` when that fails."""
+def project_sheets(data: bytes) -> list[str]:
+    """The project sheets of a workbook's bytes, by reading only its hidden sheet; ``[]`` when that fails."""
     import openpyxl
 
     try:
-        data = read_bytes(path)
         if data[:2] != b"PK":
             return []
         with zipfile.ZipFile(io.BytesIO(data)) as archive:

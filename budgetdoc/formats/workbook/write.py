@@ -13,8 +13,8 @@ and report a stated value that disagrees, at its sheet and cell. A formula other
 the one the form puts there, macros and external links are refused, never run or
 followed.
 
-Reading lives in :mod:`budgetdoc.formats.workbook.read`. :func:`to_yaml` is the canonical YAML writer: every section written, explicitly empty
-when empty, so that YAML → workbook → YAML gives back the same bytes.
+Reading lives in :mod:`budgetdoc.formats.workbook.read`; the form both agree on (sections,
+labels, column formulas) and the canonical YAML writer are in :mod:`budgetdoc.formats.workbook.form`.
 
 Longer than most modules: the sheet layout, its formulas, styles, validation and protection are
 one form, written in one place.
@@ -23,153 +23,48 @@ one form, written in one place.
 from __future__ import annotations
 
 import io
-import os
 import re
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from budgetdoc.formats.load import LoadError
-from budgetdoc.formats.yamlout import Flow, dump, leading_comments
-from budgetdoc.model.document import Document, Path, Problem, Project, cell_name
-from budgetdoc.names import shown_path
-
-if TYPE_CHECKING:
-    from budgetdoc.formats.workbook.read import ImportedSheet
-
-FORMAT_VERSION = "1"
-META = "_budgetdoc"
-MAX_ROWS = 5_000  # rows of one project sheet
-MAX_SHEETS = 500
-MAX_BYTES = 20 * 1024 * 1024  # the workbook file
-MAX_UNPACKED = 100 * 1024 * 1024  # all its parts, unpacked
-MAX_SHEET_XML = 20 * 1024 * 1024  # one sheet, unpacked (a full 5,000-row sheet of the form is far below)
-WIDTH = 8  # columns A..H
-AMOUNT_FORMAT = "#,##0;△#,##0"
-ACCOUNT_KINDS = ("일반회계", "특별회계", "기금")
-PERIOD_KINDS = ("연례반복", "계속", "한시")
-ROUNDINGS = ("exact", "floor", "ceil", "half-up")
-BALANCES = ("available-spent-carried", "available-spent")
-
-SEC_OVERVIEW = "1. 기본 현황 — 사업개요"
-SEC_CONTACTS = "사업 담당자"
-SEC_BUDGET = "2. 예산 설명 — 예산 총괄 (단위: 천원, %)"
-SEC_BASIS = "산출근거 (산식: 원, 금액: 천원)"
-SEC_DESCRIPTION = "3. 사업설명"
-SEC_SCHEDULE = "추진일정 (단위: 천원)"
-SEC_EFFECTS = "4. 사업효과 — 최근 3년 추진실적"
-SEC_EXPECTED = "향후 기대효과"
-SEC_SETTLEMENT = "5. 최근 3년 결산 현황 (단위: 천원)"
-SEC_DRAFT = "다음 연도 초안 — 할 일을 마치면 이 초안 행들을 지우세요 (rollover)"
-ID_LABEL = "사업 ID"
-SECTIONS = (
-    SEC_DRAFT,
-    SEC_OVERVIEW,
-    SEC_CONTACTS,
-    SEC_BUDGET,
+from budgetdoc.formats.workbook.form import (
+    ACCOUNT_KINDS,
+    AMOUNT_FORMAT,
+    BALANCES,
+    FORMAT_VERSION,
+    FUNDS,
+    ID_LABEL,
+    META,
+    PEOPLE,
+    PERIOD_KINDS,
+    ROUNDINGS,
     SEC_BASIS,
+    SEC_BUDGET,
+    SEC_CONTACTS,
     SEC_DESCRIPTION,
-    SEC_SCHEDULE,
+    SEC_DRAFT,
     SEC_EFFECTS,
     SEC_EXPECTED,
+    SEC_OVERVIEW,
+    SEC_SCHEDULE,
     SEC_SETTLEMENT,
+    SETTLEMENT_HEAD,
+    SETTLEMENT_KEYS,
+    TEXTS,
+    WIDTH,
+    f_available,
+    f_balance,
+    f_change,
+    f_project_total,
+    f_rate,
+    f_sum,
+    path_text,
 )
-PEOPLE = (("director", "과장"), ("team_leader", "팀장"), ("officer", "주무관"))
-TEXTS = (("purpose", "사업목적"), ("legal_basis", "사업근거"), ("content", "사업내용"), ("history", "추진경위"))
-SETTLEMENT_HEAD = ("연도", "최종예산", "전년이월", "예산변경", "예산현액", "집행액", "차년이월", "집행잔액")
-SETTLEMENT_KEYS = (
-    "year",
-    "final_budget",
-    "carried_in",
-    "change",
-    "available",
-    "spent",
-    "carried_out",
-    "balance",
-)
-FUNDS = (("national", "국비"), ("city", "시비"), ("district", "구비"), ("other", "기타"))
+from budgetdoc.model.document import Document, Path, Project, cell_name
 
-
-class WorkbookError(Exception):
-    """Writing a workbook failed (a file that cannot be written)."""
-
-
-# --------------------------------------------------------------------------- canonical YAML
-
-
-def project_data(project: Project) -> dict[str, Any]:
-    """The project as plain data in the canonical shape: every section, explicitly empty when empty."""
-
-    def person(p: Any) -> Flow:
-        out = Flow(name=p.name)
-        if p.phone:
-            out["phone"] = p.phone
-        return out
-
-    def stated(record: Any, keys: tuple[str, ...]) -> dict[str, Any]:
-        return {k: getattr(record, k) for k in keys if getattr(record, k) is not None}
-
-    o = project.overview
-    data: dict[str, Any] = {"fiscal_year": project.fiscal_year, "title": project.title}
-    if project.id is not None:
-        data["id"] = project.id
-    if project.draft is not None:
-        data["draft"] = {"source": project.draft.source, "todo": list(project.draft.todo)}
-    conventions = project.conventions.model_dump()
-    if conventions != type(project.conventions)().model_dump():
-        data["conventions"] = conventions
-    period: dict[str, Any] = {"kind": o.period.kind, **stated(o.period, ("start", "end"))}
-    overview: dict[str, Any] = {"account": o.account, "period": period, "summary": list(o.summary)}
-    if o.total is not None:
-        overview["total"] = o.total
-    overview["funding"] = {k: getattr(o.funding, k) for k, _ in FUNDS}
-    data["overview"] = overview
-    c = project.contacts
-    data["contacts"] = {
-        "office": c.office,
-        "department": c.department,
-        **{k: person(getattr(c, k)) for k, _ in PEOPLE},
-    }
-    budget: dict[str, Any] = {}
-    if project.budget.total is not None:
-        budget["total"] = Flow(stated(project.budget.total, ("previous", "current", "change", "rate")))
-    items = []
-    for item in project.budget.items:
-        entry = {"name": item.name, **stated(item, ("previous", "current", "change", "rate"))}
-        basis = []
-        for line in item.basis:
-            b = {"label": line.label, **stated(line, ("formula", "amount"))}
-            if line.parts:
-                b["parts"] = [{"label": p.label, **stated(p, ("formula", "amount"))} for p in line.parts]
-            basis.append(b)
-        entry["basis"] = basis
-        items.append(entry)
-    budget["items"] = items
-    data["budget"] = budget
-    d = project.description
-    data["description"] = {k: list(getattr(d, k)) for k, _ in TEXTS}
-    schedule: dict[str, Any] = {}
-    if project.schedule.total is not None:
-        schedule["total"] = project.schedule.total
-    schedule["rows"] = [
-        {"step": r.step, "period": r.period, "amount": r.amount, "detail": r.detail} for r in project.schedule.rows
-    ]
-    data["schedule"] = schedule
-    data["effects"] = {
-        "achievements": {year: list(lines) for year, lines in project.effects.achievements.items()},
-        "expected": list(project.effects.expected),
-    }
-    data["settlement"] = [Flow(stated(s, SETTLEMENT_KEYS)) for s in project.settlement]
-    return data
-
-
-def to_yaml(project: Project, head: str = "") -> str:
-    """The canonical YAML of ``project``, after the comment lines ``head``."""
-    return head + dump(project_data(project))
-
-
-# --------------------------------------------------------------------------- the layout
+# --------------------------------------------------------------------------- writing
 
 
 def _amount_format(decimals: int) -> str:
@@ -177,39 +72,6 @@ def _amount_format(decimals: int) -> str:
         return AMOUNT_FORMAT
     zeros = "0" * decimals
     return f"#,##0.{zeros};△#,##0.{zeros}"
-
-
-def f_change(r: int) -> str:
-    """증감 (B−A) of row ``r``."""
-    return f"=C{r}-B{r}"
-
-
-def f_rate(r: int) -> str:
-    """증감률 of row ``r``: 100 when A = 0 < B, 0 when both are 0, else rounded to the sheet's decimals (B3)."""
-    return f"=IF(B{r}=0,IF(C{r}=0,0,100),ROUND((C{r}-B{r})*100/B{r},$B$3))"
-
-
-def f_sum(col: str, first: int, last: int) -> str:
-    """The sum of ``col`` over rows ``first``..``last`` (``=0`` for no rows)."""
-    return f"=SUM({col}{first}:{col}{last})" if last >= first else "=0"
-
-
-def f_project_total(r: int) -> str:
-    """사업비 (당해년도) = 국비 + 시비 of the funding row ``r``."""
-    return f"=B{r}+D{r}"
-
-
-def f_available(r: int) -> str:
-    """예산현액 = 최종예산 + 전년이월 + 예산변경."""
-    return f"=B{r}+C{r}+D{r}"
-
-
-def f_balance(r: int) -> str:
-    """집행잔액 by the convention chosen in F3."""
-    return f'=IF($F$3="available-spent",E{r}-F{r},E{r}-F{r}-G{r})'
-
-
-# --------------------------------------------------------------------------- writing
 
 
 @dataclass
@@ -300,7 +162,7 @@ class _Writer:
         cell.number_format = _amount_format(self.decimals) if rate else AMOUNT_FORMAT
         cell.border = self.border
         cell.font = self.bold
-        self.formulas.append((_path_text(path), formula, "" if stated is None else _number_text(stated)))
+        self.formulas.append((path_text(path), formula, "" if stated is None else _number_text(stated)))
 
     def section(self, title: str) -> int:
         r = self.next()
@@ -325,10 +187,6 @@ class _Writer:
             if i == 0:
                 self.label(r, 1, name)
             self.text(r, 2, line, WIDTH)
-
-
-def _path_text(path: Path) -> str:
-    return ".".join(str(p) for p in path)
 
 
 def _number_text(value: int | Decimal) -> str:
@@ -639,57 +497,3 @@ def template_workbook(year: int, count: int = 1, blank: int = 5) -> bytes:
     """An empty form with ``count`` project sheets, ``blank`` empty rows in every list."""
     names = [f"사업{i}" for i in range(1, count + 1)]
     return _workbook([_Sheet(n, None, year) for n in names], blank)
-
-
-# --------------------------------------------------------------------------- commands
-
-
-def _is_folder(out: str) -> bool:
-    return out.endswith(("/", os.sep)) or os.path.isdir(out)
-
-
-def export_paths(paths: list[str], out: str, notes: list[str] | None = None) -> list[tuple[str, bytes]]:
-    """The workbooks ``export`` writes: ``[(path, bytes)]``; raises :class:`LoadError` with every problem found.
-
-    One workbook for all projects, or with ``out`` a folder one per project, named and
-    placed like the build's outputs.
-    """
-    from budgetdoc.formats.load import load
-    from budgetdoc.formats.sources import discover
-
-    sources = [s for s in discover(paths, notes) if not s.workbook]
-    if not sources:
-        problem = Problem(shown_path(paths[0] if paths else "data"), 1, 1, "unreadable", "내보낼 YAML 파일이 없습니다")
-        raise LoadError([problem])
-    loaded: list[tuple[Document, str, str, str]] = []
-    problems: list[Problem] = []
-    for source in sources:
-        try:
-            doc = load(source.path, within=source.root or None)
-            with open(source.path, encoding="utf-8-sig") as fh:
-                head = leading_comments(fh.read())
-        except LoadError as exc:
-            problems.extend(exc.problems)
-            continue
-        loaded.append((doc, source.path, head, source.rel))
-    if problems:
-        raise LoadError(problems)
-    if _is_folder(out):
-        return [
-            (os.path.join(out, rel + ".xlsx"), export_workbook([(doc, path, head)])) for doc, path, head, rel in loaded
-        ]
-    return [(out, export_workbook([(doc, path, head) for doc, path, head, _ in loaded]))]
-
-
-def yaml_name(imported: ImportedSheet, workbook: str, count: int) -> str:
-    """The file name an imported project is written to.
-
-    Its source's name; for a filled form the workbook's (and the sheet's, when the
-    workbook has several projects).
-    """
-    if imported.source:
-        name = os.path.basename(imported.source.replace("\\", "/"))
-        if name.lower().endswith((".yaml", ".yml")) and not name.startswith("."):
-            return name
-    stem = os.path.splitext(os.path.basename(workbook))[0]
-    return (f"{stem}_{imported.sheet}" if count > 1 else stem).replace("/", "_") + ".yaml"

@@ -1,0 +1,84 @@
+"""Reading an input file once, safely: the one place that opens a data file, a workbook or a text to import.
+
+Only a regular file is read, opened without blocking (a FIFO named like a data file
+cannot hang any command), never one behind a link out of the folder it was found in,
+never one whose name is not UTF-8, and never more than a limit. Standard library only,
+so that a build with nothing to do reads its files without importing the loader.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+
+from budgetdoc.names import shown_path
+
+MAX_DATA = 2 * 1024 * 1024  # a YAML file or a published text
+MAX_WORKBOOK = 20 * 1024 * 1024  # a workbook file
+
+#: Rules of problems that mean a file could not be read at all (exit code 2 rather than 1).
+UNREADABLE = frozenset({"unreadable", "encoding", "file-size"})
+
+
+_OS_MESSAGES = {
+    errno.ENOENT: "파일이 없습니다",
+    errno.EACCES: "파일을 읽을 권한이 없습니다",
+    errno.EPERM: "파일을 읽을 권한이 없습니다",
+    errno.ELOOP: "심볼릭 링크가 순환합니다",
+    errno.EISDIR: "파일이 아니라 폴더입니다",
+}
+
+
+class Refused(Exception):
+    """Why a file is not read, as one message (the loaders turn it into an ``unreadable`` problem)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def os_message(exc: OSError) -> str:
+    """An operating system's refusal in Korean."""
+    return _OS_MESSAGES.get(exc.errno or 0) or f"파일을 읽을 수 없습니다 ({exc.strerror or exc})"
+
+
+def outside(path: str, within: str) -> str:
+    """Where ``path`` leads when that is outside the folder ``within``, else ``""``."""
+    target, folder = os.path.realpath(path), os.path.realpath(within)
+    return target if os.path.commonpath([target, folder]) != folder else ""
+
+
+def read_file(path: str | os.PathLike[str], within: str | None = None, limit: int = MAX_DATA) -> bytes:
+    """The bytes of a file, at most ``limit + 1`` of them; raises :class:`Refused`.
+
+    More than ``limit`` bytes means the file is too big: the caller says so in the words
+    of its format. With ``within`` (a folder), a file that resolves outside it is refused.
+    """
+    try:
+        os.fspath(path).encode("utf-8")
+    except UnicodeEncodeError:
+        raise Refused("파일 이름이 UTF-8이 아닙니다 — 이름을 바꾸세요") from None
+    if within is not None:
+        target = outside(os.fspath(path), within)
+        if target:
+            raise Refused(f"데이터 폴더 밖을 가리키는 링크라 읽지 않습니다 (→ {shown_path(target)})")
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise Refused(os_message(exc)) from None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise Refused("일반 파일이 아닙니다")
+        chunks, size = [], 0
+        while size <= limit:
+            chunk = os.read(fd, limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise Refused(os_message(exc)) from None
+    finally:
+        os.close(fd)
+    return b"".join(chunks)

@@ -7,13 +7,13 @@ carries. The engine's errors (one family, :mod:`budgetdoc.errors`, each with its
 become messages in one place, :class:`Command`. Longer than most modules: one click command
 per subcommand, each with its options and its help text in Korean.
 
-Exit codes: 0 success; 1 data problems (a document does not add up, malformed input);
-2 usage errors or unreadable input; 3 the templates cannot render (a template bug or a
-resource they cannot load, in one line), or a bug in the tool itself (with a traceback).
+Exit codes (:mod:`budgetdoc.errors`): 0 success; 1 data problems; 2 usage errors, unreadable
+input or unwritable output; 3 the templates cannot render, or a bug in the tool (with a traceback).
 """
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import sys
@@ -21,15 +21,12 @@ import traceback
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import click
 
 from budgetdoc import PDF_VARIANTS, __version__
 from budgetdoc.errors import EXIT_BUG, BudgetdocError, UsageError
-
-if TYPE_CHECKING:
-    from budgetdoc.model.document import Problem
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -61,13 +58,6 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 def _paths(paths: tuple[str, ...]) -> list[str]:
     return list(paths) or ["data"]
-
-
-def _echo_problems(problems: list[Problem], fmt: str) -> None:
-    from budgetdoc.check.report import FORMATTERS
-
-    if problems or fmt == "json":
-        click.echo(FORMATTERS[fmt](problems), nl=False)
 
 
 @click.group(context_settings=CONTEXT, cls=Commands)
@@ -102,55 +92,42 @@ def check(paths: tuple[str, ...], fmt: str) -> None:
     기본 경로는 data/ 입니다. 모든 문제를 한 번에, 틀린 값이 적힌 행과 열(통합 문서는
     파일!시트!칸), 규칙 id, 계산한 값과 적힌 값과 함께 보여 줍니다.
     """
+    from budgetdoc.check.report import render
     from budgetdoc.pipeline import check_paths
 
     report = check_paths(_paths(paths))
     for note in report.notes:
         click.echo(note, err=True)
-    _echo_problems(report.problems, fmt)
-    warnings = len(report.problems) - report.errors
-    click.echo(f"파일 {report.files}개 검사: 오류 {report.errors}개, 경고 {warnings}개", err=True)
+    click.echo(render(report.problems, fmt), nl=False)
+    click.echo(report.line(), err=True)
     sys.exit(report.exit_code)
 
 
 def rendering_options(draft: str) -> Callable[[F], F]:
-    """The options ``build`` and ``book`` share: workers, PDF standard, drafts, time limit."""
-
-    def decorate(command: F) -> F:
-        for option in reversed(
-            [
-                click.option(
-                    "-j",
-                    "--jobs",
-                    type=click.IntRange(min=0),
-                    default=0,
-                    help="동시에 렌더링할 프로세스 수 (기본: 코어 수).",
-                ),
-                click.option(
-                    "--pdf-variant",
-                    type=click.Choice(PDF_VARIANTS),
-                    default=None,
-                    help="보존용 PDF/A 또는 접근성 PDF/UA(태그)로 만듭니다.",
-                ),
-                click.option("--draft", is_flag=True, help=draft),
-                click.option(
-                    "--timeout",
-                    type=click.FloatRange(min=1),
-                    default=120,
-                    show_default=True,
-                    help="문서 하나에 허용하는 최대 시간(초).",
-                ),
-                click.option(
-                    "--progress/--no-progress",
-                    default=None,
-                    help="진행 막대 (기본: 터미널이면 막대, 아니면 문서마다 한 줄).",
-                ),
-            ]
-        ):
-            command = option(command)
-        return command
-
-    return decorate
+    """The options ``build`` and ``book`` share: workers, PDF standard, drafts, time limit, progress."""
+    options = [
+        click.option(
+            "-j", "--jobs", type=click.IntRange(min=0), default=0, help="동시에 렌더링할 프로세스 수 (기본: 코어 수)."
+        ),
+        click.option(
+            "--pdf-variant",
+            type=click.Choice(PDF_VARIANTS),
+            default=None,
+            help="보존용 PDF/A 또는 접근성 PDF/UA(태그)로 만듭니다.",
+        ),
+        click.option("--draft", is_flag=True, help=draft),
+        click.option(
+            "--timeout",
+            type=click.FloatRange(min=1),
+            default=120,
+            show_default=True,
+            help="문서 하나에 허용하는 최대 시간(초).",
+        ),
+        click.option(
+            "--progress/--no-progress", default=None, help="진행 막대 (기본: 터미널이면 막대, 아니면 문서마다 한 줄)."
+        ),
+    ]
+    return lambda command: functools.reduce(lambda done, option: option(done), reversed(options), command)
 
 
 def _parsed(module: str, name: str) -> Callable[[click.Context, click.Parameter, str | None], Any]:
@@ -222,19 +199,12 @@ def build(
     코드 1로 끝납니다. 나머지 문서는 그대로 만들어집니다.
     """
     from budgetdoc.batch.build import build as run_build
-    from budgetdoc.batch.job import Options, Result
+    from budgetdoc.batch.job import Options
     from budgetdoc.batch.progress import Progress
+    from budgetdoc.check.report import render
 
     options = Options(formats=fmt, variant=pdf_variant, draft=draft, timeout=timeout)
-    shown = Progress(progress, lambda todo, skipped: f"문서 {todo}개를 만듭니다 (바뀌지 않은 {skipped}개는 건너뜀).")
-
-    def on_result(result: Result) -> None:
-        shown.result(result)
-        if result.status == "error":
-            click.echo(f"{result.source.shown}: 렌더링 오류: {result.message}", err=True)
-
-    def on_wait() -> None:
-        click.echo(f"다른 빌드가 {out}을(를) 쓰고 있어 끝나기를 기다립니다…", err=True)
+    shown = Progress(progress, "build")
 
     with shown:
         summary = run_build(
@@ -243,16 +213,16 @@ def build(
             options,
             jobs=jobs,
             force=force,
-            on_result=on_result,
+            on_result=shown.result,
             on_plan=shown.plan,
-            on_wait=on_wait,
+            on_wait=lambda: shown.waiting(out),
             verify=verify,
             shard=shard,
             scheduler=scheduler,
         )
     for note in summary.notes:
         click.echo(note, err=True)
-    _echo_problems(summary.problems, "text")
+    click.echo(render(summary.problems), nl=False)
     click.echo(summary.line(), err=True)
     sys.exit(summary.exit_code)
 
@@ -301,10 +271,9 @@ def book(
     """
     from budgetdoc.batch.progress import Progress
     from budgetdoc.book.make import make_book
+    from budgetdoc.check.report import render
 
-    shown = Progress(
-        progress, lambda todo, cached: f"문서 {todo}개를 렌더링합니다 (캐시에 있는 {cached}개는 그대로 씀)."
-    )
+    shown = Progress(progress, "book")
     with shown:
         result = make_book(
             _paths(paths),
@@ -319,7 +288,7 @@ def book(
             on_result=shown.result,
             shard=shard,
         )
-    _echo_problems(result.problems, "text")
+    click.echo(render(result.problems), nl=False)
     for failure in result.failures:
         click.echo(f"{failure.source.shown}: 렌더링 오류: {failure.message}", err=True)
     click.echo(result.line(out), err=True)
@@ -413,14 +382,9 @@ def template(out: str, year: int | None, count: int) -> None:
     사업마다 시트 하나, 목록마다 빈 줄 다섯 개가 있습니다 (행을 더 넣어도 됩니다).
     채운 양식은 import로 YAML이 되고, check와 build는 그대로 읽습니다.
     """
-    import datetime
+    from budgetdoc.convert import write_template
 
-    from budgetdoc.batch.files import write_file
-    from budgetdoc.formats.workbook.write import template_workbook
-
-    chosen = year or datetime.date.today().year + 1
-    write_file(out, template_workbook(chosen, count))
-    click.echo(f"{chosen}년도 빈 양식 ({count}개 사업)을 {out}에 썼습니다.", err=True)
+    click.echo(write_template(out, year, count), err=True)
 
 
 @cli.command()
@@ -438,12 +402,8 @@ def init(folder: str) -> None:
     """
     from budgetdoc.project.init import init as make
 
-    created = make(Path(folder))
-    for path in created.files:
-        click.echo(f"  {path}", err=True)
-    click.echo(
-        f"{folder}: 데이터 저장소를 만들었습니다 (파일 {len(created.files)}개). README.md를 읽어 보세요.", err=True
-    )
+    for line in make(Path(folder)).report(folder):
+        click.echo(line, err=True)
 
 
 @cli.command()
@@ -582,17 +542,13 @@ def diff(
     종료 코드: 0 보고함, 1 HEAD에 검증을 통과하지 못한 문서가 있음, 2 읽을 수 없는 BASE·HEAD나
     HEAD의 데이터 파일(UTF-8이 아님, 너무 큼, 일반 파일이 아님; 보고는 그대로 나옴).
     """
-    from budgetdoc.cycle.diff import compare
-    from budgetdoc.cycle.report import FORMATS, as_markdown
-    from budgetdoc.cycle.versions import Loader, read_version
+    from budgetdoc.cycle.diff import compare_versions
+    from budgetdoc.cycle.report import render
 
-    loader = Loader()
-    old = read_version(base, repo, folder, loader=loader)
-    new = read_version(head, repo, folder, checked=True, loader=loader)
-    result = compare(old, new, threshold_amount, threshold_rate)
+    result = compare_versions(base, head, repo, folder, threshold_amount, threshold_rate)
     for note in result.notes:
         click.echo(note, err=True)
-    click.echo(as_markdown(result, fit) if fmt == "markdown" else FORMATS[fmt](result), nl=False)
+    click.echo(render(result, fmt, fit), nl=False)
     sys.exit(result.exit_code)
 
 
@@ -620,10 +576,9 @@ def merge(out: str, parts: tuple[str, ...]) -> None:
 
 def main() -> None:
     """Console entry point: click handles usage errors; anything unexpected is a bug."""
-    try:
-        cli.main(prog_name=os.environ.get("BUDGETDOC_PROG", "generate.py"), standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        sys.exit(exc.exit_code)
+    try:  # without standalone mode click returns the code of an exit (--help, --version) rather than raising
+        if code := cli.main(prog_name=os.environ.get("BUDGETDOC_PROG", "generate.py"), standalone_mode=False):
+            sys.exit(code)
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

@@ -10,6 +10,7 @@ paths into the workbooks ``export`` writes. The command line only prints what th
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from budgetdoc.formats.load import LoadError
 from budgetdoc.formats.reading import UNREADABLE
 from budgetdoc.formats.sources import Source, discover, read_sources
 from budgetdoc.formats.workbook.read import ImportedSheet, import_workbook
-from budgetdoc.formats.workbook.write import export_workbook
+from budgetdoc.formats.workbook.write import export_workbook, template_workbook
 from budgetdoc.formats.yamlout import leading_comments
 from budgetdoc.model.document import Document, Problem
 from budgetdoc.model.schema import with_modeline
@@ -183,6 +184,13 @@ def write_import(plan: ImportPlan, force: bool = False) -> bool:
 
 
 # --------------------------------------------------------------------------- export
+
+
+def write_template(out: str, year: int | None, count: int) -> str:
+    """Write a blank form of ``count`` project sheets for fiscal ``year`` (next year by default); says what it wrote."""
+    chosen = year or datetime.date.today().year + 1
+    write_file(out, template_workbook(chosen, count))
+    return f"{chosen}년도 빈 양식 ({count}개 사업)을 {out}에 썼습니다."
 
 
 @dataclass

@@ -114,6 +114,10 @@ class CheckReport:
         """2 when a file could not be read, 1 for errors, else 0."""
         return exit_code(bool(self.errors), self.unreadable)
 
+    def line(self) -> str:
+        """The closing line: files, errors and warnings."""
+        return f"파일 {self.files}개 검사: 오류 {self.errors}개, 경고 {len(self.problems) - self.errors}개"
+
 
 def check_paths(paths: list[str]) -> CheckReport:
     """Check every data file under ``paths`` through :func:`prepare`; raises :class:`UsageError`."""

@@ -1,7 +1,7 @@
 """Text positions read back from a PDF (poppler's ``pdftotext -bbox-layout``), and the page rules checked by them.
 
-Used alike for WeasyPrint's PDFs (tests/test_layout.py) and for a browser's print of the
-HTML (tests/test_browser_print.py).
+Used alike for WeasyPrint's PDFs (tests/write/test_layout.py) and for a browser's print of the
+HTML (tests/write/test_browser_print.py).
 """
 
 from __future__ import annotations

@@ -18,10 +18,21 @@ class Progress:
 
     LABELS = {"built": "완료", "drafted": "초안", "failed": "실패", "error": "오류"}
 
-    def __init__(self, setting: bool | None, describe: Callable[[int, int], str]) -> None:
+    # The line announcing a run: (documents to render, the others).
+    DESCRIBE: dict[str, Callable[[int, int], str]] = {
+        "build": lambda todo, skipped: f"문서 {todo}개를 만듭니다 (바뀌지 않은 {skipped}개는 건너뜀).",
+        "book": lambda todo, cached: f"문서 {todo}개를 렌더링합니다 (캐시에 있는 {cached}개는 그대로 씀).",
+    }
+
+    def __init__(self, setting: bool | None, run: str) -> None:
         self.interactive = sys.stderr.isatty() if setting is None else setting
-        self.describe = describe  # (to render, the others) → the line announcing the run
+        self.describe = self.DESCRIBE[run]
+        self.errors = run == "build"  # a build names a document that failed to render at once; a book at its end
         self.bar: Any = None
+
+    def waiting(self, out: str) -> None:
+        """Another build holds the output folder's lock."""
+        click.echo(f"다른 빌드가 {out}을(를) 쓰고 있어 끝나기를 기다립니다…", err=True)
 
     def plan(self, todo: int, other: int) -> None:
         """Announce the run; start the bar when there is something to render."""
@@ -33,7 +44,7 @@ class Progress:
             self.bar.__enter__()
 
     def result(self, result: Any) -> None:
-        """Advance the bar, or print one line for a finished document."""
+        """Advance the bar, or print one line for a finished document; name a rendering error."""
         if self.bar is not None:
             self.bar.update(1)
         else:
@@ -41,6 +52,8 @@ class Progress:
                 f"{self.LABELS.get(result.status, result.status)} {result.source.shown} ({result.seconds:.2f}초)",
                 err=True,
             )
+        if self.errors and result.status == "error":
+            click.echo(f"{result.source.shown}: 렌더링 오류: {result.message}", err=True)
 
     def close(self) -> None:
         """End the bar."""

@@ -53,3 +53,8 @@ def as_github(problems: Iterable[Problem]) -> str:
 
 
 FORMATTERS = {"text": as_text, "json": as_json, "github": as_github}
+
+
+def render(problems: list[Problem], fmt: str = "text") -> str:
+    """The problems in ``fmt``; nothing for no problems, except JSON's empty list."""
+    return FORMATTERS[fmt](problems) if problems or fmt == "json" else ""

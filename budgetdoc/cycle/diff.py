@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
-from budgetdoc.cycle.versions import Doc, Side
+from budgetdoc.cycle.versions import Doc, Loader, Side, read_version
 from budgetdoc.errors import exit_code
 from budgetdoc.formats.reading import UNREADABLE
 from budgetdoc.model import numbers
@@ -333,6 +333,24 @@ def parse_threshold(value: str) -> Decimal:
     if not rate.is_finite() or rate < 0:
         raise ValueError(f"'{value}'은(는) 0 이상의 수여야 합니다")
     return rate
+
+
+def compare_versions(
+    base: str,
+    head: str,
+    repo: str = ".",
+    folder: str = "data",
+    threshold_amount: int = 100_000,
+    threshold_rate: Decimal = Decimal(30),
+) -> Diff:
+    """Read two versions (folders or git revisions, each file's content loaded once) and compare them.
+
+    Raises :class:`~budgetdoc.cycle.versions.DiffError` for a version that cannot be read.
+    """
+    loader = Loader()
+    old = read_version(base, repo, folder, loader=loader)
+    new = read_version(head, repo, folder, checked=True, loader=loader)
+    return compare(old, new, threshold_amount, threshold_rate)
 
 
 def compare(base: Side, head: Side, threshold_amount: int = 100_000, threshold_rate: Decimal = Decimal(30)) -> Diff:

@@ -378,3 +378,8 @@ def as_json(diff: Diff) -> str:
 
 
 FORMATS: dict[str, Callable[[Diff], str]] = {"text": as_text, "json": as_json}
+
+
+def render(diff: Diff, fmt: str, fit: str = "summary") -> str:
+    """The report in ``fmt`` (text, markdown or json); markdown kept within ``fit``'s length limit."""
+    return as_markdown(diff, fit) if fmt == "markdown" else FORMATS[fmt](diff)

@@ -29,6 +29,11 @@ class Created:
     root: Path
     files: list[PurePosixPath]
 
+    def report(self, folder: str) -> list[str]:
+        """What the command says: each file written, then where and how many."""
+        done = f"{folder}: 데이터 저장소를 만들었습니다 (파일 {len(self.files)}개). README.md를 읽어 보세요."
+        return [*(f"  {path}" for path in self.files), done]
+
 
 def skeleton() -> dict[PurePosixPath, bytes]:
     """Every file of the data repository by its path inside it."""

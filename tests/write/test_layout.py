@@ -18,7 +18,7 @@ from budgetdoc.model.figures import compute
 from budgetdoc.pipeline import worker_renderer
 from budgetdoc.write import layout
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 # The writers: nothing of the form's wording may be in them (the model's field descriptions,
 # the checks' messages and the legacy reader name the same things, but print no document).
 WRITERS = [

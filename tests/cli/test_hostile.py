@@ -38,7 +38,7 @@ from budgetdoc.model.document import Problem
 from budgetdoc.write.render import TEMPLATES, make_url_fetcher
 from generate import BUG_REPORT, cli, main
 
-HOSTILE = Path(__file__).resolve().parent / "hostile"
+HOSTILE = Path(__file__).resolve().parent.parent / "hostile"
 CASES = sorted(HOSTILE.glob("*.yaml"))
 REFERENCE = REFERENCE_YAML.read_text(encoding="utf-8")
 

@@ -251,6 +251,30 @@ def test_index_lists_every_project_with_its_status(server: Server, data: Path) -
 
 
 @pytest.mark.slow
+def test_each_project_sheet_of_a_workbook_is_a_document_of_its_own(tmp_path: Path) -> None:
+    from budgetdoc.formats.load import load
+    from budgetdoc.formats.workbook.write import export_workbook
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    first = load(str(REFERENCE_YAML))
+    second = first.project.model_copy(update={"title": "균형발전 둘째 사업"})
+    workbook = folder / "two.xlsx"
+    workbook.write_bytes(export_workbook([(first, "a.yaml", ""), (type(first)(second, first.source), "b.yaml", "")]))
+    running = Server(str(folder), "--port", str(free_port()))
+    try:
+        listed = rows(running.get("/").text)
+        assert sorted(r[0] for r in listed) == ["균형발전 둘째 사업", "지역균형발전 추진"]
+        paths = sorted(r[4] for r in listed)
+        assert all(p.startswith(f"{workbook}!") for p in paths) and len(set(paths)) == 2
+        for title, path in ((r[0], r[4]) for r in listed):
+            page = running.get("/p/" + path)
+            assert page.status_code == 200 and f"<title>{title}" in page.text
+    finally:
+        running.stop()
+
+
+@pytest.mark.slow
 def test_a_project_page_shows_exactly_the_html_build_writes(server: Server, data: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
     built = subprocess.run(

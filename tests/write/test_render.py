@@ -11,7 +11,7 @@ from conftest import REFERENCE_TEXT, find_in_order, pdffonts, pdftotext, referen
 
 from budgetdoc.write.keepall import keep_words
 
-GOLDEN = Path(__file__).resolve().parent / "golden" / "reference.html"
+GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "reference.html"
 SECTIONS = [
     (
         "1기본 현황",

@@ -87,3 +87,11 @@ def test_the_projects_own_pre_commit_hooks_are_valid_and_check_the_data() -> Non
     assert ran.returncode == 0, ran.stdout + ran.stderr
     assert "사업설명서 숫자 검증 (data/)" in ran.stdout
     assert "Passed" in ran.stdout
+    layers = subprocess.run(
+        [str(pre_commit), "run", "import-linter", "--files", "budgetdoc/pipeline.py"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    assert layers.returncode == 0, layers.stdout + layers.stderr
+    assert "import-linter (the package's layers, no circles)" in layers.stdout and "Passed" in layers.stdout

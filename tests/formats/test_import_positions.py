@@ -15,7 +15,7 @@ from budgetdoc.formats.load import load_text
 from budgetdoc.model import numbers
 from generate import cli
 
-REFERENCE = Path(__file__).parent / "fixtures" / "reference.txt"
+REFERENCE = Path(__file__).resolve().parent.parent / "fixtures" / "reference.txt"
 TEXT = REFERENCE.read_text(encoding="utf-8")
 LINES = TEXT.split("\n")
 

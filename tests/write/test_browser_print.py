@@ -18,7 +18,7 @@ from budgetdoc.write import layout
 from budgetdoc.write.webfonts import embed
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent.parent
 
 
 def print_to_pdf(html: Path, out: Path, env: dict[str, str] | None = None) -> bytes:

@@ -438,6 +438,7 @@ def replace(data: Any, path: tuple[Any, ...], value: object) -> None:
 DELETE = object()
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     st.lists(st.tuples(st.sampled_from(REFERENCE_PATHS), VALUES | st.just(DELETE)), min_size=1, max_size=3),
@@ -457,6 +458,7 @@ def test_fuzz_reference_variations(
     event("loads" if load_or_problems(text) else "refused")
 
 
+@pytest.mark.slow
 @FUZZ
 @given(
     st.lists(

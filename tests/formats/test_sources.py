@@ -75,6 +75,7 @@ def test_check_reads_every_data_file_once_and_a_workbook_once_for_all_its_sheets
     assert report.exit_code == 2
 
 
+@pytest.mark.slow
 def test_a_refused_file_is_not_read_again_to_say_why(folder: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     reads = counting(monkeypatch)
     summary = B.build([str(folder)], folder.parent / "out", J.Options(formats=("html",)), jobs=1)

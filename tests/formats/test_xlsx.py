@@ -119,6 +119,7 @@ def _stated(record: BaseModel, prefix: str = "") -> set[str]:
     return out
 
 
+@pytest.mark.slow
 def test_every_field_of_the_model_survives_the_workbook() -> None:
     """A field added to the model fails here until the corpus varies it and the workbook carries it."""
     projects = [corpus_project(seed) for seed in range(1, 41)]

@@ -26,13 +26,13 @@ from __future__ import annotations
 import errno
 import os
 import re
-import stat
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, TypeVar
 
 from budgetdoc.errors import EXIT_PROBLEMS, BudgetdocError
 from budgetdoc.formats.load import MAX_BYTES, LoadError, load_text, parse_yaml
+from budgetdoc.formats.reading import Refused, read_file
 from budgetdoc.formats.yamlout import Flow, dump
 from budgetdoc.model import numbers
 from budgetdoc.model.document import Document, Problem, SourceMap
@@ -996,11 +996,10 @@ def import_text(text: str, file: str) -> tuple[str, list[Problem]]:
 def convert_file(path: str | os.PathLike[str]) -> Imported:
     """:func:`convert` for a UTF-8 file (a BOM is allowed); errors as for :func:`import_file`."""
     file = os.fspath(path)
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)  # a FIFO must not hang the import
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(errno.EINVAL, "일반 파일이 아닙니다", file)
-        raw = fh.read(MAX_BYTES + 1)
+    try:
+        raw = read_file(file, limit=MAX_BYTES)  # the one reader: a FIFO must not hang the import
+    except Refused as exc:
+        raise OSError(errno.EINVAL, exc.message, file) from None
     if len(raw) > MAX_BYTES:
         raise LegacyError([Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")])
     return convert(raw.decode("utf-8-sig"), file)

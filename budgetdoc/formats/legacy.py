@@ -999,7 +999,7 @@ def convert_file(path: str | os.PathLike[str]) -> Imported:
     try:
         raw = read_file(file, limit=MAX_BYTES)  # the one reader: a FIFO must not hang the import
     except Refused as exc:
-        raise OSError(errno.EINVAL, exc.message, file) from None
+        raise OSError(exc.errno or errno.EINVAL, exc.message, file) from None
     if len(raw) > MAX_BYTES:
         raise LegacyError([Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")])
     return convert(raw.decode("utf-8-sig"), file)

@@ -33,9 +33,10 @@ _OS_MESSAGES = {
 class Refused(Exception):
     """Why a file is not read, as one message (the loaders turn it into an ``unreadable`` problem)."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, errno: int = 0) -> None:
         super().__init__(message)
         self.message = message
+        self.errno = errno  # the operating system's, when it refused
 
 
 def os_message(exc: OSError) -> str:
@@ -66,7 +67,7 @@ def read_file(path: str | os.PathLike[str], within: str | None = None, limit: in
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
-        raise Refused(os_message(exc)) from None
+        raise Refused(os_message(exc), exc.errno or 0) from None
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise Refused("일반 파일이 아닙니다")
@@ -78,7 +79,7 @@ def read_file(path: str | os.PathLike[str], within: str | None = None, limit: in
             chunks.append(chunk)
             size += len(chunk)
     except OSError as exc:
-        raise Refused(os_message(exc)) from None
+        raise Refused(os_message(exc), exc.errno or 0) from None
     finally:
         os.close(fd)
     return b"".join(chunks)

@@ -270,6 +270,13 @@ def test_each_project_sheet_of_a_workbook_is_a_document_of_its_own(tmp_path: Pat
         for title, path in ((r[0], r[4]) for r in listed):
             page = running.get("/p/" + path)
             assert page.status_code == 200 and f"<title>{title}" in page.text
+        # The workbook saved in place (a "modified" change, as a spreadsheet program saves) is noticed.
+        third = first.project.model_copy(update={"title": "균형발전 셋째 사업"})
+        sheets = [(first, "a.yaml", ""), (type(first)(third, first.source), "b.yaml", "")]
+        second_key = next(r[4] for r in listed if r[0] == "균형발전 둘째 사업")
+        heard = events(running, Path(second_key), {"checked"}, lambda: workbook.write_bytes(export_workbook(sheets)))
+        assert heard and heard[-1]["stage"] in ("checked", "rendered")
+        assert "균형발전 셋째 사업" in [r[0] for r in rows(running.get("/").text)]
     finally:
         running.stop()
 

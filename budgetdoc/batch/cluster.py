@@ -40,6 +40,7 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import functools
+import gc
 import hashlib
 import math
 import os
@@ -89,7 +90,7 @@ def _check_worker() -> None:
 
 
 def _font_check_class() -> type:
-    from distributed.diagnostics.plugin import WorkerPlugin
+    from distributed.diagnostics.plugin import WorkerPlugin  # deferred: distributed is an optional extra
 
     class WorkerSetup(WorkerPlugin):
         """Refuses a worker without the fonts or HarfBuzz's subsetter (the message has the install command); stops its profiler."""
@@ -180,8 +181,6 @@ def render_batch(sources: list[Source], options: Options, env: dict[str, str | N
             result.source = dataclasses.replace(source, data=None)
             results.append((result, {fmt: (data, hashlib.sha256(data).hexdigest()) for fmt, data in rendered.items()}))
         if not _SETTLED:
-            import gc
-
             gc.collect()
             gc.freeze()  # what the first batch loaded stays for the worker's life (as a local worker does)
             _SETTLED = True
@@ -193,7 +192,7 @@ def render_batch(sources: list[Source], options: Options, env: dict[str, str | N
 
 def _connect(address: str) -> Any:
     try:
-        from distributed import Client
+        from distributed import Client  # deferred: distributed is an optional extra
     except ImportError:
         raise ClusterError(f"--scheduler에는 dask.distributed가 필요합니다: {INSTALL}") from None
     try:
@@ -220,7 +219,7 @@ def run_cluster(
         return
     client = _connect(address)
     try:
-        from distributed import as_completed
+        from distributed import as_completed  # deferred: distributed is an optional extra
         from distributed.scheduler import KilledWorker
 
         try:

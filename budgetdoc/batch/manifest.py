@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import json
 import os
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -33,8 +34,6 @@ NOT_OUTPUT_TEMPLATES = {"serve"}  # folders of templates/ that shape no output (
 
 def environment_key(options: Options) -> str:
     """Hash of everything besides the YAML that shapes the outputs (computed once per build)."""
-    from importlib.metadata import PackageNotFoundError, version
-
     digest = hashlib.sha256()
     digest.update(f"budgetdoc {__version__}".encode())
     for package in ("weasyprint", "pydyf", "jinja2", "python-hwpx"):

@@ -16,6 +16,7 @@ import os
 import signal
 import threading
 import time
+import traceback
 from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
@@ -41,8 +42,6 @@ READY = "ready"  # what a worker sends once it has started, before its first res
 
 def raised(exc: BaseException) -> str:
     """The message of a task that raised: the exception and its traceback (a bug to report, with where it is)."""
-    import traceback
-
     return f"{type(exc).__name__}: {exc}\n{''.join(traceback.format_exception(exc))}"
 
 

@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import io
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
+
+import pikepdf
+from pikepdf import Array, Dictionary, Name, String
 
 from budgetdoc.errors import BookError
 
@@ -33,9 +37,6 @@ def assemble(
     the number sheets, all of one length ``n`` (sheet ``i`` holds numbers ``i * n + 1`` …). The front matter's
     document-level metadata (XMP, output intent, language, structure root) become the book's.
     """
-    import pikepdf
-    from pikepdf import Array, Dictionary, Name
-
     book = pikepdf.open(io.BytesIO(front))
     n_front = len(book.pages)
     front_marks = _outline_targets(book)
@@ -104,10 +105,6 @@ def _link_contents(book: Any, n_front: int) -> None:
     ``budgetdoc:page/<number>/<name>``; here each becomes a link to the book's page with that
     printed number, its /Contents (what a screen reader says) the entry's name and page.
     """
-    from urllib.parse import unquote
-
-    from pikepdf import Array, Name, String
-
     for page in book.pages[:n_front]:
         for annot in page.obj.get(Name.Annots, Array()):
             action = annot.get(Name.A)
@@ -131,8 +128,6 @@ def _own_stream_data(pdf: Any) -> None:
     and every part would have to stay open, parsed, until then: with tagged parts, the
     largest share of the book's memory.
     """
-    import pikepdf
-
     for obj in pdf.objects:
         if isinstance(obj, pikepdf.Stream):
             encoded: dict[str, Any] = {"filter": obj.get("/Filter"), "decode_parms": obj.get("/DecodeParms")}
@@ -162,7 +157,6 @@ class _Structure:
     """
 
     def __init__(self, book: Any) -> None:
-        from pikepdf import Array, Name
 
         root = book.Root.get(Name.StructTreeRoot)
         if root is None:
@@ -174,7 +168,6 @@ class _Structure:
         self.next = max((int(k) for k in self.nums[::2]), default=-1) + 1
 
     def add(self, part: Any, first: int, count: int) -> None:
-        from pikepdf import Array, Name
 
         root = part.Root.get(Name.StructTreeRoot)
         if root is None:
@@ -204,7 +197,6 @@ class _Structure:
                     annot[Name.StructParent] = int(annot[Name.StructParent]) + offset
 
     def finish(self) -> None:
-        from pikepdf import Dictionary, Name
 
         self.root[Name.ParentTree] = self.book.make_indirect(Dictionary(Nums=self.nums))
         self.root[Name.ParentTreeNextKey] = self.next
@@ -212,8 +204,6 @@ class _Structure:
 
 def _flat_nums(tree: Any) -> list[Any]:
     """A number tree's (key, value, …) pairs, in order, from however many levels it has."""
-    from pikepdf import Name
-
     if Name.Nums in tree:
         return list(tree.Nums)
     out: list[Any] = []

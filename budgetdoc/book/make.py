@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pikepdf
 from markupsafe import Markup
 
 from budgetdoc import PDF_VARIANTS
@@ -81,8 +82,6 @@ def _book_css(name: str) -> Markup:
 
 
 def _page_count(pdf: bytes) -> int:
-    import pikepdf
-
     with pikepdf.open(io.BytesIO(pdf)) as doc:
         return len(doc.pages)
 

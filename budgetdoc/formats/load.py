@@ -125,7 +125,7 @@ class _Stop(Exception):
 def _parser(text: str) -> Any:
     """Libyaml's event parser when available (fast; it does not recurse), else PyYAML's."""
     if yaml.__with_libyaml__:
-        from yaml._yaml import CParser
+        from yaml._yaml import CParser  # the C parser, where PyYAML was built with it
 
         return CParser(text)
     return yaml.SafeLoader(text)

@@ -17,6 +17,10 @@ into the list of documents and of the server's own assets; no URL reaches the fi
 A document is rendered exactly as ``build`` renders it (the same Renderer, with the same
 URL fetcher rules), a document with errors as its draft.
 
+Starlette, uvicorn and watchfiles are the optional ``serve`` extra: they are imported where
+they are used, so that without them ``serve`` says what to install instead of failing to
+import; Jinja2 is imported in the worker process and for the server's own pages.
+
 Longer than most modules: the server's state per document, the file watcher, the rendering
 worker and the routes are one job and share that state.
 """
@@ -37,6 +41,7 @@ import socket
 import sys
 import threading
 import time
+import webbrowser
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -736,8 +741,6 @@ def serve(
         say(f"미리보기: {url_of(sock)}  (감시: {'주기적으로 확인' if poll else '변경 알림'}; 멈추려면 Ctrl+C)")
         threading.Thread(target=_warm, args=(worker,), daemon=True).start()
         if open_browser:
-            import webbrowser
-
             threading.Thread(target=webbrowser.open, args=(url_of(sock),), daemon=True).start()
         await server.serve(sockets=[sock])
 

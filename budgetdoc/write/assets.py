@@ -7,7 +7,9 @@ WeasyPrint.
 
 from __future__ import annotations
 
+import ctypes.util
 import hashlib
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -36,8 +38,6 @@ FONTS = {
 
 def check_hwpx() -> None:
     """Stop, with the command that fixes it, when python-hwpx (the HWPX writer's library) is missing."""
-    import importlib.util
-
     if importlib.util.find_spec("hwpx") is None:
         raise RenderError("HWPX 출력에는 python-hwpx가 필요합니다: pip install python-hwpx")
 
@@ -49,8 +49,6 @@ def check_fonts() -> None:
     HarfBuzz's subsetter is checked too: without it WeasyPrint silently subsets fonts
     with fontTools, several times slower.
     """
-    import ctypes.util
-
     if ctypes.util.find_library("harfbuzz-subset") is None:
         raise RenderError(
             "HarfBuzz 서브셋 라이브러리가 없습니다 (없으면 PDF 생성이 몇 배 느려집니다). "

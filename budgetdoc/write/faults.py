@@ -8,6 +8,8 @@ live preview.
 from __future__ import annotations
 
 import contextlib
+import logging
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,14 +19,12 @@ from budgetdoc.names import shown_path
 
 def template_message(templates: Path, exc: Exception) -> str:
     """Where a template fails and why, in one line."""
-    import jinja2
+    import jinja2  # deferred: a build with nothing to do imports this module, not Jinja2
 
     where = shown_path(str(templates))
     if isinstance(exc, jinja2.TemplateSyntaxError) and exc.name:
         where = f"{where}/{exc.name}:{exc.lineno}"
     else:
-        import traceback
-
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(str(templates))]
         if frames:
             where = f"{shown_path(frames[-1].filename)}:{frames[-1].lineno}"
@@ -34,8 +34,6 @@ def template_message(templates: Path, exc: Exception) -> str:
 @contextlib.contextmanager
 def refused_resources() -> Iterator[list[str]]:
     """The resources WeasyPrint could not load while rendering (it logs them and goes on without)."""
-    import logging
-
     refused: list[str] = []
 
     class Collect(logging.Handler):
@@ -59,7 +57,7 @@ def template_faults(templates: Path) -> Iterator[None]:
 
     The error carries its one-line message; build and book both turn it into exit 3.
     """
-    import jinja2
+    import jinja2  # deferred: a build with nothing to do imports this module, not Jinja2
 
     with refused_resources() as refused:
         try:

@@ -56,7 +56,7 @@ def _install() -> None:
 
 
 def _wrap() -> None:
-    from weasyprint.layout import block
+    from weasyprint.layout import block  # deferred, as every WeasyPrint import here: only a PDF loads it
 
     original = block.table_layout
 

@@ -12,6 +12,7 @@ import hashlib
 import mimetypes
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import jinja2
 from markupsafe import Markup
@@ -101,6 +102,7 @@ class Renderer:
     def _weasyprint(self) -> tuple[Any, ...]:
         if self._weasy is None:
             check_fonts()
+            # Deferred: WeasyPrint (Pango, fontconfig) only for a PDF; a process that writes HTML never loads it.
             import weasyprint
             from weasyprint.text.fonts import FontConfiguration
 
@@ -153,9 +155,7 @@ class Renderer:
 
 def make_url_fetcher(root: Path) -> Any:
     """A WeasyPrint URL fetcher that serves ``data:`` URIs and files inside ``root`` only."""
-    from urllib.parse import unquote, urlsplit
-
-    from weasyprint.urls import URLFetcher, URLFetcherResponse
+    from weasyprint.urls import URLFetcher, URLFetcherResponse  # deferred: WeasyPrint only for a PDF
 
     root = root.resolve()
 

@@ -10,6 +10,9 @@ WeasyPrint also marks the text of the page margins (the running header and the p
 number) with MCIDs whose structure elements hang outside the tree; :func:`fix_structure`
 makes those sequences pagination artifacts and drops them from the parent tree. Nothing
 else in the file changes.
+
+pikepdf is imported in the functions that use it: the renderer imports this module for every
+document, and only a PDF/UA document needs pikepdf.
 """
 
 from __future__ import annotations

@@ -143,7 +143,7 @@ def characters(page: str) -> set[str]:
 
 
 def _woff(ttf: bytes) -> bytes:
-    from fontTools.ttLib import TTFont
+    from fontTools.ttLib import TTFont  # deferred: a build with nothing to do imports this module
 
     font = TTFont(io.BytesIO(ttf), recalcTimestamp=False, recalcBBoxes=False)
     font.flavor = "woff"

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import openpyxl
 from pydantic import ValidationError
 
 from budgetdoc.formats.load import LoadError, _limited, _shape_problems
@@ -570,8 +571,6 @@ def read_bytes(path: str) -> bytes:
 @functools.lru_cache(maxsize=1)
 def _open(data: bytes, file: str) -> tuple[Any, Any]:
     """Both views of the workbook (formulas, cached values), after refusing what must not be opened."""
-    import openpyxl
-
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise _unreadable(file, "암호가 걸린 통합 문서이거나 옛 .xls 형식입니다 — 암호를 풀고 .xlsx로 저장하세요")
     try:
@@ -773,8 +772,6 @@ def load_workbook_document(path: str, sheet: str, data: bytes | None = None, dis
 
 def project_sheets(data: bytes) -> list[str]:
     """The project sheets of a workbook's bytes, by reading only its hidden sheet; ``[]`` when that fails."""
-    import openpyxl
-
     try:
         if data[:2] != b"PK":
             return []

@@ -29,6 +29,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.worksheet.datavalidation import DataValidation
+
 from budgetdoc.formats.workbook.form import (
     ACCOUNT_KINDS,
     AMOUNT_FORMAT,
@@ -87,7 +91,6 @@ class _Sheet:
 
 class _Writer:
     def __init__(self, ws: Any, year: int, decimals: int) -> None:
-        from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 
         self.ws = ws
         self.year = year
@@ -111,8 +114,6 @@ class _Writer:
 
     def merge(self, r: int, first: int, last: int) -> None:
         """Merge a row's cells; the anchor loses its border (openpyxl's cost per bordered merge is high)."""
-        from openpyxl.styles import Border
-
         self.ws.cell(r, first).border = Border()
         self.ws.merge_cells(start_row=r, start_column=first, end_row=r, end_column=last)
 
@@ -126,7 +127,6 @@ class _Writer:
         cell.border = self.border
 
     def text(self, r: int, c: int, value: str | None, merge_to: int = 0) -> None:
-        from openpyxl.styles import Protection
 
         cell = self.ws.cell(r, c)
         if value is not None and value != "":
@@ -140,7 +140,6 @@ class _Writer:
             self.merge(r, c, merge_to)
 
     def number(self, r: int, c: int, value: int | None, signed: bool = False, year: bool = False) -> None:
-        from openpyxl.styles import Protection
 
         cell = self.ws.cell(r, c)
         cell.value = value
@@ -209,8 +208,6 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     w.label(r, 3, ID_LABEL)
     w.text(r, 4, p.id if p else None, WIDTH)
     if p and p.id is not None:
-        from openpyxl.styles import Protection
-
         w.ws.cell(r, 4).protection = Protection(locked=True)
     r = w.next()
     conv = p.conventions if p else None
@@ -383,7 +380,6 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
 
 
 def _finish_sheet(w: _Writer) -> None:
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     ws = w.ws
     for col, width in zip("ABCDEFGH", (20, 16, 22, 22, 16, 14, 14, 14), strict=True):
@@ -441,7 +437,6 @@ def sheet_name(title: str, taken: set[str]) -> str:
 
 
 def _workbook(sheets: list[_Sheet], blank: int) -> bytes:
-    from openpyxl import Workbook
 
     wb = Workbook()
     wb.remove(wb.active)

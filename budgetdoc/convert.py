@@ -5,7 +5,8 @@ files it converts (a folder's ``.txt`` and ``.xlsx``), the YAML of each and wher
 workbook's project sheets each become one file, named as :func:`yaml_name` says), what the
 checks find in the published numbers, and which targets exist already. :func:`write_import`
 then writes the whole plan or nothing. :func:`plan_export` reads the YAML files under some
-paths into the workbooks ``export`` writes. The command line only prints what they return.
+paths into the workbooks ``export`` writes, and :func:`write_template` writes the blank form
+``template`` hands out. The command line only prints what they return.
 """
 
 from __future__ import annotations

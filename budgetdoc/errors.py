@@ -20,7 +20,7 @@ class BudgetdocError(Exception):
     prefixed = True  # shown as "Error: message"; False: the message's lines as they are
 
 
-def exit_code(errors: bool, unreadable: bool) -> int:
+def code_for(errors: bool, unreadable: bool) -> int:
     """The exit code of a command that read data files: 2 when one could not be read, 1 for errors, else 0."""
     return EXIT_USAGE if unreadable else EXIT_PROBLEMS if errors else EXIT_OK
 

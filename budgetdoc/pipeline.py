@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from budgetdoc.errors import exit_code
+from budgetdoc.errors import code_for
 from budgetdoc.formats.reading import UNREADABLE
 from budgetdoc.formats.sources import Source, discover
 
@@ -112,7 +112,7 @@ class CheckReport:
     @property
     def exit_code(self) -> int:
         """2 when a file could not be read, 1 for errors, else 0."""
-        return exit_code(bool(self.errors), self.unreadable)
+        return code_for(bool(self.errors), self.unreadable)
 
     def line(self) -> str:
         """The closing line: files, errors and warnings."""

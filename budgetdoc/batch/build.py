@@ -35,7 +35,7 @@ from budgetdoc.batch.job import Options, Result, build_one, error_result, refuse
 from budgetdoc.batch.manifest import MANIFEST, environment_key, is_fresh, read_manifest, remove_deleted, save
 from budgetdoc.batch.pool import available_cpus, run_tasks
 from budgetdoc.batch.shards import in_shard
-from budgetdoc.errors import OutputError, TemplateError, UsageError, exit_code
+from budgetdoc.errors import OutputError, TemplateError, UsageError, code_for
 from budgetdoc.formats.reading import UNREADABLE
 from budgetdoc.formats.sources import Source, discover, read_sources
 from budgetdoc.pipeline import worker_renderer
@@ -80,7 +80,7 @@ class Summary:
     def exit_code(self) -> int:
         """2 when a data file could not be read, 1 when a document failed or was drafted, else 0."""
         unreadable = any(p.rule in UNREADABLE for r in self.results for p in r.problems)
-        return exit_code(not self.ok, unreadable)
+        return code_for(not self.ok, unreadable)
 
     def line(self) -> str:
         """The closing line: counts and time."""

@@ -115,11 +115,5 @@ def write_outputs(result: Result, rendered: dict[str, bytes], out: Path) -> Resu
 
 
 def refused_result(source: Source) -> Result:
-    """The result of a data file that was not read: failed, with the reason its reading gave."""
-    from budgetdoc.formats.load import LoadError  # deferred: a build with nothing to do imports no loader
-
-    try:
-        source.load()  # raises at once with the reason (source.refused): the file is not read again
-    except LoadError as exc:
-        return Result(source, "failed", exc.problems)
-    raise AssertionError(f"{source.path} was read: no refusal to report")
+    """The result of a data file that was not read: failed, with the reason its reading gave (not read again)."""
+    return Result(source, "failed", source.refusal())

@@ -43,13 +43,13 @@ from markupsafe import Markup
 from budgetdoc import PDF_VARIANTS
 from budgetdoc.batch.files import BOOK_CACHE as CACHE
 from budgetdoc.batch.files import locked, unwritable, write_atomic
-from budgetdoc.batch.job import Options, Result, error_result, refused_result
+from budgetdoc.batch.job import Options, Result, error_result
 from budgetdoc.batch.manifest import environment_key
 from budgetdoc.batch.pool import available_cpus, run_tasks
 from budgetdoc.batch.shards import in_shard
 from budgetdoc.book.assemble import assemble
 from budgetdoc.book.contents import Cover, Group, Part, arrange, summary_rows
-from budgetdoc.errors import EXIT_OK, BookError, OutputError, TemplateError, exit_code
+from budgetdoc.errors import EXIT_OK, BookError, OutputError, TemplateError, code_for
 from budgetdoc.formats.reading import UNREADABLE
 from budgetdoc.formats.sources import Source, discover, read_sources
 from budgetdoc.model.document import Problem
@@ -225,8 +225,8 @@ class BookResult:
         if self.shard is not None and not self.failures and not self.errors:
             return EXIT_OK
         if not self.written:
-            return exit_code(True, any(p.rule in UNREADABLE for p in self.problems))
-        return exit_code(bool(self.drafted), False)
+            return code_for(True, any(p.rule in UNREADABLE for p in self.problems))
+        return code_for(bool(self.drafted), False)
 
     def line(self, out: str) -> str:
         """The closing line: the book written (``out``), the shard rendered, or why there is no book."""
@@ -343,7 +343,7 @@ def make_book(
     readable: list[Source] = []
     for source in read_sources(sources):
         if source.data is None:
-            result.problems.extend(refused_result(source).problems)
+            result.problems.extend(source.refusal())
         else:
             readable.append(source)
     if result.problems:

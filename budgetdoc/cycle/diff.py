@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from budgetdoc.cycle.versions import Doc, Loader, Side, read_version
-from budgetdoc.errors import exit_code
+from budgetdoc.errors import code_for
 from budgetdoc.formats.reading import UNREADABLE
 from budgetdoc.model import numbers
 from budgetdoc.model.document import Project
@@ -178,7 +178,7 @@ class Diff:
     @property
     def exit_code(self) -> int:
         """2 when a HEAD data file could not be read, 1 when a HEAD document fails its checks, else 0."""
-        return exit_code(not self.passed, self.unreadable_head)
+        return code_for(not self.passed, self.unreadable_head)
 
 
 def _pair(base: list[Doc], head: list[Doc]) -> tuple[list[tuple[Doc, Doc]], list[Doc], list[Doc]]:

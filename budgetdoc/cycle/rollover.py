@@ -28,7 +28,7 @@ from typing import Any
 
 from budgetdoc.batch.files import TMP_PREFIX, unwritable
 from budgetdoc.check import rules as checks
-from budgetdoc.errors import UsageError, exit_code
+from budgetdoc.errors import UsageError, code_for
 from budgetdoc.formats.load import LoadError, load_text
 from budgetdoc.formats.sources import Source, discover
 from budgetdoc.formats.yamlout import Flow, dump, leading_comments
@@ -93,7 +93,7 @@ class Plan:
     @property
     def exit_code(self) -> int:
         """2 when a data file could not be read, 1 when a document could not be rolled, else 0."""
-        return exit_code(self.failed, self.unreadable)
+        return code_for(self.failed, self.unreadable)
 
 
 # --------------------------------------------------------------------------- one document

@@ -18,7 +18,7 @@ from pathlib import PurePosixPath
 from budgetdoc.check.rules import check, errors
 from budgetdoc.errors import BudgetdocError
 from budgetdoc.formats.load import LoadError, decode, load_text
-from budgetdoc.formats.sources import WORKBOOK_SUFFIX, Source, discover, is_data_file
+from budgetdoc.formats.sources import WORKBOOK_SUFFIX, Source, discover, is_data_file, sheet_sources
 from budgetdoc.model.document import Document, Problem, Project
 from budgetdoc.names import shown_path
 
@@ -77,14 +77,7 @@ class Loader:
 
     def workbook(self, key: str, path: str, data: bytes, checked: bool) -> list[Doc]:
         """One :class:`Doc` per project sheet of a workbook's bytes, keyed as ``check`` names them."""
-        from budgetdoc.formats.workbook.read import project_sheets  # deferred: openpyxl only for workbooks
-
-        sheets = project_sheets(data) or [""]
-        docs = []
-        for sheet in sheets:
-            rel = f"{key}/{sheet}" if len(sheets) > 1 else key
-            docs.append(self.doc(rel, path, data, checked, Source(rel, path, sheet=sheet, data=data)))
-        return docs
+        return [self.doc(s.rel, path, data, checked, s) for s in sheet_sources(Source(key, path, data=data))]
 
 
 def read_folder(folder: str, checked: bool = False, loader: Loader | None = None) -> Side:

@@ -31,7 +31,7 @@ from decimal import Decimal
 from typing import Any, TypeVar
 
 from budgetdoc.errors import EXIT_PROBLEMS, BudgetdocError
-from budgetdoc.formats.load import MAX_BYTES, LoadError, load_text, parse_yaml
+from budgetdoc.formats.load import LoadError, load_text, parse_yaml
 from budgetdoc.formats.reading import Refused, read_file
 from budgetdoc.formats.yamlout import Flow, dump
 from budgetdoc.model import numbers
@@ -997,11 +997,11 @@ def convert_file(path: str | os.PathLike[str]) -> Imported:
     """:func:`convert` for a UTF-8 file (a BOM is allowed); errors as for :func:`import_file`."""
     file = os.fspath(path)
     try:
-        raw = read_file(file, limit=MAX_BYTES)  # the one reader: a FIFO must not hang the import
+        raw = read_file(file)  # the one reader: a FIFO must not hang the import
     except Refused as exc:
+        if exc.rule == "file-size":
+            raise LegacyError([Problem(file, 1, 1, exc.rule, exc.message)]) from None
         raise OSError(exc.errno or errno.EINVAL, exc.message, file) from None
-    if len(raw) > MAX_BYTES:
-        raise LegacyError([Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")])
     return convert(raw.decode("utf-8-sig"), file)
 
 

@@ -26,7 +26,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from budgetdoc.errors import EXIT_PROBLEMS, EXIT_USAGE, BudgetdocError
-from budgetdoc.formats.reading import MAX_DATA, UNREADABLE, Refused, read_file
+from budgetdoc.formats.reading import MAX_DATA, TOO_BIG, UNREADABLE, Refused, read_file
 from budgetdoc.model.document import Document, Path, Problem, Project, SourceMap, path_str
 from budgetdoc.names import shown_path
 
@@ -443,8 +443,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, SourceMap, list[Problem]]:
 
 def decode(data: bytes, file: str) -> str:
     """UTF-8 (with or without a BOM) → text; anything else is unreadable."""
-    if len(data) > MAX_BYTES:
-        raise LoadError([Problem(file, 1, 1, "file-size", f"파일이 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")])
+    if len(data) > MAX_BYTES:  # bytes read elsewhere (a git revision's blob)
+        raise LoadError([Problem(file, 1, 1, *TOO_BIG)])
     head = data[:256]
     if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head.count(0) * 4 > len(head):
         raise LoadError(
@@ -810,21 +810,17 @@ def load_text(text: str, file: str) -> Document:
 _display = shown_path
 
 
-def load(
-    path: str | os.PathLike[str], display: str | None = None, within: str | None = None, data: bytes | None = None
-) -> Document:
-    """Load one YAML file; raises :class:`LoadError` with every problem found.
+def load(path: str | os.PathLike[str], display: str | None = None, within: str | None = None) -> Document:
+    """Load one YAML file, read by :func:`~budgetdoc.formats.reading.read_file`; raises :class:`LoadError`.
 
     With ``within`` (a folder), a file that resolves to somewhere outside it is not read:
-    a link in a data folder must not pull in files from elsewhere on disk. With
-    ``data``, those bytes (read by the caller) are loaded instead of the file's. A file
-    whose name is not UTF-8 is not read: its outputs and its entry in the manifest
-    could not be named.
+    a link in a data folder must not pull in files from elsewhere on disk. A file whose
+    name is not UTF-8 is not read: its outputs and its entry in the manifest could not be
+    named. The commands load their data files through :meth:`budgetdoc.formats.sources.Source.load`.
     """
     file = _display(display or os.fspath(path))
-    if data is None:
-        try:
-            data = read_file(path, within=within, limit=MAX_BYTES)
-        except Refused as exc:
-            raise LoadError([Problem(file, 1, 1, "unreadable", exc.message)]) from None
+    try:
+        data = read_file(path, within=within)
+    except Refused as exc:
+        raise LoadError([Problem(file, 1, 1, exc.rule, exc.message)]) from None
     return load_text(decode(data, file), file)

@@ -19,6 +19,9 @@ MAX_WORKBOOK = 20 * 1024 * 1024  # a workbook file
 
 #: Rules of problems that mean a file could not be read at all (exit code 2 rather than 1).
 UNREADABLE = frozenset({"unreadable", "encoding", "file-size"})
+# A file over its limit: the rule and message of the problem that says so (a workbook's is larger).
+TOO_BIG = ("file-size", f"파일이 너무 큽니다 (최대 {MAX_DATA:,}바이트)")
+TOO_BIG_WORKBOOK = ("unreadable", f"통합 문서가 너무 큽니다 (최대 {MAX_WORKBOOK:,}바이트)")
 
 
 _OS_MESSAGES = {
@@ -31,12 +34,13 @@ _OS_MESSAGES = {
 
 
 class Refused(Exception):
-    """Why a file is not read, as one message (the loaders turn it into an ``unreadable`` problem)."""
+    """Why a file is not read: the rule and message of the problem the callers report at its first line."""
 
-    def __init__(self, message: str, errno: int = 0) -> None:
+    def __init__(self, message: str, errno: int = 0, rule: str = "unreadable") -> None:
         super().__init__(message)
         self.message = message
         self.errno = errno  # the operating system's, when it refused
+        self.rule = rule
 
 
 def os_message(exc: OSError) -> str:
@@ -50,12 +54,14 @@ def outside(path: str, within: str) -> str:
     return target if os.path.commonpath([target, folder]) != folder else ""
 
 
-def read_file(path: str | os.PathLike[str], within: str | None = None, limit: int = MAX_DATA) -> bytes:
-    """The bytes of a file, at most ``limit + 1`` of them; raises :class:`Refused`.
+def read_file(path: str | os.PathLike[str], within: str | None = None, workbook: bool = False) -> bytes:
+    """The bytes of a YAML file or a text to import (``workbook``: of a workbook); raises :class:`Refused`.
 
-    More than ``limit`` bytes means the file is too big: the caller says so in the words
-    of its format. With ``within`` (a folder), a file that resolves outside it is refused.
+    A file over its limit (:data:`MAX_DATA`, :data:`MAX_WORKBOOK`) is refused after reading
+    one byte more than the limit, never the rest. With ``within`` (a folder), a file that
+    resolves outside it is refused.
     """
+    limit = MAX_WORKBOOK if workbook else MAX_DATA
     try:
         os.fspath(path).encode("utf-8")
     except UnicodeEncodeError:
@@ -82,4 +88,7 @@ def read_file(path: str | os.PathLike[str], within: str | None = None, limit: in
         raise Refused(os_message(exc), exc.errno or 0) from None
     finally:
         os.close(fd)
+    if size > limit:
+        rule, message = TOO_BIG_WORKBOOK if workbook else TOO_BIG
+        raise Refused(message, rule=rule)
     return b"".join(chunks)

@@ -15,18 +15,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from budgetdoc.errors import UsageError
-from budgetdoc.formats.reading import MAX_DATA, MAX_WORKBOOK, Refused, read_file
+from budgetdoc.formats.reading import Refused, read_file
 from budgetdoc.names import shown_path
 
 if TYPE_CHECKING:
-    from budgetdoc.model.document import Document
+    from budgetdoc.model.document import Document, Problem
 
 YAML_SUFFIXES = (".yaml", ".yml")  # in any case: X.YAML is a data file too
 WORKBOOK_SUFFIX = ".xlsx"  # a workbook made by export or template: one source per project sheet
 DATA_SUFFIXES = (*YAML_SUFFIXES, WORKBOOK_SUFFIX)
-# A YAML file too big is refused by the loader's rule; a workbook's own limit is larger.
-TOO_BIG = ("file-size", f"파일이 너무 큽니다 (최대 {MAX_DATA:,}바이트)")
-TOO_BIG_WORKBOOK = ("unreadable", f"통합 문서가 너무 큽니다 (최대 {MAX_WORKBOOK:,}바이트)")
 
 
 def is_data_file(rel: str) -> bool:
@@ -87,12 +84,10 @@ class Source:
         if self.clash:
             message = f"{shown_path(self.clash)}와(과) 출력 이름({shown_path(self.rel)})이 같아 둘 다 만들지 않습니다"
             return Refusal("same-output", message)
-        limit, too_big = (MAX_WORKBOOK, TOO_BIG_WORKBOOK) if self.workbook else (MAX_DATA, TOO_BIG)
         try:
-            data = read_file(self.path, within=self.root or None, limit=limit)
+            return read_file(self.path, within=self.root or None, workbook=self.workbook)
         except Refused as exc:
-            return Refusal("unreadable", exc.message)
-        return Refusal(*too_big) if len(data) > limit else data
+            return Refusal(exc.rule, exc.message)
 
     def with_read(self) -> Source:
         """This source with its bytes in :attr:`data`, or the reason in :attr:`refused`."""
@@ -101,20 +96,28 @@ class Source:
             return dataclasses.replace(self, refused=got)
         return dataclasses.replace(self, data=got)
 
+    def refusal(self) -> list[Problem]:
+        """The problem that says why the file cannot be read, at its first line; ``[]`` when it can."""
+        got = self.read()
+        if not isinstance(got, Refusal):
+            return []
+        from budgetdoc.model.document import Problem  # deferred, as in load()
+
+        return [Problem(shown_path(self.path), 1, 1, got.rule, got.message)]
+
     def load(self) -> Document:
         """The document, loaded from the bytes :meth:`read` gives; raises :class:`~budgetdoc.formats.load.LoadError`."""
         # Deferred: a build with nothing to do reads its files through this module, with the standard library only.
         from budgetdoc.formats.load import LoadError, decode, load_text
-        from budgetdoc.model.document import Problem
 
-        file = shown_path(self.path)
         got = self.read()
         if isinstance(got, Refusal):
-            raise LoadError([Problem(file, 1, 1, got.rule, got.message)])
+            raise LoadError(self.refusal())
         if self.workbook:
             from budgetdoc.formats.workbook.read import load_workbook_document  # deferred: openpyxl
 
             return load_workbook_document(self.path, self.sheet, got)
+        file = shown_path(self.path)
         return load_text(decode(got, file), file)
 
 
@@ -123,13 +126,14 @@ def read_sources(sources: list[Source]) -> list[Source]:
     return [source.with_read() for source in sources]
 
 
-def _workbook_sources(rel: str, path: str, root: str = "") -> list[Source]:
+def sheet_sources(workbook: Source) -> list[Source]:
     """One source per project sheet of a workbook (``rel/시트`` when it has several), each with its bytes.
 
-    The workbook is read once: its sheets are listed from the bytes every sheet is then
-    loaded from. One that cannot be read is one source that says why.
+    The workbook is read once (unless its bytes are given, as a git revision's are): its
+    sheets are listed from the bytes every sheet is then loaded from. One that cannot be
+    read is one source that says why.
     """
-    source = Source(rel, path, root).with_read()
+    source = workbook.with_read()
     if source.data is None:
         return [source]
     from budgetdoc.formats.workbook.read import project_sheets  # deferred: openpyxl only for workbooks
@@ -137,7 +141,7 @@ def _workbook_sources(rel: str, path: str, root: str = "") -> list[Source]:
     sheets = project_sheets(source.data)
     if len(sheets) <= 1:
         return [dataclasses.replace(source, sheet=sheets[0] if sheets else "")]
-    return [dataclasses.replace(source, rel=f"{rel}/{sheet}", sheet=sheet) for sheet in sheets]
+    return [dataclasses.replace(source, rel=f"{source.rel}/{sheet}", sheet=sheet) for sheet in sheets]
 
 
 def _listed(names: list[str]) -> str:
@@ -184,7 +188,7 @@ def discover(paths: list[str], notes: list[str] | None = None) -> list[Source]:
                     file = Path(dirpath) / name
                     rel = file.relative_to(root).with_suffix("").as_posix()
                     if name.lower().endswith(WORKBOOK_SUFFIX):
-                        for source in _workbook_sources(rel, os.path.normpath(file), os.path.normpath(root)):
+                        for source in sheet_sources(Source(rel, os.path.normpath(file), os.path.normpath(root))):
                             add(source)
                     else:
                         add(Source(rel, os.path.normpath(file), os.path.normpath(root)))
@@ -198,7 +202,7 @@ def discover(paths: list[str], notes: list[str] | None = None) -> list[Source]:
                 said.append(f"{shown_path(given)}: 데이터 파일(.yaml, .yml, .xlsx)이 없습니다")
         elif os.path.lexists(root):  # a file, or something the loader will refuse by name (a FIFO, a broken link)
             if root.name.lower().endswith(WORKBOOK_SUFFIX):
-                for source in _workbook_sources(root.with_suffix("").name, os.path.normpath(root)):
+                for source in sheet_sources(Source(root.with_suffix("").name, os.path.normpath(root))):
                     add(source)
             else:
                 add(Source(root.with_suffix("").name, os.path.normpath(root)))

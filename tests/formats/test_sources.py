@@ -44,9 +44,9 @@ def counting(monkeypatch: pytest.MonkeyPatch) -> collections.Counter[str]:
     reads: collections.Counter[str] = collections.Counter()
     real = sources.read_file
 
-    def read_file(path: str, within: str | None = None, limit: int = reading.MAX_DATA) -> bytes:
+    def read_file(path: str, within: str | None = None, workbook: bool = False) -> bytes:
         reads[os.path.basename(path)] += 1
-        return real(path, within=within, limit=limit)
+        return real(path, within=within, workbook=workbook)
 
     monkeypatch.setattr(sources, "read_file", read_file)
     return reads

@@ -32,7 +32,6 @@ from budgetdoc.formats.workbook.form import (
     FORMAT_VERSION,
     FUNDS,
     ID_LABEL,
-    MAX_BYTES,
     MAX_ROWS,
     MAX_SHEET_XML,
     MAX_SHEETS,
@@ -560,12 +559,9 @@ def read_bytes(path: str) -> bytes:
     """The bytes of a workbook file, or :class:`LoadError` (exit 2) when it cannot be read (as a data source reads it)."""
     file = shown_path(path)
     try:
-        data = read_file(path, limit=MAX_BYTES)
+        return read_file(path, workbook=True)
     except Refused as exc:
         raise _unreadable(file, exc.message) from None
-    if len(data) > MAX_BYTES:
-        raise _unreadable(file, f"통합 문서가 너무 큽니다 (최대 {MAX_BYTES:,}바이트)")
-    return data
 
 
 @functools.lru_cache(maxsize=1)

@@ -10,10 +10,11 @@ out; splitting them would scatter the registry.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 from decimal import Decimal
 
-from budgetdoc.model import numbers
+from budgetdoc.model import formula, numbers
 from budgetdoc.model.document import Document, Path, Problem, Project, path_str
 from budgetdoc.model.figures import Figures, compute
 
@@ -33,7 +34,7 @@ RULES: dict[str, str] = {
     "settlement-available": "예산현액 = 최종예산 + 전년이월 + 예산변경",
     "settlement-balance": "집행잔액 = 예산현액 − 집행액 − 차년이월 (또는 예산현액 − 집행액)",
     "years": "추진실적은 Y−3..Y−1년, 결산은 Y−4..Y−2년, 연속; 사업기간 시작 ≤ 종료",
-    "negative-amount": "음수는 증감, 증감률, 예산변경에만 쓸 수 있음",
+    "negative-amount": "음수는 증감, 증감률, 예산변경과 산출근거 줄(감액)에만 쓸 수 있음",
     "draft": "rollover가 만든 초안은 사람이 확인하고 draft 항목을 지울 때까지 경고",
 }
 
@@ -90,7 +91,11 @@ class _Checker:
 
 
 def _amount_paths(project: Project) -> Iterator[tuple[Path, int | None]]:
-    """Every amount that must not be negative, with its path."""
+    """Every amount that must not be negative, with its path.
+
+    A 산출근거 line may be negative (a reduction, 추경의 감액 △360); the 과목's (B), their
+    sum, may not.
+    """
     f = project.overview.funding
     yield ("overview", "total"), project.overview.total
     for key in ("national", "city", "district", "other"):
@@ -102,10 +107,6 @@ def _amount_paths(project: Project) -> Iterator[tuple[Path, int | None]]:
     for i, item in enumerate(project.budget.items):
         yield ("budget", "items", i, "previous"), item.previous
         yield ("budget", "items", i, "current"), item.current
-        for j, line in enumerate(item.basis):
-            yield ("budget", "items", i, "basis", j, "amount"), line.amount
-            for k, part in enumerate(line.parts):
-                yield ("budget", "items", i, "basis", j, "parts", k, "amount"), part.amount
     yield ("schedule", "total"), project.schedule.total
     for i, row in enumerate(project.schedule.rows):
         yield ("schedule", "rows", i, "amount"), row.amount
@@ -192,6 +193,7 @@ def _check_budget(c: _Checker, project: Project) -> None:
 
 def _check_basis(c: _Checker, project: Project) -> None:
     rounding = project.conventions.formula_rounding
+    safe = _safe_roundings(project)
     for i, item in enumerate(project.budget.items):
         ipath: Path = ("budget", "items", i)
         if not item.basis:
@@ -201,9 +203,9 @@ def _check_basis(c: _Checker, project: Project) -> None:
         for j, line in enumerate(item.basis):
             lpath: Path = (*ipath, "basis", j)
             lf = c.figures.basis[i][j]
-            _check_formula(c, lpath, line.formula, line.amount, rounding)
+            _check_formula(c, lpath, line.formula, line.amount, rounding, safe)
             for k, part in enumerate(line.parts):
-                _check_formula(c, (*lpath, "parts", k), part.formula, part.amount, rounding)
+                _check_formula(c, (*lpath, "parts", k), part.formula, part.amount, rounding, safe)
             if line.parts:
                 expected, stated = lf.parts_total, lf.stated
                 # A part whose amount contradicts its own formula is reported there, not here too.
@@ -273,12 +275,60 @@ def _current_agrees(project: Project, figures: Figures) -> bool:
     return bool(witnesses) and all(w == figures.column_sums[1] for w in witnesses)
 
 
-def _check_formula(c: _Checker, path: Path, formula: str | None, amount: int | None, rounding: str) -> None:
-    if not formula:
+ROUNDING_NAMES = {"floor": "내림(floor)", "ceil": "올림(ceil)", "half-up": "반올림(half-up)"}
+
+
+def _formula_lines(project: Project) -> Iterator[tuple[Path, str, int | None]]:
+    """Every 산출근거 line and part with a formula: its path, formula and stated amount."""
+    for i, item in enumerate(project.budget.items):
+        for j, line in enumerate(item.basis):
+            if line.formula:
+                yield ("budget", "items", i, "basis", j), line.formula, line.amount
+            for k, part in enumerate(line.parts):
+                if part.formula:
+                    yield ("budget", "items", i, "basis", j, "parts", k), part.formula, part.amount
+
+
+def _safe_roundings(project: Project) -> list[str]:
+    """The other rounding modes the whole document agrees with.
+
+    A mode is safe when every line that holds now still holds under it, and so does every
+    line that some rounding would make hold: advice to switch ``conventions.formula_rounding``
+    names only these, so following it never turns another line into an error.
+    """
+    rounding = project.conventions.formula_rounding
+    values = []
+    for _, text, amount in _formula_lines(project):
+        with contextlib.suppress(formula.FormulaError):
+            values.append((formula.evaluate_formula(text).value, amount))
+    safe = []
+    for mode in ROUNDING_NAMES:
+        if mode == rounding:
+            continue
+        for value, amount in values:
+            now = numbers.won_to_thousand(value, rounding)
+            then = numbers.won_to_thousand(value, mode)
+            if amount is None:
+                wanted = now
+            elif now == amount or any(numbers.won_to_thousand(value, m) == amount for m in ROUNDING_NAMES):
+                wanted = amount
+            else:
+                continue  # wrong under every rounding: no mode makes it right
+            if wanted is not None and then != wanted:
+                break
+        else:
+            safe.append(mode)
+    return safe
+
+
+def _check_formula(
+    c: _Checker, path: Path, text: str | None, amount: int | None, rounding: str, safe: list[str]
+) -> None:
+    if not text:
         return
     try:
-        result = numbers.evaluate_formula(formula)
-    except numbers.FormulaError as exc:
+        result = formula.evaluate_formula(text)
+    except formula.FormulaError as exc:
         line, col = c.doc.source.where((*path, "formula"))
         c.problems.append(
             Problem(
@@ -286,35 +336,60 @@ def _check_formula(c: _Checker, path: Path, formula: str | None, amount: int | N
                 line,
                 col,
                 "basis-formula-syntax",
-                f"산식 '{formula}'을(를) 읽을 수 없습니다: {exc.message}",
+                f"산식 '{text}'을(를) 읽을 수 없습니다: {exc.message}",
                 path_str((*path, "formula")),
             )
         )
         return
-    shown = numbers.formula_display(formula)
+    shown = formula.formula_display(text)
     thousand = numbers.won_to_thousand(result.value, rounding)
-    if thousand is None:
-        c.add(
-            (*path, "formula"),
-            "basis-formula",
-            f"{shown} = {numbers.exact_text(result.value)}원은 천원 단위로 나누어떨어지지 않습니다 "
-            "(반올림 방식을 conventions.formula_rounding에 적으세요, 예: conventions: {formula_rounding: half-up})",
-        )
+    if thousand is not None and amount in (None, thousand):
         return
-    if amount is not None and amount != thousand:
-        hint = ""
-        if not result.has_won and (thousand == amount * 1000 or amount == thousand * 1000):
-            hint = (
-                " — 산식의 금액에 단위 '원'이 없어 1,000배 차이가 납니다: 금액 뒤에 '원'(또는 '천원')을 붙이세요"
-                " (예: 350,000원×3기)"
+    holds = [m for m in ROUNDING_NAMES if amount is not None and numbers.won_to_thousand(result.value, m) == amount]
+    fits = [m for m in holds if m in safe]
+    modes = " 또는 ".join(ROUNDING_NAMES[m] for m in fits)
+    setting = f"conventions: {{formula_rounding: {fits[0]}}}" if fits else ""
+    if holds and not fits and rounding not in holds:
+        modes = " 또는 ".join(ROUNDING_NAMES[m] for m in holds)
+        conflict = f"{modes}으로는 맞지만, 그렇게 바꾸면 이 문서의 다른 산출근거 줄이 맞지 않습니다"
+    else:
+        conflict = ""
+    if thousand is None:
+        exact = f"{shown} = {numbers.exact_text(result.value)}원은 천원 단위로 나누어떨어지지 않습니다"
+        if amount is None:
+            message = f"{exact} (금액을 적거나 conventions.formula_rounding에 floor·ceil·half-up 중 하나를 적으세요)"
+        elif fits:
+            message = f"{exact}: 적힌 {numbers.won(amount)}천원은 {modes}으로 맞습니다 ({setting})"
+        elif conflict:
+            message = f"{exact}: 적힌 {numbers.won(amount)}천원은 {conflict}"
+        else:
+            low = numbers.won_to_thousand(result.value, "floor")
+            high = numbers.won_to_thousand(result.value, "ceil")
+            message = (
+                f"{exact}: 내림이면 {numbers.won(low)}천원, 올림이면 {numbers.won(high)}천원인데 "
+                f"{numbers.won(amount)}천원으로 적혀 있습니다"
             )
-        c.add(
-            (*path, "amount"),
-            "basis-formula",
-            f"{shown} = {numbers.won(thousand)}천원인데 {numbers.won(amount)}천원으로 적혀 있습니다{hint}",
-            thousand,
-            amount,
+        c.add((*path, "formula"), "basis-formula", message)
+        return
+    assert amount is not None
+    hint = f" — {modes}으로는 맞습니다 ({setting})" if fits else f" — {conflict}" if conflict else ""
+    if not result.has_won and (thousand == amount * 1000 or amount == thousand * 1000):
+        hint = (
+            " — 산식의 금액에 단위 '원'이 없어 1,000배 차이가 납니다: 금액 뒤에 '원'(또는 '천원')을 붙이세요"
+            " (예: 350,000원×3기)"
         )
+    elif result.bullet in ("-", "−") and thousand == -amount:
+        hint = (
+            f" — 맨 앞의 '{result.bullet}'는 글머리표로 읽었습니다: 빼는 금액이면 "
+            f"'△'를 쓰세요 (예: △{text.lstrip()[1:].strip()})"
+        )
+    c.add(
+        (*path, "amount"),
+        "basis-formula",
+        f"{shown} = {numbers.won(thousand)}천원인데 {numbers.won(amount)}천원으로 적혀 있습니다{hint}",
+        thousand,
+        amount,
+    )
 
 
 def _check_funding(c: _Checker, project: Project) -> None:

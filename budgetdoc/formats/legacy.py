@@ -34,7 +34,7 @@ from budgetdoc.errors import EXIT_PROBLEMS, BudgetdocError
 from budgetdoc.formats.load import LoadError, load_text, parse_yaml
 from budgetdoc.formats.reading import Refused, read_file
 from budgetdoc.formats.yamlout import Flow, dump
-from budgetdoc.model import numbers
+from budgetdoc.model import formula, numbers
 from budgetdoc.model.document import Document, Problem, SourceMap
 
 
@@ -154,7 +154,9 @@ _UNIT_LINE = re.compile(r"^\(\s*단위\s*:(.*)\)$")
 _BRACKET = re.compile(r"\[([^\]]*)\]([^\[]*)")
 _PHONE = r"[0-9()][0-9()\-]*[0-9]"
 _PERSON = re.compile(rf"^(?P<name>.+?)\s+(?P<phone>{_PHONE})$")
-_FORMULA_TOKEN = re.compile(r"(?:[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?[^\s0-9*×xX+()\-,.]*|[*×xX+()])+")
+_FORMULA_TOKEN = re.compile(r"(?:[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?:/[0-9]+)?[^\s0-9*×xX✕÷/+\-−–△▲()=,.]*|[*×xX✕÷/+\-−–△▲()])+")
+_SPACED_UNIT = re.compile(r"[^\s0-9*×xX✕÷/+\-−–△▲()=,.]+\)*")
+_OPERATOR = re.compile(r"[*×xX✕÷/+\-−–]")
 
 _NUMBERED = {"기본현황": "part1", "예산설명": "part2", "사업설명": "part3", "사업효과": "part4"}
 _BOXED = {"사업개요": "overview", "사업담당자": "contacts", "예산총괄": "budget", "향후기대효과": "expected"}
@@ -768,30 +770,40 @@ def _basis_entry(r: _Report, line: _Line, cells: list[_Cell]) -> tuple[str, dict
     return marker, entry
 
 
+def _formula_like(token: str, before: str | None) -> bool:
+    """Whether a blank-separated token can be part of a formula: numbers and operators,
+    a word that names a figure (경정, 기정 …), or a unit after a space (``12 월``)."""
+    if _FORMULA_TOKEN.fullmatch(token) or token in formula.LABELS:
+        return True
+    return before is not None and before[-1:].isdigit() and bool(_SPACED_UNIT.fullmatch(token))
+
+
 def _split_formula(r: _Report, text: str, line: int, col: int) -> tuple[str, str | None]:
     """``회의 참석수당 150,000원*17명*2회`` → (``회의 참석수당``, ``150,000원*17명*2회``).
 
-    The formula is the longest trailing run of number-and-operator tokens that
-    evaluates to an amount in 원; the label is what stands before it.
+    The formula is the longest trailing run of formula tokens (numbers, operators, the
+    words 경정, 기정 …) that the grammar reads as an amount in 원, or, without 원, as a
+    calculation with an operator (``경정 3,128,300 X 3인 X 12월``); the label is what
+    stands before it.
     """
     tokens = list(re.finditer(r"\S+", text))
     first = len(tokens)
-    while first > 1 and _FORMULA_TOKEN.fullmatch(tokens[first - 1][0]):
+    while first > 1 and _formula_like(tokens[first - 1][0], tokens[first - 2][0] if first > 1 else None):
         first -= 1
     for token in tokens[first:]:
         candidate = text[token.start() :]
         try:
-            formula = numbers.evaluate_formula(candidate)
-        except numbers.FormulaError:
+            result = formula.evaluate_formula(candidate)
+        except formula.FormulaError:
             continue
-        if formula.has_won:
+        if result.has_won or _OPERATOR.search(candidate.lstrip("-−△ ")):
             return text[: token.start()].rstrip(), candidate
     last = tokens[-1]
-    if len(tokens) > 1 and re.search(r"[0-9]", last[0]) and re.search(r"[*×]", last[0]):
+    if len(tokens) > 1 and re.search(r"[0-9]", last[0]) and _OPERATOR.search(last[0]):
         try:
-            numbers.evaluate_formula(last[0])
+            formula.evaluate_formula(last[0])
             reason = "원 단위 금액이 없습니다"
-        except numbers.FormulaError as exc:
+        except formula.FormulaError as exc:
             reason = exc.message
         r.error(
             _Cell(last[0], line, col + last.start()), "legacy-formula", f"산출근거: 산식 '{last[0]}' 오류: {reason}"

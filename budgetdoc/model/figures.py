@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from budgetdoc.model import numbers
+from budgetdoc.model import formula, numbers
 from budgetdoc.model.document import BasisLine, BasisPart, Project
 
 
@@ -113,8 +113,8 @@ def formula_amount(line: BasisLine | BasisPart, rounding: str) -> int | None:
     if not line.formula:
         return None
     try:
-        result = numbers.evaluate_formula(line.formula)
-    except numbers.FormulaError:
+        result = formula.evaluate_formula(line.formula)
+    except formula.FormulaError:
         return None
     return numbers.won_to_thousand(result.value, rounding)
 

@@ -34,8 +34,14 @@ SCHEMA_ID = "https://budgetdoc.invalid/schema/project.schema.json"
 SCHEMA_FILE = PurePosixPath("schema/project.schema.json")
 """Where the schema stands in this repository and in a data repository made by ``init``."""
 
-SIGNED_AMOUNTS = {(model.BudgetItem, "change"), (model.BudgetTotal, "change"), (model.SettlementRow, "change")}
-"""Amounts that may be negative (증감, 예산변경); every other amount is 0 or more."""
+SIGNED_AMOUNTS = {
+    (model.BudgetItem, "change"),
+    (model.BudgetTotal, "change"),
+    (model.SettlementRow, "change"),
+    (model.BasisLine, "amount"),
+    (model.BasisPart, "amount"),
+}
+"""Amounts that may be negative (증감, 예산변경, a 산출근거 line's reduction); every other is 0 or more."""
 
 SECTION_RECORDS = (model.Project, model.Description, model.Schedule, model.Effects)
 """The records whose lists, mappings and records are the sections of the form: each must be

@@ -258,8 +258,8 @@ def test_formula_not_a_whole_thousand_needs_a_declared_rounding() -> None:
         col,
         None,
         None,
-        "761,700원×2회 = 1,523,400원은 천원 단위로 나누어떨어지지 않습니다 "
-        "(반올림 방식을 conventions.formula_rounding에 적으세요, 예: conventions: {formula_rounding: half-up})",
+        "761,700원×2회 = 1,523,400원은 천원 단위로 나누어떨어지지 않습니다: 적힌 1,523천원은 내림(floor) 또는 "
+        "반올림(half-up)으로 맞습니다 (conventions: {formula_rounding: floor})",
     ) in problems(text)
     assert (
         problems(

@@ -20,7 +20,7 @@ from docgen import text
 from budgetdoc.check.rules import check
 from budgetdoc.formats import legacy
 from budgetdoc.formats.load import SECTIONS, LoadError, keep_sections, load_text
-from budgetdoc.model import numbers
+from budgetdoc.model import formula, numbers
 from generate import cli
 
 REFERENCE = REFERENCE_YAML.read_text(encoding="utf-8")
@@ -335,9 +335,9 @@ FORMULAS = [
 ]
 
 
-@pytest.mark.parametrize(("formula", "value", "has_won"), FORMULAS)
-def test_formulas_as_budget_staff_write_them(formula: str, value: Fraction, has_won: bool) -> None:
-    result = numbers.evaluate_formula(formula)
+@pytest.mark.parametrize(("text", "value", "has_won"), FORMULAS)
+def test_formulas_as_budget_staff_write_them(text: str, value: Fraction, has_won: bool) -> None:
+    result = formula.evaluate_formula(text)
     assert (result.value, result.has_won) == (value, has_won)
     assert isinstance(result.value, Fraction)
 
@@ -377,19 +377,56 @@ def test_a_percent_is_a_factor_not_a_count() -> None:
     ]
 
 
+def with_rounding(source: str, rounding: str) -> str:
+    return source.replace(
+        "title: 지역균형발전 추진", f"title: 지역균형발전 추진\nconventions: {{formula_rounding: {rounding}}}"
+    )
+
+
 def test_a_decimal_factor_needs_the_documents_rounding() -> None:
     source = basis_line("2,268,600원x1명x12월x1.045", 50000)
     line, col = where(source, 'formula: »"2,268,600')
     assert messages(source) == [
         f"x.yaml:{line}:{col}: basis-formula: 2,268,600원x1명x12월x1.045 = 28,448,244원은 천원 단위로 나누어떨어지지 "
-        "않습니다 (반올림 방식을 conventions.formula_rounding에 적으세요, 예: conventions: {formula_rounding: half-up})"
+        "않습니다: 내림이면 28,448천원, 올림이면 28,449천원인데 50,000천원으로 적혀 있습니다"
     ]
-    rounded = source.replace(
-        "title: 지역균형발전 추진", "title: 지역균형발전 추진\nconventions: {formula_rounding: half-up}"
-    )
+    rounded = with_rounding(source, "half-up")
     line, col = where(rounded, "amount: »50000\n    - name: 시책")
     assert messages(rounded) == [
         f"x.yaml:{line}:{col}: basis-formula: 2,268,600원x1명x12월x1.045 = 28,448천원인데 50,000천원으로 적혀 있습니다"
+    ]
+
+
+def test_the_rounding_advice_names_only_the_modes_that_make_the_line_hold() -> None:
+    """28,448,244원 stated as 28,449천원 holds only when rounded up: the advice says ceil, never half-up."""
+    source = basis_line("2,268,600원x1명x12월x1.045", 28449).replace("50,000 ", "28,449 ")
+    line, col = where(source, 'formula: »"2,268,600')
+    found = [m for m in messages(source) if "basis-formula" in m]
+    assert found == [
+        f"x.yaml:{line}:{col}: basis-formula: 2,268,600원x1명x12월x1.045 = 28,448,244원은 천원 단위로 나누어떨어지지 "
+        "않습니다: 적힌 28,449천원은 올림(ceil)으로 맞습니다 (conventions: {formula_rounding: ceil})"
+    ]
+    half_up = with_rounding(source, "half-up")
+    line, col = where(half_up, "amount: »28449")
+    assert [m for m in messages(half_up) if "basis-formula" in m] == [
+        f"x.yaml:{line}:{col}: basis-formula: 2,268,600원x1명x12월x1.045 = 28,448천원인데 28,449천원으로 적혀 있습니다"
+        " — 올림(ceil)으로는 맞습니다 (conventions: {formula_rounding: ceil})"
+    ]
+    assert [m for m in messages(with_rounding(source, "ceil")) if "basis-formula" in m] == []
+
+
+def test_rounding_advice_that_would_break_another_line_is_not_given() -> None:
+    """Two lines: one holds only rounded down, the other only rounded up; no mode is advised."""
+    source = basis_line("2,268,600원x1명x12월x1.045", 28449).replace(
+        "formula: 150,000원*17명*2회\n              amount: 5100",
+        "formula: 150,001원*17명*2회\n              amount: 5100",
+    )
+    found = [m.split(": ", 2)[2] for m in messages(source) if "basis-formula" in m]
+    assert found == [
+        "150,001원×17명×2회 = 5,100,034원은 천원 단위로 나누어떨어지지 않습니다: 적힌 5,100천원은 내림(floor) 또는 "
+        "반올림(half-up)으로는 맞지만, 그렇게 바꾸면 이 문서의 다른 산출근거 줄이 맞지 않습니다",
+        "2,268,600원x1명x12월x1.045 = 28,448,244원은 천원 단위로 나누어떨어지지 않습니다: 적힌 28,449천원은 "
+        "올림(ceil)으로는 맞지만, 그렇게 바꾸면 이 문서의 다른 산출근거 줄이 맞지 않습니다",
     ]
 
 

@@ -21,7 +21,7 @@ from budgetdoc.check.report import as_json, as_text
 from budgetdoc.check.rules import check
 from budgetdoc.formats import load as loader
 from budgetdoc.formats.load import LoadError, decode, load_text
-from budgetdoc.model import numbers
+from budgetdoc.model import formula, numbers
 from budgetdoc.model.document import Problem
 from budgetdoc.model.figures import compute
 
@@ -492,8 +492,8 @@ def formula_values(node: object) -> Iterator[int]:
     if isinstance(node, dict):
         for key, value in node.items():
             if key == "formula" and isinstance(value, str):
-                with contextlib.suppress(numbers.FormulaError):
-                    yield numbers.evaluate_formula(value).value
+                with contextlib.suppress(formula.FormulaError):
+                    yield formula.evaluate_formula(value).value
             yield from formula_values(value)
     elif isinstance(node, list):
         for value in node:

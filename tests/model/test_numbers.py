@@ -1,4 +1,4 @@
-"""Numbers: 천원 and △ printing, 사사오입 rates and the formula grammar, against plain reference code."""
+"""Numbers: 천원 and △ printing, 사사오입 rates and 원 → 천원 rounding, against plain reference code."""
 
 from __future__ import annotations
 
@@ -81,64 +81,10 @@ def test_half_up_not_half_even() -> None:
     assert numbers.rate_text(Decimal("-36.9"), 1) == "△36.9"
 
 
-@pytest.mark.parametrize(
-    "formula,won",
-    [
-        ("150,000원*17명*2회", 5_100_000),
-        ("761,500원*2회", 1_523_000),
-        ("55,275,000원", 55_275_000),
-        ("158명*50,000원*12", 94_800_000),
-        ("1,535,000원*12명*6개월", 110_520_000),
-        ("10,000원×3명", 30_000),
-        ("10,000원 x 3명", 30_000),
-        ("(10,000원+5,000원)*2회", 30_000),
-        ("1,000원*2+3,000원", 5_000),
-        ("3천원*2회", 6_000),
-        ("1.5만원*2명", 30_000),
-    ],
-)
-def test_formulas(formula: str, won: int) -> None:
-    assert numbers.evaluate_formula(formula).value == won
-
-
-@pytest.mark.parametrize(
-    "formula,message",
-    [
-        ("150,000원**2회", "'*' 앞에 수가 있어야 합니다"),
-        ("150,000원*", "산식이 중간에 끝났습니다"),
-        ("(1,000원*2", "닫는 괄호 ')'가 없습니다"),
-        ("1,000원*2)", "산식 끝에 남은 ')'"),
-        ("1,000원*2회 + abc", "산식을 읽을 수 없습니다: 'abc'"),
-        ("2%명*1,000원", "'2%명': '%' 뒤에는 단위를 쓸 수 없습니다"),
-        ("1,000원*2,000원", "금액(원)끼리 곱할 수 없습니다"),
-        ("__import__('os')", "산식을 읽을 수 없습니다: '__import__('os')'"),
-    ],
-)
-def test_formula_errors(formula: str, message: str) -> None:
-    with pytest.raises(numbers.FormulaError) as info:
-        numbers.evaluate_formula(formula)
-    assert info.value.message == message
-
-
-factors = st.lists(
-    st.tuples(st.integers(1, 10**6), st.sampled_from(["명", "회", "개월", "", "식"])), min_size=1, max_size=4
-)
-
-
-@given(st.integers(0, 10**8), factors, st.sampled_from(["*", "×", " x ", " * "]))
-def test_formula_products_match_plain_multiplication(won: int, counts: list[tuple[int, str]], op: str) -> None:
-    text = op.join([f"{won:,}원", *(f"{n:,}{unit}" for n, unit in counts)])
-    expected = won
-    for n, _ in counts:
-        expected *= n
-    result = numbers.evaluate_formula(text)
-    assert result.value == expected and result.has_won
-
-
-@given(st.integers(0, 10**12), st.sampled_from(["exact", "floor", "ceil", "half-up"]))
+@given(st.integers(-(10**12), 10**12), st.sampled_from(["exact", "floor", "ceil", "half-up"]))
 def test_won_to_thousand(won: int, rounding: str) -> None:
+    """Integer arithmetic by hand: floor toward −∞, ceil toward +∞, a half toward +∞."""
     got = numbers.won_to_thousand(won, rounding)
-    exact = Fraction(won, 1000)
     if rounding == "exact":
         assert got == (won // 1000 if won % 1000 == 0 else None)
     elif rounding == "floor":
@@ -146,7 +92,24 @@ def test_won_to_thousand(won: int, rounding: str) -> None:
     elif rounding == "ceil":
         assert got == -(-won // 1000)
     else:
-        assert got == plain_half_up(exact)
+        assert got == (won + 500) // 1000
+
+
+@given(st.integers(0, 10**9), st.integers(0, 10**9), st.sampled_from(["floor", "ceil", "half-up"]))
+def test_a_reduction_rounds_like_its_first_term(kept: int, thousands: int, rounding: str) -> None:
+    """A − B with B in whole 천원 gives round(A) − B: rounding per formula equals per term."""
+    a = Fraction(kept, 7)
+    assert numbers.won_to_thousand(a - thousands * 1000, rounding) == (
+        numbers.won_to_thousand(a, rounding) - thousands  # type: ignore[operator]
+    )
+
+
+def test_rounding_of_reductions() -> None:
+    assert numbers.won_to_thousand(-360_064, "ceil") == -360
+    assert numbers.won_to_thousand(-360_064, "floor") == -361
+    assert numbers.won_to_thousand(-360_500, "half-up") == -360
+    assert numbers.won_to_thousand(-360_501, "half-up") == -361
+    assert numbers.exact_text(Fraction(-360_064)) == "△360,064"
 
 
 @pytest.mark.parametrize("text", ["1.5", "12a", "1,23", "0x10", "1_000", "010", "", "--1"])

@@ -154,7 +154,9 @@ _UNIT_LINE = re.compile(r"^\(\s*단위\s*:(.*)\)$")
 _BRACKET = re.compile(r"\[([^\]]*)\]([^\[]*)")
 _PHONE = r"[0-9()][0-9()\-]*[0-9]"
 _PERSON = re.compile(rf"^(?P<name>.+?)\s+(?P<phone>{_PHONE})$")
-_FORMULA_TOKEN = re.compile(r"(?:[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?:/[0-9]+)?[^\s0-9*×xX✕÷/+\-−–△▲()=,.]*|[*×xX✕÷/+\-−–△▲()])+")
+_FORMULA_TOKEN = re.compile(
+    r"(?:[0-9]+(?:,[0-9]{3})*(?:\.[0-9]+)?(?:/[0-9]+)?[^\s0-9*×xX✕÷/+\-−–△▲()=,.]*|[*×xX✕÷/+\-−–△▲()])+"
+)
 _SPACED_UNIT = re.compile(r"[^\s0-9*×xX✕÷/+\-−–△▲()=,.]+\)*")
 _OPERATOR = re.compile(r"[*×xX✕÷/+\-−–]")
 
@@ -771,8 +773,11 @@ def _basis_entry(r: _Report, line: _Line, cells: list[_Cell]) -> tuple[str, dict
 
 
 def _formula_like(token: str, before: str | None) -> bool:
-    """Whether a blank-separated token can be part of a formula: numbers and operators,
-    a word that names a figure (경정, 기정 …), or a unit after a space (``12 월``)."""
+    """Whether a blank-separated token can be part of a formula.
+
+    That is numbers and operators, a word that names a figure (경정, 기정 …), or a unit
+    after a space (``12 월``).
+    """
     if _FORMULA_TOKEN.fullmatch(token) or token in formula.LABELS:
         return True
     return before is not None and before[-1:].isdigit() and bool(_SPACED_UNIT.fullmatch(token))

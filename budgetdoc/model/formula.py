@@ -118,7 +118,9 @@ def _tokens(text: str, start: int) -> list[_Token]:
             pos += 1
             continue
         if ch in _OPERATORS:
-            kind = "*" if ch in _TIMES else "/" if ch in _DIVIDE else "-" if ch in _MINUS else "△" if ch in _NEGATE else ch
+            kind = (
+                "*" if ch in _TIMES else "/" if ch in _DIVIDE else "-" if ch in _MINUS else "△" if ch in _NEGATE else ch
+            )
             tokens.append(_Token("op", kind, pos, raw=ch))
             pos += 1
             continue

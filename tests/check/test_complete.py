@@ -449,10 +449,10 @@ def test_percent_and_decimal_formulas_in_generated_documents(seed: int) -> None:
     line = item["basis"][0]
     # The same amount written as a percentage of a 천원 total and as a decimal factor.
     amount = line["amount"]
-    for formula in (f"{amount * 50:,}천원×2%", f"{amount * 50:,}천원×0.02", f"{amount * 4:,}천원×25%"):
+    for written in (f"{amount * 50:,}천원×2%", f"{amount * 50:,}천원×0.02", f"{amount * 4:,}천원×25%"):
         line.pop("parts", None)
-        line["formula"] = formula
-        assert [m for m in messages(text(data)) if "basis" in m] == [], (seed, formula)
+        line["formula"] = written
+        assert [m for m in messages(text(data)) if "basis" in m] == [], (seed, written)
 
 
 # --------------------------------------------------------------------------- 4. blame the odd one out

@@ -21,7 +21,7 @@ from budgetdoc.check.report import as_json, as_text
 from budgetdoc.check.rules import check
 from budgetdoc.formats import load as loader
 from budgetdoc.formats.load import LoadError, decode, load_text
-from budgetdoc.model import formula, numbers
+from budgetdoc.model import formula
 from budgetdoc.model.document import Problem
 from budgetdoc.model.figures import compute
 

@@ -312,21 +312,21 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
             if line.parts and all(part.amount is not None for part in line.parts):
                 w.formula(r, 5, f_sum("E", r + 1, r + len(line.parts)), (*base, "amount"), line.amount)
             else:  # a part left to its formula: the sheet cannot sum it, the checks do
-                w.number(r, 5, line.amount)
+                w.number(r, 5, line.amount, signed=True)
             for part in line.parts:
                 r = w.next()
                 w.text(r, 1, "")
                 w.choice(r, 2, "-", ("○", "-"))
                 w.text(r, 3, part.label)
                 w.text(r, 4, part.formula)
-                w.number(r, 5, part.amount)
+                w.number(r, 5, part.amount, signed=True)
     for _ in range(blank if not p or not wrote else 0):
         r = w.next()
         w.text(r, 1, "")
         w.choice(r, 2, "", ("○", "-"))
         w.text(r, 3, "")
         w.text(r, 4, "")
-        w.number(r, 5, None)
+        w.number(r, 5, None, signed=True)
 
     w.section(SEC_DESCRIPTION)
     d = p.description if p else None

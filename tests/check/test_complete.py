@@ -679,3 +679,41 @@ def test_imported_formulas_with_percent_and_decimals(formula: str, messages_afte
     yaml_text, _ = legacy.import_text(source, "doc.txt")
     assert f"formula: {formula}" in yaml_text
     assert [p.rule for p in check(load_text(yaml_text, "doc.yaml"))] == messages_after
+
+
+@pytest.mark.parametrize(
+    ("written", "label", "text"),
+    [
+        ("여비 경정 (25,000,000원×3회) - 기정 25,000,000원", "여비", "경정 (25,000,000원×3회) - 기정 25,000,000원"),
+        ("여비 (12,500,000원×4 회)", "여비", "(12,500,000원×4 회)"),
+        ("여비 150,000,000원 X 4/12월", "여비", "150,000,000원 X 4/12월"),
+        ("여비 600,000,000원 ÷ 12월", "여비", "600,000,000원 ÷ 12월"),
+        ("여비 경정 25,000,000 X 2회", "여비", "경정 25,000,000 X 2회"),
+        ("여비 12,500,000원 × 2명 × 200 %", "여비", "12,500,000원 × 2명 × 200 %"),
+    ],
+)
+def test_imported_formulas_in_every_form(written: str, label: str, text: str) -> None:
+    """``import`` splits label and formula by the same grammar, and the document checks clean."""
+    source = REFERENCE_TEXT.read_text(encoding="utf-8").replace("○ 여비 50,000,000원", f"○ {written}")
+    yaml_text, _ = legacy.import_text(source, "doc.txt")
+    doc = load_text(yaml_text, "doc.yaml")
+    line = doc.project.budget.items[2].basis[0]
+    assert (line.label, line.formula, line.amount) == (label, text, 50_000)
+    assert [p.rule for p in check(doc)] == []
+
+
+def test_an_imported_reduction_line_keeps_its_triangle() -> None:
+    source = REFERENCE_TEXT.read_text(encoding="utf-8").replace(
+        "○ 여비 50,000,000원\t=\t50,000천원",
+        "○ 여비 50,000,000원\t=\t50,000천원\n\t○ 증액 1,000,000원\t=\t1,000천원\n"
+        "\t○ 감액 (86,666원×8명×12월)- 9,319,936원\t=\t△1,000천원",
+    )
+    assert source.count("감액") == 1
+    yaml_text, _ = legacy.import_text(source, "doc.txt")
+    doc = load_text(yaml_text, "doc.yaml")
+    lines = doc.project.budget.items[2].basis
+    assert [(b.label, b.formula, b.amount) for b in lines[1:]] == [
+        ("증액", "1,000,000원", 1000),
+        ("감액", "(86,666원×8명×12월)- 9,319,936원", -1000),
+    ]
+    assert [p.rule for p in check(doc)] == []

@@ -24,8 +24,9 @@ LABELS = frozenset(
 )
 """Words that name which figure a term is; never read as a unit, even after a space."""
 
-BULLETS = "·ㆍ○•◦▪◎□"
-"""Markers that may stand before a formula as layout (and ``-`` or ``−`` before a space or ``(``)."""
+BULLETS = "·ㆍ•‣∙※" + "".join(chr(c) for c in range(0x25A0, 0x2600) if chr(c) not in "△▲")
+"""Markers that may stand before a formula as layout: ``·``, ``ㆍ``, ``•``, the geometric shapes
+(``○``, ``□``, ``◾`` …) but ``△`` and ``▲``, which negate; and ``-`` or ``−`` before a space or ``(``."""
 
 _TIMES = "*×xX✕"
 _DIVIDE = "÷/"
@@ -195,12 +196,17 @@ def evaluate_formula(text: str) -> Formula:
     value, has_won = parser.total(0)
     if parser.index != len(tokens):
         tok = tokens[parser.index]
-        if tok.kind == "num":
-            raise FormulaError(f"'{tok.text}' 앞에 연산자(×, ÷, +, −)가 없습니다", tok.pos)
-        if tok.kind == "op" and tok.text == "(":
-            raise FormulaError("'(' 앞에 연산자(×, ÷, +, −)가 없습니다", tok.pos)
+        _no_operator(tok)
         raise FormulaError(f"산식 끝에 남은 '{tok.text}'", tok.pos)
     return Formula(text=text, value=value, has_won=has_won, bullet=bullet)
+
+
+def _no_operator(tok: _Token) -> None:
+    """Raise for a number or '(' that follows a term with no operator between them."""
+    if tok.kind == "num":
+        raise FormulaError(f"'{tok.text}' 앞에 연산자(×, ÷, +, −)가 없습니다", tok.pos)
+    if tok.kind == "op" and tok.text == "(":
+        raise FormulaError("'(' 앞에 연산자(×, ÷, +, −)가 없습니다", tok.pos)
 
 
 class _Parser:
@@ -248,9 +254,22 @@ class _Parser:
             value, won = self.total(depth + 1)
             if self._op(")") is None:
                 close = self.peek()
+                if close is not None:
+                    _no_operator(close)
                 raise FormulaError("닫는 괄호 ')'가 없습니다", close.pos if close else self.end)
         self._labels()
+        after = self.peek()
+        if after is not None and tok.kind == "num" and not won and self._implicit(tok, after):
+            # ``1식(7,000원)``, ``교사1인(1,500원)``: a count and its price; ``1인당 105,000원``: per one
+            right, right_won = self.factor(depth)
+            return value * right, right_won
         return value, won
+
+    def _implicit(self, tok: _Token, after: _Token) -> bool:
+        """A count written against a parenthesized price, or a ``…당`` count before a number."""
+        if after.kind == "op" and after.text == "(" and after.pos == tok.pos + len(tok.text):
+            return True
+        return after.kind == "num" and tok.text.endswith("당")
 
     def product(self, depth: int) -> tuple[Fraction, bool]:
         value, won = self.factor(depth)

@@ -110,7 +110,11 @@ def test_a_leading_minus_is_recorded_as_a_bullet_or_a_sign() -> None:
         ("1,000원 × 4/0월", "분모가 0입니다: '4/0'", 9),
         ("1,000원 ^ 2", "알 수 없는 연산자 '^'", 7),
         ("1,000원 & 2", "알 수 없는 연산자 '&'", 7),
-        ("1,000원 × 2명 = 2천원", "산식에 '='가 있습니다: 산식에는 '=' 앞부분만 쓰고, 결과 금액은 금액 칸에 적으세요", 12),
+        (
+            "1,000원 × 2명 = 2천원",
+            "산식에 '='가 있습니다: 산식에는 '=' 앞부분만 쓰고, 결과 금액은 금액 칸에 적으세요",
+            12,
+        ),
         ("1,000원 2명", "'2명' 앞에 연산자(×, ÷, +, −)가 없습니다", 7),
         ("1,000원 (2명)", "'(' 앞에 연산자(×, ÷, +, −)가 없습니다", 7),
         ("(5급이하 158명) 158명*50,000원*12", "'158명' 앞에 연산자(×, ÷, +, −)가 없습니다", 6),
@@ -191,7 +195,12 @@ def leaves(draw: st.DrawFn) -> Leaf:
     return Leaf(Fraction(n, 100), f"{label}{n}%")
 
 
-SPELLINGS = {"+": ["+", " + "], "-": ["-", " - ", " − ", "- "], "*": ["*", "×", " x ", " X ", " × "], "/": ["÷", " ÷ ", " / "]}
+SPELLINGS = {
+    "+": ["+", " + "],
+    "-": ["-", " - ", " − ", "- "],
+    "*": ["*", "×", " x ", " X ", " × "],
+    "/": ["÷", " ÷ ", " / "],
+}
 
 
 def trees() -> st.SearchStrategy[Leaf | Node]:
@@ -253,7 +262,9 @@ def test_a_reduction_line_rounds_as_its_first_term_minus_the_whole_thousands(
     )
 
 
-@given(st.integers(0, 10**8), st.lists(st.tuples(st.integers(1, 10**6), st.sampled_from(UNITS)), min_size=1, max_size=4))
+@given(
+    st.integers(0, 10**8), st.lists(st.tuples(st.integers(1, 10**6), st.sampled_from(UNITS)), min_size=1, max_size=4)
+)
 def test_products_match_plain_multiplication(won: int, counts: list[tuple[int, str]]) -> None:
     text = " × ".join([f"{won:,}원", *(f"{n:,}{unit}" for n, unit in counts)])
     expected = won

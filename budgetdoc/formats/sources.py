@@ -126,19 +126,23 @@ def read_sources(sources: list[Source]) -> list[Source]:
     return [source.with_read() for source in sources]
 
 
-def sheet_sources(workbook: Source) -> list[Source]:
+def sheet_sources(workbook: Source, notes: list[str] | None = None) -> list[Source]:
     """One source per project sheet of a workbook (``rel/시트`` when it has several), each with its bytes.
 
     The workbook is read once (unless its bytes are given, as a git revision's are): its
     sheets are listed from the bytes every sheet is then loaded from. One that cannot be
-    read is one source that says why.
+    read is one source that says why. A sheet that holds no project (empty, not the form,
+    nothing entered) is told in ``notes``.
     """
     source = workbook.with_read()
     if source.data is None:
         return [source]
-    from budgetdoc.formats.workbook.read import project_sheets  # deferred: openpyxl only for workbooks
+    from budgetdoc.formats.workbook.read import project_sheets, skipped_sheets  # deferred: openpyxl
 
-    sheets = project_sheets(source.data)
+    file = shown_path(source.path)
+    sheets = project_sheets(source.data, file)
+    if notes is not None and sheets:
+        notes.extend(f"{file}!{name}: {why}" for name, why in skipped_sheets(source.data, file))
     if len(sheets) <= 1:
         return [dataclasses.replace(source, sheet=sheets[0] if sheets else "")]
     return [dataclasses.replace(source, rel=f"{source.rel}/{sheet}", sheet=sheet) for sheet in sheets]
@@ -188,7 +192,7 @@ def discover(paths: list[str], notes: list[str] | None = None) -> list[Source]:
                     file = Path(dirpath) / name
                     rel = file.relative_to(root).with_suffix("").as_posix()
                     if name.lower().endswith(WORKBOOK_SUFFIX):
-                        for source in sheet_sources(Source(rel, os.path.normpath(file), os.path.normpath(root))):
+                        for source in sheet_sources(Source(rel, os.path.normpath(file), os.path.normpath(root)), said):
                             add(source)
                     else:
                         add(Source(rel, os.path.normpath(file), os.path.normpath(root)))
@@ -202,7 +206,7 @@ def discover(paths: list[str], notes: list[str] | None = None) -> list[Source]:
                 said.append(f"{shown_path(given)}: 데이터 파일(.yaml, .yml, .xlsx)이 없습니다")
         elif os.path.lexists(root):  # a file, or something the loader will refuse by name (a FIFO, a broken link)
             if root.name.lower().endswith(WORKBOOK_SUFFIX):
-                for source in sheet_sources(Source(root.with_suffix("").name, os.path.normpath(root))):
+                for source in sheet_sources(Source(root.with_suffix("").name, os.path.normpath(root)), said):
                     add(source)
             else:
                 add(Source(root.with_suffix("").name, os.path.normpath(root)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import re
@@ -238,14 +239,18 @@ def test_workbook_has_the_form_formulas_formats_validation_and_protection(book: 
     assert wb.sheetnames == [SHEET, "_budgetdoc"]
     assert wb["_budgetdoc"].sheet_state == "hidden"
     meta = [row for row in wb["_budgetdoc"].iter_rows(values_only=True)]
-    assert meta[0] == ("format", "1", None, None, None)
-    assert meta[1][:4] == (
+    assert meta[0] == ("format", "2", None, None, None)
+    ws = wb[SHEET]
+    key = hashlib.sha256(f"{REFERENCE_YAML}\0{SHEET}".encode()).hexdigest()[:16]
+    assert meta[1] == (
         "sheet",
-        SHEET,
+        key,
         str(REFERENCE_YAML),
         "# yaml-language-server: $schema=../../schema/project.schema.json\n",
+        SHEET,
     )
-    ws = wb[SHEET]
+    # The sheet carries its mark in hidden column I: the tab's name may change.
+    assert ws["I1"].value == f"budgetdoc-sheet {key}" and ws.column_dimensions["I"].hidden
     assert ws["B18"].value == "=SUM(B19:B23)"
     assert ws["D20"].value == "=C20-B20"
     assert ws["E20"].value == "=IF(B20=0,IF(C20=0,0,100),ROUND((C20-B20)*100/B20,$B$3))"
@@ -282,8 +287,9 @@ def test_template_is_an_empty_form(tmp_path: Path) -> None:
     assert [ws.cell(r, 1).value for r in range(_rows(ws, "연도")[1] + 1, ws.max_row + 1)] == [2022, 2023, 2024]
     code, stdout, err = run("check", str(out))
     assert code == 1
-    assert stdout.splitlines()[0] == f"{out}!사업1!B1: missing-field: 'title' 값이 비어 있습니다"
-    assert err.endswith("파일 3개 검사: 오류 27개, 경고 0개\n")
+    skipped = ", ".join(f"사업{i}: 입력한 값이 없어 건너뜁니다" for i in (1, 2, 3))
+    assert stdout == f"{out}:1:1: xlsx-layout: 통합 문서에 사업이 적힌 시트가 없습니다 ({skipped})\n"
+    assert err.endswith("파일 1개 검사: 오류 1개, 경고 0개\n")
 
 
 def test_filled_template_imports_and_checks(tmp_path: Path) -> None:
@@ -431,19 +437,6 @@ def test_bad_workbooks_get_one_clear_line(book: Path, tmp_path: Path) -> None:
         )
     )
 
-    renamed = tmp_path / "renamed.xlsx"
-    shutil.copy(book, renamed)
-    wb = openpyxl.load_workbook(renamed)
-    wb[SHEET].title = "고친 이름"
-    wb.save(renamed)
-    cases.append(
-        (
-            str(renamed),
-            1,
-            f"{renamed}!고친 이름!A1: xlsx-layout: 양식에 없는 시트 '고친 이름'입니다 — 시트 이름을 바꾸었나요?",
-        )
-    )
-
     deleted = tmp_path / "deleted.xlsx"
     shutil.copy(book, deleted)
     wb = openpyxl.load_workbook(deleted)
@@ -510,8 +503,7 @@ def test_bad_workbooks_get_one_clear_line(book: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", str(deleted)])
     assert result.exit_code == 1
     assert result.stdout == (
-        f"{deleted}!빈 시트!A1: xlsx-layout: 양식에 없는 시트 '빈 시트'입니다 — 시트 이름을 바꾸었나요?\n"
-        f"{deleted}!{SHEET}!A1: xlsx-layout: 시트 '{SHEET}'가 없습니다 — 이름을 바꾸었거나 지웠습니다\n"
+        f"{deleted}:1:1: xlsx-layout: 통합 문서에 사업이 적힌 시트가 없습니다 (빈 시트: 비어 있어 건너뜁니다)\n"
     )
 
 

@@ -14,8 +14,11 @@ from budgetdoc.formats.reading import MAX_WORKBOOK
 from budgetdoc.formats.yamlout import Flow, dump
 from budgetdoc.model.document import Path, Project
 
-FORMAT_VERSION = "1"
+FORMAT_VERSION = "2"
+READABLE_VERSIONS = ("1", "2")  # 1: project sheets known by their tab names
 META = "_budgetdoc"
+MARK_COLUMN = 9  # column I, hidden: the mark that makes a sheet a project sheet, whatever its tab is named
+MARK = "budgetdoc-sheet"
 MAX_ROWS = 5_000  # rows of one project sheet
 MAX_SHEETS = 500
 MAX_BYTES = MAX_WORKBOOK  # the workbook file

@@ -21,23 +21,25 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-import openpyxl
 from pydantic import ValidationError
 
 from budgetdoc.formats.load import LoadError, _limited, _shape_problems
 from budgetdoc.formats.reading import Refused, read_file
+from budgetdoc.formats.workbook import xlsx
 from budgetdoc.formats.workbook.form import (
     ACCOUNT_KINDS,
     BALANCES,
-    FORMAT_VERSION,
     FUNDS,
     ID_LABEL,
+    MARK,
+    MARK_COLUMN,
     MAX_ROWS,
     MAX_SHEET_XML,
     MAX_SHEETS,
     MAX_UNPACKED,
     META,
     PEOPLE,
+    READABLE_VERSIONS,
     SEC_BASIS,
     SEC_BUDGET,
     SEC_CONTACTS,
@@ -564,9 +566,9 @@ def read_bytes(path: str) -> bytes:
         raise _unreadable(file, exc.message) from None
 
 
-@functools.lru_cache(maxsize=1)
-def _open(data: bytes, file: str) -> tuple[Any, Any]:
-    """Both views of the workbook (formulas, cached values), after refusing what must not be opened."""
+@functools.lru_cache(maxsize=2)
+def _open(data: bytes, file: str) -> list[xlsx.Sheet]:
+    """Every worksheet, read once, after refusing what must not be opened."""
     if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise _unreadable(file, "암호가 걸린 통합 문서이거나 옛 .xls 형식입니다 — 암호를 풀고 .xlsx로 저장하세요")
     try:
@@ -588,167 +590,191 @@ def _open(data: bytes, file: str) -> tuple[Any, Any]:
             file, "xlsx-external", "다른 파일을 가리키는 외부 연결이 있어 읽지 않습니다 — 연결을 끊고 저장하세요"
         )
     try:
-        formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False)
-        cached = openpyxl.load_workbook(io.BytesIO(data), data_only=True, keep_links=False)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file
+        sheets = xlsx.read_sheets(archive, MAX_ROWS)
+    except xlsx.XlsxError as exc:
+        raise _unreadable(file, f"통합 문서를 열 수 없습니다: {exc}") from None
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError, EOFError) as exc:  # a damaged archive or part
         raise _unreadable(file, f"통합 문서를 열 수 없습니다 ({type(exc).__name__})") from None
-    return formulas, cached
+    if len(sheets) > MAX_SHEETS:
+        raise _bad(file, "file-size", f"시트가 너무 많습니다 (최대 {MAX_SHEETS}개)")
+    return sheets
 
 
-def _meta(wb: Any, file: str) -> tuple[list[tuple[str, str, str]], dict[str, dict[str, tuple[str, str]]]]:
-    if META not in wb.sheetnames:
+@dataclass(frozen=True)
+class _Record:
+    """What the hidden sheet says of one project sheet."""
+
+    source: str  # the YAML file it was exported from ("" for a template)
+    head: str  # the comment lines of that YAML
+    formulas: dict[str, tuple[str, str]]  # path → (formula, stated)
+
+
+def _meta(sheets: list[xlsx.Sheet], file: str) -> tuple[str, dict[str, _Record]]:
+    """The form's version and its records of project sheets, by mark (by tab name in version 1)."""
+    meta = next((s for s in sheets if s.name == META), None)
+    if meta is None:
         raise _bad(
             file,
             "xlsx-layout",
             f"숨은 시트 '{META}'가 없습니다 — export나 template으로 만든 통합 문서가 아니거나 시트를 지웠습니다",
         )
-    ws = wb[META]
-    sheets: list[tuple[str, str, str]] = []
-    formulas: dict[str, dict[str, tuple[str, str]]] = {}
     version = None
-    for row in ws.iter_rows(values_only=True):
-        cells = ["" if v is None else str(v) for v in row] + [""] * 5
+    records: dict[str, _Record] = {}
+    for row in meta.rows():
+        cells = ["" if v is None else str(v) for v in row] + [""] * 6
         if cells[0] == "format":
             version = cells[1]
         elif cells[0] == "sheet":
-            sheets.append((cells[1], cells[2], cells[3]))
-        elif cells[0] == "formula":
-            formulas.setdefault(cells[1], {})[cells[2]] = (cells[3], cells[4])
-    if version != FORMAT_VERSION:
+            records[cells[1]] = _Record(cells[2], cells[3], {})
+        elif cells[0] == "formula" and cells[1] in records:
+            records[cells[1]].formulas[cells[2]] = (cells[3], cells[4])
+    if version not in READABLE_VERSIONS:
         raise _bad(
             file,
             "xlsx-layout",
-            f"통합 문서 형식 {version}은(는) 읽을 수 없습니다 (읽을 수 있는 형식: {FORMAT_VERSION})",
+            f"통합 문서 형식 {version}은(는) 읽을 수 없습니다 (읽을 수 있는 형식: {', '.join(READABLE_VERSIONS)})",
         )
-    return sheets, formulas
+    return str(version), records
 
 
 @dataclass(frozen=True)
 class ImportedSheet:
-    """One project read from a workbook, before and after validation."""
+    """One sheet of a workbook: a project read before and after validation, or why it was skipped."""
 
     sheet: str
     source: str  # the YAML file it was exported from ("" for a template)
     head: str  # the comment lines of that YAML
     document: Document | None
     problems: list[Problem]
+    skipped: str = ""  # why the sheet holds no project ("비어 있어 건너뜁니다"); then it is not one
+
+
+def _mark(sheet: xlsx.Sheet) -> str | None:
+    value = sheet.value(1, MARK_COLUMN)
+    if isinstance(value, str) and value.startswith(MARK + " "):
+        return value[len(MARK) + 1 :].strip()
+    return None
+
+
+@functools.lru_cache(maxsize=2)
+def _read_all(data: bytes, file: str) -> tuple[ImportedSheet, ...]:
+    """Every sheet of a workbook, in tab order, read once per process (discovery and loading share it).
+
+    A sheet is a project sheet by the form's mark in its hidden column, not by its tab's
+    name: renamed, reordered and copied sheets are read (the first sheet with a mark gets
+    that mark's record; a copy is a new project). Empty sheets, sheets that are not the
+    form and form sheets where nothing was entered are skipped, each with its reason.
+    A form sheet deleted from the workbook is not missed.
+    """
+    sheets = _open(data, file)
+    version, records = _meta(sheets, file)
+    claimed: set[str] = set()
+    out = []
+    for sheet in sheets:
+        if sheet.name == META:
+            continue
+        key = _mark(sheet) if version != "1" else sheet.name if sheet.name in records else None
+        record = records.get(key or "") if key not in claimed else None
+        if key is not None:
+            claimed.add(key)
+        if not sheet.cells:
+            out.append(ImportedSheet(sheet.name, "", "", None, [], "비어 있어 건너뜁니다"))
+            continue
+        if key is None and sheet.value(1, 1) != "사업명":
+            out.append(ImportedSheet(sheet.name, "", "", None, [], "양식이 아닌 시트라 읽지 않습니다"))
+            continue
+        record = record or _Record("", "", {})
+        out.append(_read_sheet(sheet, file, record))
+    return tuple(out)
 
 
 def read_workbook(data: bytes, file: str, only: str | None = None) -> list[ImportedSheet]:
-    """Every project sheet of a workbook (or the sheet ``only``); raises :class:`LoadError` for the workbook as a whole."""
-    wb, cached_wb = _open(data, file)
-    sheets, recorded = _meta(wb, file)
-    problems: list[Problem] = []
-    listed = {name for name, _, _ in sheets}
-    for name in wb.sheetnames:
-        if name != META and name not in listed:
-            problems.append(
-                Problem(
-                    file,
-                    1,
-                    1,
-                    "xlsx-layout",
-                    f"양식에 없는 시트 '{_shown(name)}'입니다 — 시트 이름을 바꾸었나요?",
-                    sheet=name,
-                )
-            )
-    for name, _, _ in sheets:
-        if name not in wb.sheetnames:
-            problems.append(
-                Problem(
-                    file,
-                    1,
-                    1,
-                    "xlsx-layout",
-                    f"시트 '{_shown(name)}'가 없습니다 — 이름을 바꾸었거나 지웠습니다",
-                    sheet=name,
-                )
-            )
-    if problems:
-        raise LoadError(problems)
-    if len(sheets) > MAX_SHEETS:
-        raise _bad(file, "file-size", f"시트가 너무 많습니다 (최대 {MAX_SHEETS}개)")
-    out = []
-    for name, source, head in sheets:
-        if only is not None and name != only:
-            continue
-        out.append(_read_sheet(wb[name], cached_wb[name], file, name, source, head, recorded.get(name, {})))
-    return out
+    """The project sheets of a workbook (or the sheet ``only``); raises :class:`LoadError` for the workbook as a whole."""
+    return [s for s in _read_all(data, file) if not s.skipped and (only is None or s.sheet == only)]
 
 
-def _read_sheet(
-    ws: Any, cws: Any, file: str, name: str, source: str, head: str, recorded: dict[str, tuple[str, str]]
-) -> ImportedSheet:
-    if ws.max_row > MAX_ROWS:
-        problem = Problem(
-            file,
-            MAX_ROWS + 1,
-            1,
-            "file-size",
-            f"시트의 행이 너무 많습니다 ({ws.max_row:,}행, 최대 {MAX_ROWS:,}행)",
-            sheet=name,
-        )
-        return ImportedSheet(name, source, head, None, [problem])
+def skipped_sheets(data: bytes, file: str) -> list[tuple[str, str]]:
+    """The sheets that hold no project, with why: ``[("Sheet2", "비어 있어 건너뜁니다")]``."""
+    return [(s.sheet, s.skipped) for s in _read_all(data, file) if s.skipped]
+
+
+def _read_sheet(sheet: xlsx.Sheet, file: str, record: _Record) -> ImportedSheet:
+    name = sheet.name
+    if sheet.beyond:
+        message = f"시트의 행이 너무 많습니다 ({sheet.beyond:,}행, 최대 {MAX_ROWS:,}행)"
+        problem = Problem(file, MAX_ROWS + 1, 1, "file-size", message, sheet=name)
+        return ImportedSheet(name, record.source, record.head, None, [problem])
     cells: dict[tuple[int, int], _Cell] = {}
     problems: list[Problem] = []
-    for row in ws.iter_rows():
-        for cell in row:
-            if cell.value is None or not hasattr(cell, "column"):
-                continue
-            value = cell.value
-            if cell.data_type == "f" or (isinstance(value, str) and value.startswith("=") and cell.data_type != "s"):
-                formula = str(value) if not hasattr(value, "text") else str(value.text)
-                if "[" in formula or "!" in formula:
-                    problems.append(
-                        Problem(
-                            file,
-                            cell.row,
-                            cell.column,
-                            "xlsx-external",
-                            f"수식이 다른 시트나 파일을 가리킵니다: {_shown(formula)}",
-                            sheet=name,
-                        )
-                    )
-                    continue
-                cached = cws.cell(cell.row, cell.column).value
-                cells[(cell.row, cell.column)] = _Cell(formula, cached)
-            elif cell.column <= WIDTH:
-                cells[(cell.row, cell.column)] = _Cell(value, value)
-            else:
+    for (r, c), cell in sorted(sheet.cells.items()):
+        if cell.formula:
+            formula = str(cell.value)
+            if "[" in formula or "!" in formula:
                 problems.append(
                     Problem(
                         file,
-                        cell.row,
-                        cell.column,
-                        "xlsx-layout",
-                        f"양식 밖(H열 오른쪽)의 칸에 값이 있습니다: {_shown(value)}",
+                        r,
+                        c,
+                        "xlsx-external",
+                        f"수식이 다른 시트나 파일을 가리킵니다: {_shown(formula)}",
                         sheet=name,
                     )
                 )
-    rd = _Reader(file, name, cells, ws.max_row, recorded, problems)
+                continue
+            cells[(r, c)] = _Cell(formula, cell.cached)
+        elif c <= WIDTH:
+            cells[(r, c)] = _Cell(cell.value, cell.value)
+        elif (r, c) != (1, MARK_COLUMN):
+            problems.append(
+                Problem(
+                    file,
+                    r,
+                    c,
+                    "xlsx-layout",
+                    f"양식 밖(H열 오른쪽)의 칸에 값이 있습니다: {_shown(cell.value)}",
+                    sheet=name,
+                )
+            )
+    rd = _Reader(file, name, cells, sheet.max_row, record.formulas, problems)
     data: dict[str, Any] | None = None
     try:
         data = _read_project(rd)
     except _Abort:
         if not any(p.rule.startswith("xlsx-") for p in rd.problems):
             rd.add(rd.row, 1, "xlsx-layout", "양식의 구성이 달라 더 읽을 수 없습니다")
-    for merged in ws.merged_cells.ranges:
-        if str(merged) not in rd.merges:
+    if data is not None and not problems and not _entered(data):
+        return ImportedSheet(name, record.source, record.head, None, [], "입력한 값이 없어 건너뜁니다")
+    for merged in sheet.merges:
+        if xlsx.merge_name(merged) not in rd.merges:
             rd.add(
-                merged.min_row,
-                merged.min_col,
+                merged[0],
+                merged[1],
                 "xlsx-merge",
-                f"병합된 셀 {merged}이(가) 양식과 다릅니다 — 병합을 풀거나 옮기지 마세요",
+                f"병합된 셀 {xlsx.merge_name(merged)}이(가) 양식과 다릅니다 — 병합을 풀거나 옮기지 마세요",
             )
     source_map = SourceMap(file, rd.values, {}, name)
     if rd.problems or data is None:
-        return ImportedSheet(name, source, head, None, _limited(rd.problems))
+        return ImportedSheet(name, record.source, record.head, None, _limited(rd.problems))
     try:
         project = Project.model_validate(data)
     except ValidationError as exc:
         shape = [dataclasses.replace(p, sheet=name) for p in _shape_problems(exc, source_map)]
-        return ImportedSheet(name, source, head, None, _limited(shape))
-    return ImportedSheet(name, source, head, Document(project, source_map), [])
+        return ImportedSheet(name, record.source, record.head, None, _limited(shape))
+    return ImportedSheet(name, record.source, record.head, Document(project, source_map), [])
+
+
+_DEFAULTS = {"fiscal_year", "conventions"}
+
+
+def _entered(data: Any, key: str = "") -> bool:
+    """Whether anything was entered in the form: a value beyond the years and conventions it comes with."""
+    if key in _DEFAULTS:
+        return False
+    if isinstance(data, dict):
+        return any(_entered(v, str(k)) for k, v in data.items())
+    if isinstance(data, list):
+        return any(_entered(v) for v in data)
+    return data not in (None, "")
 
 
 def load_workbook_document(path: str, sheet: str, data: bytes | None = None, display: str | None = None) -> Document:
@@ -758,6 +784,11 @@ def load_workbook_document(path: str, sheet: str, data: bytes | None = None, dis
     found = read_workbook(raw, file, only=sheet or None)
     if sheet and not found:
         raise _bad(file, "xlsx-layout", f"시트 '{_shown(sheet)}'가 없습니다", sheet=sheet)
+    if not sheet and not found:
+        skipped = ", ".join(f"{name}: {why}" for name, why in skipped_sheets(raw, file))
+        raise _bad(
+            file, "xlsx-layout", "통합 문서에 사업이 적힌 시트가 없습니다" + (f" ({skipped})" if skipped else "")
+        )
     if not sheet and len(found) != 1:
         raise _bad(file, "xlsx-layout", f"통합 문서에 사업 시트가 {len(found)}개 있습니다")
     imported = found[0]
@@ -766,25 +797,11 @@ def load_workbook_document(path: str, sheet: str, data: bytes | None = None, dis
     return imported.document
 
 
-def project_sheets(data: bytes) -> list[str]:
-    """The project sheets of a workbook's bytes, by reading only its hidden sheet; ``[]`` when that fails."""
+def project_sheets(data: bytes, file: str = "") -> list[str]:
+    """The project sheets of a workbook's bytes; ``[]`` when it cannot be read (loading it says why)."""
     try:
-        if data[:2] != b"PK":
-            return []
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            if any(
-                n.lower().endswith("vbaproject.bin") or n.startswith("xl/externalLinks/") for n in archive.namelist()
-            ):
-                return []
-        wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, keep_links=False)
-        if META not in wb.sheetnames:
-            return []
-        names = [
-            str(row[1]) for row in wb[META].iter_rows(values_only=True) if row and row[0] == "sheet" and len(row) > 1
-        ]
-        wb.close()
-        return names
-    except Exception:
+        return [s.sheet for s in read_workbook(data, file)]
+    except LoadError:
         return []
 
 

@@ -22,6 +22,7 @@ one form, written in one place.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
@@ -40,6 +41,8 @@ from budgetdoc.formats.workbook.form import (
     FORMAT_VERSION,
     FUNDS,
     ID_LABEL,
+    MARK,
+    MARK_COLUMN,
     META,
     PEOPLE,
     PERIOD_KINDS,
@@ -447,8 +450,14 @@ def _workbook(sheets: list[_Sheet], blank: int) -> bytes:
         w = _Writer(ws, sheet.year, decimals)
         _write_project(w, sheet.project, sheet.year, blank)
         _finish_sheet(w)
-        meta_rows.append(("sheet", sheet.name, sheet.source, sheet.head))
-        meta_rows.extend(("formula", sheet.name, path, formula, stated) for path, formula, stated in w.formulas)
+        # The sheet is known by this mark, not by its tab: a clerk renames tabs, reorders and copies sheets.
+        key = hashlib.sha256(f"{sheet.source}\0{sheet.name}".encode()).hexdigest()[:16]
+        mark = ws.cell(1, MARK_COLUMN)
+        mark.value = f"{MARK} {key}"
+        mark.data_type = "s"
+        ws.column_dimensions[cell_name(1, MARK_COLUMN)[:-1]].hidden = True
+        meta_rows.append(("sheet", key, sheet.source, sheet.head, sheet.name))
+        meta_rows.extend(("formula", key, path, formula, stated) for path, formula, stated in w.formulas)
     meta = wb.create_sheet(META)
     for row in meta_rows:
         meta.append(list(row))

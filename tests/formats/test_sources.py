@@ -9,7 +9,6 @@ import sys
 import zipfile
 from pathlib import Path
 
-import openpyxl
 import pytest
 from conftest import REFERENCE_YAML, ROOT
 

@@ -12,6 +12,7 @@ rendered, not at the top.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -85,6 +86,7 @@ def prepare(source: Source, draft: bool = False) -> Prepared:
     # Deferred (see the module's docstring): the model, the loader and the checks.
     from budgetdoc.check.rules import check
     from budgetdoc.formats.load import LoadError
+    from budgetdoc.model import labels
     from budgetdoc.model.figures import compute
 
     try:
@@ -92,7 +94,13 @@ def prepare(source: Source, draft: bool = False) -> Prepared:
     except LoadError as exc:
         return Prepared(source, exc.problems, draft=draft)
     figures = compute(doc.project)
-    return Prepared(source, check(doc, figures), doc, figures, draft=draft)
+    problems = check(doc, figures)
+    if doc.source.sheet:  # a workbook: the problems in the form's words
+        year = doc.project.fiscal_year
+        problems = [
+            dataclasses.replace(p, message=labels.in_form_words(p.message, p.field, year, lead=False)) for p in problems
+        ]
+    return Prepared(source, problems, doc, figures, draft=draft)
 
 
 @dataclass

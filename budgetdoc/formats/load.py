@@ -27,6 +27,7 @@ from pydantic import BaseModel, ValidationError
 
 from budgetdoc.errors import EXIT_PROBLEMS, EXIT_USAGE, BudgetdocError
 from budgetdoc.formats.reading import MAX_DATA, TOO_BIG, UNREADABLE, Refused, read_file
+from budgetdoc.model import labels
 from budgetdoc.model.document import Document, Path, Problem, Project, SourceMap, path_str
 from budgetdoc.names import shown_path
 
@@ -692,7 +693,7 @@ def _shape_problem(err: Any, source: SourceMap) -> Problem:
     is_key = kind != "extra_forbidden" and len(loc) > 1 and loc[-1] == "[key]"
     path: Path = loc[:-1] if is_key else loc
     value = err.get("input")
-    field = _shown_path(path)  # as printed; keys typed in the file are cut short
+    field = labels.with_label(_shown_path(path))  # as printed, with the form's label; long keys cut short
     line, col = source.keys[path] if is_key and path in source.keys else source.where(path)
 
     def problem(rule: str, message: str) -> Problem:

@@ -118,14 +118,14 @@ def test_a_value_the_model_refuses_after_import_points_at_its_cell():
         convert(huge, "reference.txt")
     assert [str(p) for p in info.value.problems] == [
         "reference.txt:34:15: legacy-invalid: 가져온 결과가 올바르지 않습니다: "
-        "'budget.items[4].current': 수가 너무 큽니다: '9999999999999999' (최대 15자리)"
+        "'budget.items[4].current (예산액(B))': 수가 너무 큽니다: '9999999999999999' (최대 15자리)"
     ]
     fine = TEXT.replace("(x-) 250,198\t(x-) 1,853", "(x-) 250,198\t(x-) 1,853.12345")
     with pytest.raises(LegacyError) as info:
         convert(fine, "reference.txt")
     assert [str(p) for p in info.value.problems] == [
         "reference.txt:29:41: legacy-invalid: 가져온 결과가 올바르지 않습니다: "
-        "'conventions.rate_decimals' 값 5은(는) 4 이하여야 합니다"
+        "'conventions.rate_decimals (증감률 소수 자릿수)' 값 5은(는) 4 이하여야 합니다"
     ]
 
 

@@ -76,7 +76,7 @@ def test_amounts_accept_integers_only(value: str, message: str | None) -> None:
         assert load_text(text, "f.yaml").project.budget.items[0].current == 6623
         return
     assert problems_of(text) == [
-        f"f.yaml:16:16: invalid-value: 'budget.items[0].current': 금액은 정수(천원)여야 하는데 {message}"
+        f"f.yaml:16:16: invalid-value: 'budget.items[0].current (예산액(B))': 금액은 정수(천원)여야 하는데 {message}"
     ]
 
 
@@ -199,7 +199,7 @@ def test_wrong_kinds_name_both() -> None:
         .replace("title: 시험 사업", "title: {ko: 시험}")
     )
     assert problems_of(text) == [
-        "f.yaml:2:8: wrong-type: 'title': 값 하나를 적어야 합니다 (지금은 하위 항목들)",
+        "f.yaml:2:8: wrong-type: 'title (사업명)': 값 하나를 적어야 합니다 (지금은 하위 항목들)",
         "f.yaml:5:11: wrong-type: 'overview.period'은(는) 목록으로 적지 말고 '키: 값'으로 나누어 적으세요"
         " — 예: period: {kind: 계속, start: 2024, end: 2027}",
         "f.yaml:9:13: wrong-type: 'contacts.director'은(는) 한 줄로 적지 말고 '키: 값'으로 나누어 적으세요"

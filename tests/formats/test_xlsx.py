@@ -378,11 +378,14 @@ def test_a_budget_change_is_reported_against_the_recorded_totals(book: Path) -> 
 def test_text_in_an_amount_cell(book: Path) -> None:
     edit(book, {"C20": "육천"})
     code, out, err = run("check", str(book))
-    assert (code, out) == (1, f"{book}!{SHEET}!C20: wrong-type: 숫자 칸에 글 '육천'이(가) 있습니다\n")
+    assert (code, out) == (
+        1,
+        f"{book}!{SHEET}!C20: wrong-type: 2024예산액(B): 숫자 칸에 글 '육천'이(가) 있습니다 (예: 30,000 또는 △1,500)\n",
+    )
     code, out, err = run("import", str(book))
     assert (code, out) == (1, "")
     assert err == (
-        f"{book}!{SHEET}!C20: wrong-type: 숫자 칸에 글 '육천'이(가) 있습니다\n"
+        f"{book}!{SHEET}!C20: wrong-type: 2024예산액(B): 숫자 칸에 글 '육천'이(가) 있습니다 (예: 30,000 또는 △1,500)\n"
         "변환 실패: 1개 파일, 아무것도 쓰지 않았습니다.\n"
     )
 
@@ -393,7 +396,7 @@ def test_a_formula_referring_elsewhere(book: Path) -> None:
     assert code == 1
     assert out == (
         f"{book}!{SHEET}!E19: xlsx-external: 수식이 다른 시트나 파일을 가리킵니다: ='{SHEET}'!C9\n"
-        f"{book}!{SHEET}!D20: xlsx-formula: 수식이 양식과 다릅니다: =C21-B20 (양식의 수식: =C20-B20)\n"
+        f"{book}!{SHEET}!D20: xlsx-formula: 증감(B-A): 수식이 양식과 다릅니다: =C21-B20 (양식의 수식: =C20-B20)\n"
     )
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import dataclasses
 import functools
 import io
+import re
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -64,6 +66,7 @@ from budgetdoc.formats.workbook.form import (
     path_text,
     to_yaml,
 )
+from budgetdoc.model import labels
 from budgetdoc.model.document import Document, Path, Problem, Project, SourceMap, cell_name
 from budgetdoc.names import shown_path
 
@@ -175,7 +178,14 @@ class _Reader:
         if isinstance(value, Decimal):
             return format(value, "f")
         if isinstance(value, str):
-            self.add(r, c, "wrong-type", f"숫자 칸에 글 '{_shown(value)}'이(가) 있습니다", path)
+            # A number typed or pasted as text ('30,000', '△15,000', ' 120000 ', full-width digits)
+            # is read as YAML reads it; the model's messages apply to it from here.
+            text = unicodedata.normalize("NFKC", value).strip()
+            if _TEXT_NUMBER.fullmatch(text):
+                return text
+            self.add(
+                r, c, "wrong-type", f"숫자 칸에 글 '{_shown(value)}'이(가) 있습니다 (예: 30,000 또는 △1,500)", path
+            )
             return None
         self.add(r, c, "wrong-type", f"숫자 칸에 {type(value).__name__} 값이 있습니다", path)
         return None
@@ -209,6 +219,9 @@ class _Reader:
             exponent = Decimal(1).scaleb(-self.decimals)
             return format(Decimal(repr(cell.cached)).quantize(exponent, rounding=ROUND_HALF_UP), "f")
         return self.scalar(r, c, cell.cached, path)
+
+
+_TEXT_NUMBER = re.compile(r"[-△−▲]?\s*(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
 
 
 class _Abort(Exception):
@@ -753,14 +766,27 @@ def _read_sheet(sheet: xlsx.Sheet, file: str, record: _Record) -> ImportedSheet:
                 f"병합된 셀 {xlsx.merge_name(merged)}이(가) 양식과 다릅니다 — 병합을 풀거나 옮기지 마세요",
             )
     source_map = SourceMap(file, rd.values, {}, name)
+    year = _year(data)
     if rd.problems or data is None:
-        return ImportedSheet(name, record.source, record.head, None, _limited(rd.problems))
+        return ImportedSheet(name, record.source, record.head, None, _limited(_worded(rd.problems, year)))
     try:
         project = Project.model_validate(data)
     except ValidationError as exc:
         shape = [dataclasses.replace(p, sheet=name) for p in _shape_problems(exc, source_map)]
-        return ImportedSheet(name, record.source, record.head, None, _limited(shape))
+        return ImportedSheet(name, record.source, record.head, None, _limited(_worded(shape, year)))
     return ImportedSheet(name, record.source, record.head, Document(project, source_map), [])
+
+
+def _year(data: dict[str, Any] | None) -> int | None:
+    try:
+        return int(str((data or {}).get("fiscal_year")))
+    except ValueError:
+        return None
+
+
+def _worded(problems: list[Problem], year: int | None) -> list[Problem]:
+    """The problems in the form's words: the label beside the cell, not the YAML path."""
+    return [dataclasses.replace(p, message=labels.in_form_words(p.message, p.field, year)) for p in problems]
 
 
 _DEFAULTS = {"fiscal_year", "conventions"}

@@ -23,6 +23,7 @@ from xml.etree import ElementTree
 
 from openpyxl.formula.translate import Translator
 
+from budgetdoc.errors import BudgetdocError
 from budgetdoc.model.document import cell_name
 
 _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -33,8 +34,8 @@ _DATE_FORMATS = set(range(14, 23)) | {45, 46, 47}
 _EPOCH = datetime.datetime(1899, 12, 30)
 
 
-class XlsxError(ValueError):
-    """The file is not a workbook this reader can read; the message says why, in Korean."""
+class XlsxError(BudgetdocError):
+    """The file is not a workbook this reader can read; the message says why, in Korean (exit 2)."""
 
 
 @dataclass

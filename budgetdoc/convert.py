@@ -23,7 +23,7 @@ from budgetdoc.formats.legacy import LegacyError, convert
 from budgetdoc.formats.load import LoadError
 from budgetdoc.formats.reading import UNREADABLE
 from budgetdoc.formats.sources import Source, discover, read_sources
-from budgetdoc.formats.workbook.read import ImportedSheet, import_workbook
+from budgetdoc.formats.workbook.read import ImportedSheet, import_workbook, skipped_sheets
 from budgetdoc.formats.workbook.write import export_workbook, template_workbook
 from budgetdoc.formats.yamlout import leading_comments
 from budgetdoc.model.document import Document, Problem
@@ -106,6 +106,7 @@ def _workbook(file: Path, data: bytes, src: Path, out: str | None, plan: ImportP
             raise _refused(exc.problems) from None
         plan.failed.extend(exc.problems)
         return
+    plan.warnings.extend(f"{file}!{name}: {why}" for name, why in skipped_sheets(data, str(file)))
     problems = [p for imported, _ in found for p in imported.problems]
     if problems:
         plan.failed.extend(problems)

@@ -97,9 +97,7 @@ def prepare(source: Source, draft: bool = False) -> Prepared:
     problems = check(doc, figures)
     if doc.source.sheet:  # a workbook: the problems in the form's words
         year = doc.project.fiscal_year
-        problems = [
-            dataclasses.replace(p, message=labels.in_form_words(p.message, p.field, year, lead=False)) for p in problems
-        ]
+        problems = [dataclasses.replace(p, message=labels.in_form_words(p.message, p.field, year)) for p in problems]
     return Prepared(source, problems, doc, figures, draft=draft)
 
 

@@ -642,7 +642,7 @@ def check(doc: Document, figures: Figures | None = None) -> list[Problem]:
     c = _Checker(doc, figures or compute(doc.project))
     for rule in CHECKS:
         rule(c, doc.project)
-    return sorted(c.problems, key=lambda p: (p.line, p.column, p.rule))
+    return sorted([*c.problems, *doc.notes], key=lambda p: (p.line, p.column, p.rule))
 
 
 def errors(problems: list[Problem]) -> list[Problem]:

@@ -281,7 +281,12 @@ def cell_name(row: int, column: int) -> str:
 
 @dataclass(frozen=True)
 class Document:
-    """A loaded project with the positions of its values."""
+    """A loaded project with the positions of its values.
+
+    ``notes`` are warnings the reading itself gave (a workbook's numbers typed as text),
+    reported with the checks' problems.
+    """
 
     project: Project
     source: SourceMap
+    notes: tuple[Problem, ...] = ()

@@ -292,9 +292,12 @@ def test_template_is_an_empty_form(tmp_path: Path) -> None:
     assert err.endswith("파일 1개 검사: 오류 1개, 경고 0개\n")
 
 
-def test_filled_template_imports_and_checks(tmp_path: Path) -> None:
+@pytest.mark.parametrize("count", [1, 2])
+def test_filled_template_imports_and_checks(tmp_path: Path, count: int) -> None:
+    """One sheet filled; with two, the other left as it came: it is skipped with a note, not an error."""
     out = tmp_path / "form.xlsx"
-    run("template", "-o", str(out), "--year", "2025")
+    run("template", "-o", str(out), "--year", "2025", "--count", str(count))
+    skipped = [f"{out}!사업2: 입력한 값이 없어 건너뜁니다"] if count == 2 else []
     wb = openpyxl.load_workbook(out)
     ws = wb["사업1"]
     values = {"B1": "새 사업", "B5": "기금", "D5": "재난관리기금", "B6": "계속", "D6": 2024, "F6": 2026}
@@ -318,19 +321,21 @@ def test_filled_template_imports_and_checks(tmp_path: Path) -> None:
     code, stdout, err = run("check", str(out))
     # Only the sections left empty (해당 없음) warn, saying which check they skip.
     assert code == 0
+    assert [line for line in err.splitlines() if "건너뜁니다" in line] == skipped
     assert stdout.splitlines() and all(
         "경고:" in line and "비어 있어(해당 없음)" in line for line in stdout.splitlines()
     )
     assert "결산 현황이 비어 있어(해당 없음) 2021~2023년 결산 연도와 금액을 확인하지 않았습니다" in stdout
     code, text, err = run("import", str(out))
-    assert code == 0 and all("비어 있어(해당 없음)" in line for line in err.splitlines())
+    assert code == 0 and all("비어 있어(해당 없음)" in line for line in err.splitlines()[len(skipped) :])
+    assert err.splitlines()[: len(skipped)] == skipped
     assert "  account: 재난관리기금\n  period:\n    kind: 계속\n    start: 2024\n    end: 2026\n" in text
     assert "  summary:\n    - 재난 대비\n  funding:\n" in text
     assert "achievements:\n    2022: []\n    2023: []\n    2024: []\n" in text
     assert text.endswith("settlement: []\n")  # the three years of the form with nothing in them
     assert "    - name: 사무관리비\n      previous: 1000\n      current: 1200\n      basis:\n" in text
     code, _, err = run("import", str(out), "-o", str(tmp_path / "back") + "/")
-    assert code == 0 and all("비어 있어(해당 없음)" in line for line in err.splitlines())
+    assert code == 0 and all("비어 있어(해당 없음)" in line for line in err.splitlines()[len(skipped) :])
     assert (tmp_path / "back" / "form.yaml").read_text(encoding="utf-8") == text  # named after the workbook
 
 
@@ -342,7 +347,7 @@ def test_number_changed_with_openpyxl_is_reported_at_its_cell(book: Path) -> Non
     code, out, err = run("check", str(book))
     assert code == 1
     assert out == (
-        f"{book}!{SHEET}!E28: basis-formula: 150,000원×17명×2회 = 5,100천원인데 5,200천원으로 적혀 있습니다\n"
+        f"{book}!{SHEET}!E28: basis-formula: 산출근거 - 금액: 150,000원×17명×2회 = 5,100천원인데 5,200천원으로 적혀 있습니다\n"
     )
     code, out, _ = run("check", "--format", "json", str(book))
     first = json.loads(out)[0]
@@ -359,7 +364,7 @@ def test_number_changed_with_openpyxl_is_reported_at_its_cell(book: Path) -> Non
     code, out, _ = run("check", "--format", "github", str(book))
     assert out.splitlines()[0] == (
         f"::error file={book},line=28,col=5,title=basis-formula::{SHEET}!E28: "
-        "150,000원×17명×2회 = 5,100천원인데 5,200천원으로 적혀 있습니다"
+        "산출근거 - 금액: 150,000원×17명×2회 = 5,100천원인데 5,200천원으로 적혀 있습니다"
     )
 
 
@@ -405,7 +410,7 @@ def test_a_typed_number_in_a_formula_cell_is_a_stated_value(book: Path) -> None:
     code, out, _ = run("check", str(book))
     assert (code, out) == (
         1,
-        f"{book}!{SHEET}!D20: budget-diff: '사무관리비' 증감 (B−A)는 6,623 − 10,500 = △3,877천원인데 △3,000천원으로 적혀 있습니다\n",
+        f"{book}!{SHEET}!D20: budget-diff: 증감(B-A): '사무관리비' 증감 (B−A)는 6,623 − 10,500 = △3,877천원인데 △3,000천원으로 적혀 있습니다\n",
     )
 
 
@@ -640,7 +645,7 @@ def test_libreoffice_opens_it_and_its_formulas_agree_with_the_checks(tmp_path: P
     assert code == 1
     skipped = ("비어 있어(해당 없음)", ": draft: 경고: ")  # the corpus's sections left empty and its drafts
     assert [line for line in out.splitlines() if not any(s in line for s in skipped)] == [
-        f"{tampered}!{SHEET}!D20: budget-diff: '사무관리비' 증감 (B−A)는 6,623 − 10,500 = △3,877천원인데 △3,000천원으로 적혀 있습니다"
+        f"{tampered}!{SHEET}!D20: budget-diff: 증감(B-A): '사무관리비' 증감 (B−A)는 6,623 − 10,500 = △3,877천원인데 △3,000천원으로 적혀 있습니다"
     ]
 
 

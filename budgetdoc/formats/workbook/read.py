@@ -91,6 +91,8 @@ class _Reader:
     merges: set[str] = field(default_factory=set)
     row: int = 0
     decimals: int = 0  # of rates, as the sheet states them
+    trust_cached: bool = True  # False when numbers typed as text kept the sheet's formulas from computing
+    text_numbers: list[tuple[int, int]] = field(default_factory=list)  # cells whose number is text
 
     def add(self, r: int, c: int, rule: str, message: str, path: Path = ()) -> None:
         self.problems.append(Problem(self.file, r, c, rule, message, path_text(path), sheet=self.sheet))
@@ -182,6 +184,7 @@ class _Reader:
             # is read as YAML reads it; the model's messages apply to it from here.
             text = unicodedata.normalize("NFKC", value).strip()
             if _TEXT_NUMBER.fullmatch(text):
+                self.text_numbers.append((r, c))
                 return text
             self.add(
                 r, c, "wrong-type", f"숫자 칸에 글 '{_shown(value)}'이(가) 있습니다 (예: 30,000 또는 △1,500)", path
@@ -198,6 +201,8 @@ class _Reader:
             return None
         if cell.cached is cell.value:  # a typed value in place of the formula: the stated value
             return self.scalar(r, c, cell.value, path)
+        if not self.trust_cached or (isinstance(cell.cached, str) and cell.cached.startswith("#")):
+            cell = _Cell(cell.value, None)  # what the spreadsheet computed says nothing: the checks compute it
         if _norm_formula(str(cell.value)) != _norm_formula(expected):
             self.add(
                 r,
@@ -620,6 +625,7 @@ class _Record:
     source: str  # the YAML file it was exported from ("" for a template)
     head: str  # the comment lines of that YAML
     formulas: dict[str, tuple[str, str]]  # path → (formula, stated)
+    name: str = ""  # the sheet's name when it was written
 
 
 def _meta(sheets: list[xlsx.Sheet], file: str) -> tuple[str, dict[str, _Record]]:
@@ -638,7 +644,7 @@ def _meta(sheets: list[xlsx.Sheet], file: str) -> tuple[str, dict[str, _Record]]
         if cells[0] == "format":
             version = cells[1]
         elif cells[0] == "sheet":
-            records[cells[1]] = _Record(cells[2], cells[3], {})
+            records[cells[1]] = _Record(cells[2], cells[3], {}, cells[4] if version != "1" else cells[1])
         elif cells[0] == "formula" and cells[1] in records:
             records[cells[1]].formulas[cells[2]] = (cells[3], cells[4])
     if version not in READABLE_VERSIONS:
@@ -679,17 +685,19 @@ def _read_all(data: bytes, file: str) -> tuple[ImportedSheet, ...]:
     form and form sheets where nothing was entered are skipped, each with its reason.
     A form sheet deleted from the workbook is not missed.
     """
-    sheets = _open(data, file)
-    version, records = _meta(sheets, file)
-    claimed: set[str] = set()
+    sheets = [s for s in _open(data, file) if s.name != META]
+    version, records = _meta(_open(data, file), file)
+    keys = [_mark(s) if version != "1" else s.name if s.name in records else None for s in sheets]
+    owners = {
+        key: _owner(
+            records[key].name if key in records else "", [s for s, k in zip(sheets, keys, strict=True) if k == key]
+        )
+        for key in set(keys)
+        if key
+    }
     out = []
-    for sheet in sheets:
-        if sheet.name == META:
-            continue
-        key = _mark(sheet) if version != "1" else sheet.name if sheet.name in records else None
-        record = records.get(key or "") if key not in claimed else None
-        if key is not None:
-            claimed.add(key)
+    for sheet, key in zip(sheets, keys, strict=True):
+        record = records.get(key) if key and owners[key] is sheet else None
         if not sheet.cells:
             out.append(ImportedSheet(sheet.name, "", "", None, [], "비어 있어 건너뜁니다"))
             continue
@@ -699,6 +707,19 @@ def _read_all(data: bytes, file: str) -> tuple[ImportedSheet, ...]:
         record = record or _Record("", "", {})
         out.append(_read_sheet(sheet, file, record))
     return tuple(out)
+
+
+_COPY = re.compile(r".*(?: \([0-9]+\)|_[0-9]+)$")  # Excel names a copy "X (2)", LibreOffice "X_2"
+
+
+def _owner(name: str, sheets: list[xlsx.Sheet]) -> xlsx.Sheet:
+    """Of the sheets that carry one mark (an original and its copies), the one its record is about.
+
+    The sheet still named as exported, else the first whose name is not a copy's, else the first.
+    """
+    named = [s for s in sheets if s.name == name]
+    originals = [s for s in sheets if not _COPY.match(s.name)]
+    return (named or originals or sheets)[0]
 
 
 def read_workbook(data: bytes, file: str, only: str | None = None) -> list[ImportedSheet]:
@@ -748,14 +769,27 @@ def _read_sheet(sheet: xlsx.Sheet, file: str, record: _Record) -> ImportedSheet:
                     sheet=name,
                 )
             )
-    rd = _Reader(file, name, cells, sheet.max_row, record.formulas, problems)
-    data: dict[str, Any] | None = None
-    try:
-        data = _read_project(rd)
-    except _Abort:
-        if not any(p.rule.startswith("xlsx-") for p in rd.problems):
-            rd.add(rd.row, 1, "xlsx-layout", "양식의 구성이 달라 더 읽을 수 없습니다")
-    if data is not None and not problems and not _entered(data):
+    rd, data = _read_cells(file, name, cells, sheet.max_row, record, problems, True)
+    notes: tuple[Problem, ...] = ()
+    if rd.text_numbers:
+        # The spreadsheet's totals could not add up text: read again without its computed values.
+        rd, data = _read_cells(file, name, cells, sheet.max_row, record, problems, False)
+        shown = ", ".join(cell_name(r, c) for r, c in rd.text_numbers[:5])
+        more = f" 외 {len(rd.text_numbers) - 5}칸" if len(rd.text_numbers) > 5 else ""
+        r, c = rd.text_numbers[0]
+        notes = (
+            Problem(
+                file,
+                r,
+                c,
+                "xlsx-text-number",
+                f"숫자가 글로 들어 있는 칸 {len(rd.text_numbers)}개({shown}{more})는 그 값으로 읽었지만, 엑셀의 "
+                "합계·증감 수식은 글을 계산하지 못합니다 — 숫자로 다시 넣으세요",
+                severity="warning",
+                sheet=name,
+            ),
+        )
+    if data is not None and not rd.problems and not _entered(data):
         return ImportedSheet(name, record.source, record.head, None, [], "입력한 값이 없어 건너뜁니다")
     for merged in sheet.merges:
         if xlsx.merge_name(merged) not in rd.merges:
@@ -774,7 +808,26 @@ def _read_sheet(sheet: xlsx.Sheet, file: str, record: _Record) -> ImportedSheet:
     except ValidationError as exc:
         shape = [dataclasses.replace(p, sheet=name) for p in _shape_problems(exc, source_map)]
         return ImportedSheet(name, record.source, record.head, None, _limited(_worded(shape, year)))
-    return ImportedSheet(name, record.source, record.head, Document(project, source_map), [])
+    return ImportedSheet(name, record.source, record.head, Document(project, source_map, notes), [])
+
+
+def _read_cells(
+    file: str,
+    name: str,
+    cells: dict[tuple[int, int], _Cell],
+    max_row: int,
+    record: _Record,
+    problems: list[Problem],
+    trust_cached: bool,
+) -> tuple[_Reader, dict[str, Any] | None]:
+    rd = _Reader(file, name, cells, max_row, record.formulas, list(problems), trust_cached=trust_cached)
+    data: dict[str, Any] | None = None
+    try:
+        data = _read_project(rd)
+    except _Abort:
+        if not any(p.rule.startswith("xlsx-") for p in rd.problems):
+            rd.add(rd.row, 1, "xlsx-layout", "양식의 구성이 달라 더 읽을 수 없습니다")
+    return rd, data
 
 
 def _year(data: dict[str, Any] | None) -> int | None:

@@ -1,0 +1,130 @@
+"""The workbook as a clerk handles it: tabs renamed, numbers typed as text, sheets left in.
+
+The form is filled and re-saved the way department staff do it (openpyxl stands for the
+typing, LibreOffice for the saving), and must still import as the project it holds.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+from conftest import REFERENCE_YAML
+
+from budgetdoc.formats.load import load
+from budgetdoc.formats.workbook import read as workbook_read
+from budgetdoc.formats.workbook.write import _Sheet, _workbook
+from generate import cli
+
+SHEET = "지역균형발전 추진"
+HEAD = "# yaml-language-server: $schema=../../schema/project.schema.json\n"
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+    return result.exit_code, result.stdout, result.stderr
+
+
+def soffice_resave(tmp_path: Path, source: Path) -> Path:
+    """The workbook opened and saved again by LibreOffice (formulas recalculated, cached values written)."""
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    outdir = tmp_path / "saved"
+    subprocess.run(
+        [
+            soffice,
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            "xlsx:Calc MS Excel 2007 XML",
+            "--outdir",
+            str(outdir),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return outdir / source.name
+
+
+def reference_with_a_blank_form(path: Path) -> None:
+    """The reference exported with one more, unused form sheet, as an office sends it out."""
+    project = load(REFERENCE_YAML).project
+    sheets = [_Sheet(SHEET, project, 2024, str(REFERENCE_YAML), HEAD), _Sheet("사업2", None, 2024)]
+    path.write_bytes(_workbook(sheets, 5))
+
+
+def as_clerk(path: Path) -> None:
+    """Rename the tab, turn every amount into text with commas, leave an empty Sheet2 in."""
+    wb = openpyxl.load_workbook(path)
+    ws = wb[SHEET]
+    ws.title = "균형발전"
+    period = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "사업기간")
+    years = {ws.cell(r, 1).value for r in range(1, ws.max_row + 1)} & {"연도"}
+    assert years
+    for row in ws.iter_rows(min_row=4, min_col=2, max_col=8):
+        for cell in row:
+            if isinstance(cell.value, int) and not isinstance(cell.value, bool) and cell.row != period:
+                cell.value = f"{cell.value:,}"
+                cell.data_type = "s"
+    wb.create_sheet("Sheet2")
+    wb.save(path)
+
+
+@pytest.mark.slow
+def test_a_workbook_handled_as_a_clerk_does_imports_as_the_reference(tmp_path: Path) -> None:
+    book = tmp_path / "사업설명서.xlsx"
+    reference_with_a_blank_form(book)
+    as_clerk(book)
+    saved = soffice_resave(tmp_path, book)
+    assert openpyxl.load_workbook(saved).sheetnames == ["균형발전", "사업2", "_budgetdoc", "Sheet2"]
+
+    code, out, err = run("check", str(saved))
+    assert code == 0, out
+    # The numbers typed as text are read; one warning says the sheet's own totals could not add them.
+    [warning] = out.splitlines()
+    assert warning.startswith(f"{saved}!균형발전!D15: xlsx-text-number: 경고: 숫자가 글로 들어 있는 칸 34개(D15, ")
+    assert f"{saved}!사업2: 입력한 값이 없어 건너뜁니다" in err
+    assert f"{saved}!Sheet2: 비어 있어 건너뜁니다" in err
+
+    code, out, err = run("import", str(saved), "-o", f"{tmp_path / 'back'}/")
+    assert code == 0, err
+    assert (tmp_path / "back" / REFERENCE_YAML.name).read_bytes() == REFERENCE_YAML.read_bytes()
+
+    # One wrong amount, typed as text: reported at its own sheet and cell, by the form's label.
+    wb = openpyxl.load_workbook(saved)
+    ws = wb["균형발전"]
+    row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "국외업무여비")
+    ws.cell(row, 3).value = "50,001"
+    wb.save(saved)
+    code, out, _ = run("check", str(saved))
+    assert code == 1
+    errors = [line for line in out.splitlines() if ": 경고: " not in line]
+    assert errors == [
+        f"{saved}!균형발전!C{row}: basis-item: 2024예산액(B): '국외업무여비' 예산액 (B)는 산출근거 합계 50,000천원인데 "
+        "50,001천원으로 적혀 있습니다"
+    ]
+
+
+def test_a_renamed_reordered_and_copied_sheet_is_still_the_project(tmp_path: Path) -> None:
+    book = tmp_path / "ref.xlsx"
+    assert run("export", str(REFERENCE_YAML), "-o", str(book))[0] == 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb[SHEET]
+    ws.title = "균형발전"
+    copy = wb.copy_worksheet(ws)
+    copy.title = "균형발전 (2)"
+    copy["B1"] = "지역균형발전 추진 사본"
+    wb.move_sheet(copy, offset=-wb.sheetnames.index(copy.title))  # the copy first
+    wb.save(book)
+    workbook_read._read_all.cache_clear()
+    found = workbook_read.read_workbook(book.read_bytes(), str(book))
+    # The original keeps its record (its YAML source, so its output name); the copy is a new project.
+    assert [(s.sheet, s.source) for s in found] == [("균형발전 (2)", ""), ("균형발전", str(REFERENCE_YAML))]
+    assert [s.document.project.title for s in found if s.document] == ["지역균형발전 추진 사본", SHEET]

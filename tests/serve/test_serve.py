@@ -277,6 +277,21 @@ def test_each_project_sheet_of_a_workbook_is_a_document_of_its_own(tmp_path: Pat
         heard = events(running, Path(second_key), {"checked"}, lambda: workbook.write_bytes(export_workbook(sheets)))
         assert heard and heard[-1]["stage"] in ("checked", "rendered")
         assert "균형발전 셋째 사업" in [r[0] for r in rows(running.get("/").text)]
+        # A wrong amount in a sheet is shown at FILE.xlsx!시트!C22, the cell a clerk would fix.
+        import openpyxl
+
+        broken = tmp_path / "broken.xlsx"
+        broken.write_bytes(export_workbook(sheets))
+        wb = openpyxl.load_workbook(broken)
+        ws = wb["균형발전 셋째 사업"]
+        row = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "국외업무여비")
+        ws.cell(row, 3).value = 50001
+        wb.save(broken)
+        key = f"{workbook}!균형발전 셋째 사업"
+        events(running, Path(key), {"checked"}, lambda: workbook.write_bytes(broken.read_bytes()))
+        page = running.get("/p/" + key).text
+        assert f'<span class="where">{workbook}!균형발전 셋째 사업!C{row}</span>' in page
+        assert "2024예산액(B)" in page
     finally:
         running.stop()
 

@@ -84,21 +84,32 @@ class Prepared:
 def prepare(source: Source, draft: bool = False) -> Prepared:
     """Load ``source``, compute its figures once, and check it with them."""
     # Deferred (see the module's docstring): the model, the loader and the checks.
-    from budgetdoc.check.rules import check
     from budgetdoc.formats.load import LoadError
-    from budgetdoc.model import labels
     from budgetdoc.model.figures import compute
 
     try:
         doc = source.load()
     except LoadError as exc:
-        return Prepared(source, exc.problems, draft=draft)
+        if exc.partial is None:
+            return Prepared(source, exc.problems, draft=draft)
+        # Empty text cells do not hide the wrong sums: all are told at once; nothing is rendered.
+        told = {(p.line, p.column) for p in exc.problems}
+        found = [p for p in _checked(exc.partial, compute(exc.partial.project)) if (p.line, p.column) not in told]
+        return Prepared(source, sorted([*exc.problems, *found], key=lambda p: (p.line, p.column)), draft=draft)
     figures = compute(doc.project)
+    return Prepared(source, _checked(doc, figures), doc, figures, draft=draft)
+
+
+def _checked(doc: Document, figures: Figures) -> list[Problem]:
+    """The checks' problems, in the form's words for a workbook."""
+    from budgetdoc.check.rules import check
+    from budgetdoc.model import labels
+
     problems = check(doc, figures)
     if doc.source.sheet:  # a workbook: the problems in the form's words
         year = doc.project.fiscal_year
         problems = [dataclasses.replace(p, message=labels.in_form_words(p.message, p.field, year)) for p in problems]
-    return Prepared(source, problems, doc, figures, draft=draft)
+    return problems
 
 
 @dataclass

@@ -14,6 +14,7 @@ way a file can be wrong are one job: turning bytes into a Project or saying why 
 
 from __future__ import annotations
 
+import copy
 import difflib
 import itertools
 import os
@@ -44,9 +45,10 @@ class LoadError(BudgetdocError):
     Exit 2 when the file itself cannot be read (:data:`UNREADABLE`), else 1.
     """
 
-    def __init__(self, problems: list[Problem]) -> None:
+    def __init__(self, problems: list[Problem], partial: Document | None = None) -> None:
         super().__init__("\n".join(str(p) for p in problems))
         self.problems = problems
+        self.partial = partial  # the project with its empty text fields filled in, for the checks (see provisional)
         self.unreadable = any(p.rule in UNREADABLE for p in problems)  # the file itself, not its content
         self.exit_code = EXIT_USAGE if self.unreadable else EXIT_PROBLEMS
 
@@ -766,6 +768,34 @@ def _shape_problems(exc: ValidationError, source: SourceMap) -> list[Problem]:
     return [_shape_problem(err, source) for err in exc.errors(include_url=False)]
 
 
+PLACEHOLDER = "(빈 칸)"
+
+
+def provisional(data: dict[str, Any], exc: ValidationError) -> Project | None:
+    """The project with each empty or missing text field filled by a placeholder, or None.
+
+    A blank 부서명 says nothing about the numbers: with it filled in, the checks can still
+    report every wrong sum at once, instead of after the blank is fixed. Only when every
+    problem is such a gap (a number that is missing or wrong stays a problem) is there one.
+    """
+    filled = copy.deepcopy(data)
+    for err in exc.errors(include_url=False):
+        if err["type"] != "missing" and err.get("input") not in (None, ""):
+            return None  # a value that is there but wrong: it stays the problem
+        parent: Any = filled
+        *head, last = err["loc"]
+        try:
+            for key in head:
+                parent = parent[key]
+            parent[last] = PLACEHOLDER
+        except (KeyError, IndexError, TypeError):
+            return None
+    try:
+        return Project.model_validate(filled)
+    except ValidationError:
+        return None
+
+
 def _limited(problems: list[Problem], total: int | None = None) -> list[Problem]:
     """In file order, at most ``MAX_PROBLEMS``, then one line saying how many there are in all."""
     problems = sorted(problems, key=lambda p: (p.line, p.column))
@@ -796,15 +826,18 @@ def load_text(text: str, file: str) -> Document:
                 f"파일에는 'fiscal_year: 2024'처럼 '키: 값' 줄들을 적어야 하는데 {_kind(data)}만 있습니다",
             )
         )
+    partial = None
     if isinstance(data, dict):
         try:
             project = Project.model_validate(data)
         except ValidationError as exc:
             # A refused alias or tag already explains the value at its position.
             refused = {(p.line, p.column) for p in problems}
+            if not problems and (filled := provisional(data, exc)) is not None:
+                partial = Document(filled, source)
             problems.extend(p for p in _shape_problems(exc, source) if (p.line, p.column) not in refused)
     if problems:
-        raise LoadError(_limited(problems))
+        raise LoadError(_limited(problems), partial)
     return Document(project, source)
 
 

@@ -128,3 +128,36 @@ def test_a_renamed_reordered_and_copied_sheet_is_still_the_project(tmp_path: Pat
     # The original keeps its record (its YAML source, so its output name); the copy is a new project.
     assert [(s.sheet, s.source) for s in found] == [("균형발전 (2)", ""), ("균형발전", str(REFERENCE_YAML))]
     assert [s.document.project.title for s in found if s.document] == ["지역균형발전 추진 사본", SHEET]
+
+
+def test_every_problem_at_once_a_blank_name_hides_no_wrong_sum(tmp_path: Path) -> None:
+    book = tmp_path / "ref.xlsx"
+    assert run("export", str(REFERENCE_YAML), "-o", str(book))[0] == 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb[SHEET]
+    office = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 5).value == "부서명")
+    ws.cell(office, 6).value = None
+    ws["C20"] = "6,624"  # typed as text, and one 천원 off
+    step = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "사업추진절차") + 2
+    ws.cell(step, 3).value = ws.cell(step, 3).value + 1
+    wb.save(book)
+    code, out, _ = run("check", str(book))
+    assert code == 1
+    found = [line.split(": ", 2)[:2] for line in out.splitlines()]
+    assert found == [
+        [f"{book}!{SHEET}!F{office}", "missing-field"],
+        [f"{book}!{SHEET}!C20", "basis-item"],
+        [f"{book}!{SHEET}!C20", "xlsx-text-number"],
+        [f"{book}!{SHEET}!C{step}", "schedule-total"],
+    ], out
+
+
+def test_a_blank_name_in_yaml_hides_no_wrong_sum(tmp_path: Path) -> None:
+    text = REFERENCE_YAML.read_text(encoding="utf-8")
+    text = text.replace("department: 균형발전정책과", 'department: ""').replace("current: 6623", "current: 6624", 1)
+    path = tmp_path / "x.yaml"
+    path.write_text(text, encoding="utf-8")
+    code, out, _ = run("check", str(path))
+    assert code == 1
+    assert [line.split(": ", 2)[1] for line in out.splitlines()] == ["missing-field", "basis-item"]
+    assert "'contacts.department (부서명)' 값이 비어 있습니다" in out

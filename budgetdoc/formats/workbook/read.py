@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from budgetdoc.formats.load import LoadError, _limited, _shape_problems
+from budgetdoc.formats.load import LoadError, _limited, _shape_problems, provisional
 from budgetdoc.formats.reading import Refused, read_file
 from budgetdoc.formats.workbook import xlsx
 from budgetdoc.formats.workbook.form import (
@@ -666,6 +666,7 @@ class ImportedSheet:
     document: Document | None
     problems: list[Problem]
     skipped: str = ""  # why the sheet holds no project ("비어 있어 건너뜁니다"); then it is not one
+    partial: Document | None = None  # with problems: the project its empty text cells filled in, to check
 
 
 def _mark(sheet: xlsx.Sheet) -> str | None:
@@ -807,7 +808,9 @@ def _read_sheet(sheet: xlsx.Sheet, file: str, record: _Record) -> ImportedSheet:
         project = Project.model_validate(data)
     except ValidationError as exc:
         shape = [dataclasses.replace(p, sheet=name) for p in _shape_problems(exc, source_map)]
-        return ImportedSheet(name, record.source, record.head, None, _limited(_worded(shape, year)))
+        partial = provisional(data, exc)
+        document = Document(partial, source_map, notes) if partial is not None else None
+        return ImportedSheet(name, record.source, record.head, None, _limited(_worded(shape, year)), partial=document)
     return ImportedSheet(name, record.source, record.head, Document(project, source_map, notes), [])
 
 
@@ -872,7 +875,7 @@ def load_workbook_document(path: str, sheet: str, data: bytes | None = None, dis
         raise _bad(file, "xlsx-layout", f"통합 문서에 사업 시트가 {len(found)}개 있습니다")
     imported = found[0]
     if imported.document is None:
-        raise LoadError(imported.problems)
+        raise LoadError(imported.problems, imported.partial)
     return imported.document
 
 

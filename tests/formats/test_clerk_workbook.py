@@ -160,4 +160,4 @@ def test_a_blank_name_in_yaml_hides_no_wrong_sum(tmp_path: Path) -> None:
     code, out, _ = run("check", str(path))
     assert code == 1
     assert [line.split(": ", 2)[1] for line in out.splitlines()] == ["missing-field", "basis-item"]
-    assert "'contacts.department (부서명)' 값이 비어 있습니다" in out
+    assert "'contacts.department (부서명)'이(가) 비어 있습니다" in out

@@ -6,6 +6,8 @@ typing, LibreOffice for the saving), and must still import as the project it hol
 
 from __future__ import annotations
 
+import importlib.util
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -17,6 +19,19 @@ from conftest import REFERENCE_YAML
 
 from budgetdoc.formats.load import load
 from budgetdoc.formats.workbook import read as workbook_read
+from budgetdoc.formats.workbook.form import (
+    SEC_BASIS,
+    SEC_BUDGET,
+    SEC_CONTACTS,
+    SEC_DESCRIPTION,
+    SEC_DRAFT,
+    SEC_EFFECTS,
+    SEC_EXPECTED,
+    SEC_OVERVIEW,
+    SEC_SCHEDULE,
+    SEC_SETTLEMENT,
+    SECTIONS,
+)
 from budgetdoc.formats.workbook.write import _Sheet, _workbook
 from generate import cli
 
@@ -161,3 +176,102 @@ def test_a_blank_name_in_yaml_hides_no_wrong_sum(tmp_path: Path) -> None:
     assert code == 1
     assert [line.split(": ", 2)[1] for line in out.splitlines()] == ["missing-field", "basis-item"]
     assert "'contacts.department (부서명)'이(가) 비어 있습니다" in out
+
+
+# --------------------------------------------------------------------------- every rule at its cell
+
+_FAILING_SPEC = importlib.util.spec_from_file_location(
+    "rule_fixtures", Path(__file__).parents[1] / "check" / "test_rules.py"
+)
+assert _FAILING_SPEC and _FAILING_SPEC.loader
+_RULES = importlib.util.module_from_spec(_FAILING_SPEC)
+_FAILING_SPEC.loader.exec_module(_RULES)
+FAILING: dict[str, tuple[str, str]] = _RULES.FAILING
+
+SECTION_OF = {
+    "overview": SEC_OVERVIEW,
+    "contacts": SEC_CONTACTS,
+    "description": SEC_DESCRIPTION,
+    "schedule": SEC_SCHEDULE,
+    "settlement": SEC_SETTLEMENT,
+    "draft": SEC_DRAFT,
+}
+
+
+def section(field: str) -> str | None:
+    """The form's section a field belongs to; None for the rows above the first section."""
+    head = field.split(".")[0].split("[")[0]
+    if head == "budget":
+        return SEC_BASIS if ".basis" in field else SEC_BUDGET
+    if head == "effects":
+        return SEC_EXPECTED if field.startswith("effects.expected") else SEC_EFFECTS
+    return SECTION_OF.get(head)
+
+
+@pytest.mark.parametrize("rule", sorted(FAILING))
+def test_each_rule_is_told_at_a_cell_of_its_own_section(rule: str, tmp_path: Path) -> None:
+    """Each rule's error, planted in the reference and exported: its cell lies in the section of the field it blames."""
+    old, new = FAILING[rule]
+    source = tmp_path / "x.yaml"
+    source.write_text(REFERENCE_YAML.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    book = tmp_path / "x.xlsx"
+    code, _, err = run("export", str(source), "-o", str(book))
+    assert code == 0, err
+    code, out, _ = run("check", "--format", "json", str(book))
+    found = [p for p in json.loads(out) if p["rule"] == rule]
+    assert found, out
+    ws = openpyxl.load_workbook(book).worksheets[0]
+    titles = {str(ws.cell(r, 1).value).strip(): r for r in range(1, ws.max_row + 1)}
+    starts = sorted(r for t, r in titles.items() if t in SECTIONS)
+    for p in found:
+        row = p["line"]
+        wanted = section(p["field"])
+        if wanted is None:
+            assert row < starts[0], p
+            continue
+        top = titles[wanted]
+        bottom = next((r for r in starts if r > top), ws.max_row + 1)
+        assert top <= row < bottom, (p, wanted, top, bottom)
+
+
+def test_a_form_filled_from_the_template_tells_each_sum_at_its_own_cell(tmp_path: Path) -> None:
+    """Totals left to the form's formulas (never computed by a spreadsheet): the sums are told at their 계 cells."""
+    book = tmp_path / "form.xlsx"
+    assert run("template", "-o", str(book), "--year", "2025")[0] == 0
+    wb = openpyxl.load_workbook(book)
+    ws = wb["사업1"]
+
+    def rows(label: str, column: int = 1) -> list[int]:
+        return [r for r in range(1, ws.max_row + 1) if ws.cell(r, column).value == label]
+
+    for cell, value in {
+        "B1": "새 사업",
+        "B5": "기금",
+        "D5": "재난관리기금",
+        "B6": "계속",
+        "D6": 2024,
+        "F6": 2026,
+    }.items():
+        ws[cell] = value
+    ws.cell(rows("사업내용")[0], 2).value = "재난 대비"
+    funding = rows("국비")[0]
+    ws.cell(funding, 2).value, ws.cell(funding, 4).value = 100, 1200  # 국비 + 시비 = 1,300 ≠ 계 (B) 1,200
+    office = rows("실·국")[0]
+    ws.cell(office, 2).value, ws.cell(office, 6).value = "안전총괄실", "재난안전과"
+    for k, name in enumerate(("박과장", "최팀장", "정주무관")):
+        ws.cell(office + 1 + k, 2).value = name
+    item = rows("계")[0] + 1
+    ws.cell(item, 1).value, ws.cell(item, 2).value, ws.cell(item, 3).value = "사무관리비", 1000, 1200
+    basis = rows("과목")[0] + 1
+    for c, value in enumerate(("사무관리비", "○", "운영", "1,200,000원", 1200), 1):
+        ws.cell(basis, c).value = value
+    schedule_total = rows("계")[1]
+    ws.cell(schedule_total + 1, 1).value, ws.cell(schedule_total + 1, 3).value = "집행", 1300
+    wb.save(book)
+    code, out, _ = run("check", str(book))
+    assert code == 1
+    errors = [line.split(": ")[:2] for line in out.splitlines() if ": 경고: " not in line]
+    assert errors == [
+        [f"{book}!사업1!D{funding}", "funding-budget"],  # at 시비, the budget's own share
+        [f"{book}!사업1!C{schedule_total}", "schedule-budget"],  # at the schedule's 계
+    ], out

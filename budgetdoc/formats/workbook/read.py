@@ -143,7 +143,8 @@ class _Reader:
         if merge_to > c:
             self.merges.add(f"{cell_name(r, c)}:{cell_name(r, merge_to)}")
         value = self.get(r, c)
-        self.values[path] = (r, c)
+        if path:  # () is a cell read for the row it belongs to, not a field of its own
+            self.values[path] = (r, c)
         if isinstance(value, str) and value.startswith("=") and self.cells[(r, c)].cached is not value:
             self.add(r, c, "xlsx-formula", "글 칸에는 수식을 쓸 수 없습니다", path)
             return None
@@ -347,6 +348,7 @@ def _read_project(rd: _Reader) -> dict[str, Any]:
     for i, (key, label) in enumerate(FUNDS):
         rd.expect_label(r, 1 + 2 * i, label)
         funding[key] = rd.number(r, 2 + 2 * i, ("overview", "funding", key))
+    rd.values[("overview", "funding")] = (r, 4)  # a problem with the split as a whole: at 시비, the budget's share
     ov["funding"] = funding
     data["overview"] = ov
 
@@ -486,6 +488,7 @@ def _read_project(rd: _Reader) -> dict[str, Any]:
     total_row = rd.next()
     rd.expect_label(total_row, 1, "계")
     rows_at: list[int] = []
+    rd.values[("schedule", "rows")] = (total_row, 3)  # the rows' sum as a whole: at their 계
     while not rd.at_section() and rd.row < rd.max_row:
         rows_at.append(rd.next())
     schedule: dict[str, Any] = {}
@@ -513,6 +516,7 @@ def _read_project(rd: _Reader) -> dict[str, Any]:
 
     rd.section(SEC_EFFECTS)
     rd.header(("연도", "추진실적"))
+    rd.values[("effects", "achievements")] = (rd.row, 1)
     achievements: dict[str, list[str]] = {}
     year: str | None = None
     while not rd.at_section() and rd.row < rd.max_row:
@@ -541,6 +545,7 @@ def _read_project(rd: _Reader) -> dict[str, Any]:
 
     rd.section(SEC_SETTLEMENT)
     rd.header(SETTLEMENT_HEAD)
+    rd.values[("settlement",)] = (rd.row, 1)
     settlement: list[dict[str, Any]] = []
     while rd.row < rd.max_row:
         r = rd.next()

@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import docgen
 import openpyxl
 import pytest
 from click.testing import CliRunner
@@ -98,7 +99,7 @@ def test_a_workbook_handled_as_a_clerk_does_imports_as_the_reference(tmp_path: P
     reference_with_a_blank_form(book)
     as_clerk(book)
     saved = soffice_resave(tmp_path, book)
-    assert openpyxl.load_workbook(saved).sheetnames == ["균형발전", "사업2", "_budgetdoc", "Sheet2"]
+    assert openpyxl.load_workbook(saved).sheetnames == ["작성요령", "균형발전", "사업2", "_budgetdoc", "Sheet2"]
 
     code, out, err = run("check", str(saved))
     assert code == 0, out
@@ -220,7 +221,7 @@ def test_each_rule_is_told_at_a_cell_of_its_own_section(rule: str, tmp_path: Pat
     code, out, _ = run("check", "--format", "json", str(book))
     found = [p for p in json.loads(out) if p["rule"] == rule]
     assert found, out
-    ws = openpyxl.load_workbook(book).worksheets[0]
+    ws = openpyxl.load_workbook(book).worksheets[1]  # after 작성요령
     titles = {str(ws.cell(r, 1).value).strip(): r for r in range(1, ws.max_row + 1)}
     starts = sorted(r for t, r in titles.items() if t in SECTIONS)
     for p in found:
@@ -275,3 +276,76 @@ def test_a_form_filled_from_the_template_tells_each_sum_at_its_own_cell(tmp_path
         [f"{book}!사업1!D{funding}", "funding-budget"],  # at 시비, the budget's own share
         [f"{book}!사업1!C{schedule_total}", "schedule-budget"],  # at the schedule's 계
     ], out
+
+
+# --------------------------------------------------------------------------- the form itself
+
+
+def test_the_form_a_clerk_fills_without_a_manual(tmp_path: Path) -> None:
+    book = tmp_path / "form.xlsx"
+    assert run("template", "-o", str(book), "--year", "2025", "--count", "2")[0] == 0
+    wb = openpyxl.load_workbook(book)
+    guide = wb["작성요령"]
+    assert wb.sheetnames[0] == "작성요령" and wb.active.title == "사업1"
+    assert "노란 칸은 꼭 채웁니다" in "\n".join(str(c.value) for c in guide["A"])
+    ws = wb["사업1"]
+    # Conventions in Korean, chosen from lists that say what to do when the cell is selected.
+    assert (ws["D3"].value, ws["F3"].value) == ("나누어떨어짐 (exact)", "예산현액-집행액-차년이월")
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    rounding = next(dv for dv in lists if "D3" in str(dv.sqref).split())
+    assert rounding.formula1 == '"나누어떨어짐 (exact),내림 (floor),올림 (ceil),반올림 (half-up)"'
+    assert rounding.showInputMessage and rounding.prompt.startswith("칸 오른쪽의 ▼를 눌러 고릅니다")
+    amounts = [dv for dv in ws.data_validations.dataValidation if dv.type == "whole"]
+    assert amounts and all(dv.showInputMessage and "천원" in dv.prompt for dv in amounts)
+    # Required cells are marked; one font everywhere, the formula cells too.
+    assert ws["B1"].fill.fgColor.rgb.endswith("FFF2CC") and ws["B5"].fill.fgColor.rgb.endswith("FFF2CC")
+    total = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "계")
+    assert ws.cell(total, 2).value.startswith("=SUM(") and ws.cell(total, 2).font.name == "맑은 고딕"
+    assert {ws.cell(r, 2).font.name for r in range(1, ws.max_row + 1) if ws.cell(r, 2).has_style} == {"맑은 고딕"}
+    # Printed one page wide on A4, the hidden mark column left out.
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.page_setup.fitToWidth == 1
+    assert ws.print_area == f"'사업1'!$A$1:$H${ws.max_row}"
+    # The guide is not a project and not a sheet to tell about.
+    code, out, err = run("check", str(book))
+    assert "작성요령" not in out + err
+
+
+def test_conventions_chosen_in_korean_or_as_codes_read_the_same(tmp_path: Path) -> None:
+    book = tmp_path / "ref.xlsx"
+    assert run("export", str(REFERENCE_YAML), "-o", str(book))[0] == 0
+    for rounding, balance in (("올림 (ceil)", "예산현액-집행액"), ("ceil", "available-spent")):
+        wb = openpyxl.load_workbook(book)
+        wb[SHEET]["D3"], wb[SHEET]["F3"] = rounding, balance
+        wb.save(book)
+        code, text, _ = run("import", str(book))
+        assert (
+            "conventions:\n  rate_decimals: 0\n  formula_rounding: ceil\n  settlement_balance: available-spent\n"
+            in text
+        )
+
+
+@pytest.mark.slow
+def test_libreoffice_prints_each_sheet_one_page_wide(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    for name, text in docgen.pages(10):  # documents long enough to need several pages
+        (data / f"{name}.yaml").write_text(text, encoding="utf-8")
+    book = tmp_path / "all.xlsx"
+    assert run("export", str(data), "-o", str(book))[0] == 0
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(book)],
+        check=True, capture_output=True, timeout=300,
+    )  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "all.pdf"), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    pages = [page for page in text.split("\f") if page.strip()]
+    # Every sheet's columns, H too, on one page's width: each 결산 header line is whole, and there
+    # are not more pages than rows would need (a sheet shrunk onto one page would also pass this).
+    headers = [line.split() for page in pages for line in page.splitlines() if line.strip().startswith("연도  ")]
+    assert len(headers) >= 10 and all(h[-1] == "집행잔액" for h in headers if "최종예산" in h), headers
+    assert len(pages) > 11  # the guide and ten sheets, several of them longer than a page

@@ -73,7 +73,7 @@ def test_corpus_round_trip_is_byte_identical(tmp_path: Path) -> None:
     code, _, _ = run("check", str(data))
     assert code == 0  # the generated documents add up
     assert run("export", str(data), "-o", str(tmp_path / "all.xlsx"))[0] == 0
-    assert len(openpyxl.load_workbook(tmp_path / "all.xlsx").sheetnames) == 13  # and the hidden sheet
+    assert len(openpyxl.load_workbook(tmp_path / "all.xlsx").sheetnames) == 14  # and 작성요령 and the hidden sheet
     code, _, err = run("import", str(tmp_path / "all.xlsx"), "-o", str(tmp_path / "back"))
     skipped = ("비어 있어(해당 없음)", ": draft: 경고: ")  # the warnings a complete document may have
     err = "".join(line for line in err.splitlines(keepends=True) if not any(s in line for s in skipped))
@@ -236,7 +236,7 @@ def test_edited_cells_become_edited_values(book: Path) -> None:
 
 def test_workbook_has_the_form_formulas_formats_validation_and_protection(book: Path) -> None:
     wb = openpyxl.load_workbook(book)
-    assert wb.sheetnames == [SHEET, "_budgetdoc"]
+    assert wb.sheetnames == ["작성요령", SHEET, "_budgetdoc"]
     assert wb["_budgetdoc"].sheet_state == "hidden"
     meta = [row for row in wb["_budgetdoc"].iter_rows(values_only=True)]
     assert meta[0] == ("format", "2", None, None, None)
@@ -280,7 +280,7 @@ def test_template_is_an_empty_form(tmp_path: Path) -> None:
     code, _, err = run("template", "-o", str(out), "--year", "2026", "--count", "3")
     assert (code, err) == (0, f"2026년도 빈 양식 (3개 사업)을 {out}에 썼습니다.\n")
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["사업1", "사업2", "사업3", "_budgetdoc"]
+    assert wb.sheetnames == ["작성요령", "사업1", "사업2", "사업3", "_budgetdoc"]
     ws = wb["사업1"]
     head = _rows(ws, "구분")[0]
     assert ws["B2"].value == 2026 and ws.cell(head, 2).value == "2025예산액(A)"
@@ -605,7 +605,7 @@ def test_libreoffice_opens_it_and_its_formulas_agree_with_the_checks(tmp_path: P
     recalculated = _soffice(tmp_path, book, "xlsx")
     wb = openpyxl.load_workbook(recalculated, data_only=True)
     docs = {p.stem: load(p).project for p in sorted(data.glob("*.yaml"))}
-    names = dict(zip([p.stem for p in sorted(data.glob("*.yaml"))], wb.sheetnames, strict=False))
+    names = dict(zip([p.stem for p in sorted(data.glob("*.yaml"))], wb.sheetnames[1:], strict=False))
     for stem, project in docs.items():
         ws = wb[names[stem]]
         fig = compute(project)

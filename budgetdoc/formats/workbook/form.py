@@ -30,6 +30,18 @@ ACCOUNT_KINDS = ("일반회계", "특별회계", "기금")
 PERIOD_KINDS = ("연례반복", "계속", "한시")
 ROUNDINGS = ("exact", "floor", "ceil", "half-up")
 BALANCES = ("available-spent-carried", "available-spent")
+CHOICE_WORDS = {
+    "exact": "나누어떨어짐 (exact)",
+    "floor": "내림 (floor)",
+    "ceil": "올림 (ceil)",
+    "half-up": "반올림 (half-up)",
+    "available-spent-carried": "예산현액-집행액-차년이월",
+    "available-spent": "예산현액-집행액",
+}
+"""The form shows the document's conventions in Korean; the YAML keeps their codes (either is read)."""
+FONT = "맑은 고딕"  # the office default; one font for every cell, formulas included
+GUIDE = "작성요령"
+GUIDE_MARK = "budgetdoc-guide"
 
 SEC_OVERVIEW = "1. 기본 현황 — 사업개요"
 SEC_CONTACTS = "사업 담당자"
@@ -173,7 +185,13 @@ def f_available(r: int) -> str:
 
 
 def f_balance(r: int) -> str:
-    """집행잔액 by the convention chosen in F3."""
+    """집행잔액 by the convention chosen in F3 (shown in Korean; the code is still understood)."""
+    words = CHOICE_WORDS["available-spent"]
+    return f'=IF(OR($F$3="{words}",$F$3="available-spent"),E{r}-F{r},E{r}-F{r}-G{r})'
+
+
+def f_balance_v1(r: int) -> str:
+    """집행잔액 as format 1 workbooks have it (F3 held the code)."""
     return f'=IF($F$3="available-spent",E{r}-F{r},E{r}-F{r}-G{r})'
 
 

@@ -31,7 +31,9 @@ from budgetdoc.formats.workbook import xlsx
 from budgetdoc.formats.workbook.form import (
     ACCOUNT_KINDS,
     BALANCES,
+    CHOICE_WORDS,
     FUNDS,
+    GUIDE_MARK,
     ID_LABEL,
     MARK,
     MARK_COLUMN,
@@ -59,6 +61,7 @@ from budgetdoc.formats.workbook.form import (
     WIDTH,
     f_available,
     f_balance,
+    f_balance_v1,
     f_change,
     f_project_total,
     f_rate,
@@ -92,6 +95,8 @@ class _Reader:
     row: int = 0
     decimals: int = 0  # of rates, as the sheet states them
     trust_cached: bool = True  # False when numbers typed as text kept the sheet's formulas from computing
+    also: dict[Path, Any] = field(default_factory=lambda: {("balance",): lambda r: (f_balance_v1(r),)})
+    """Formulas an older form put in a cell, by the field's last key: also accepted."""
     text_numbers: list[tuple[int, int]] = field(default_factory=list)  # cells whose number is text
 
     def add(self, r: int, c: int, rule: str, message: str, path: Path = ()) -> None:
@@ -204,7 +209,9 @@ class _Reader:
             return self.scalar(r, c, cell.value, path)
         if not self.trust_cached or (isinstance(cell.cached, str) and cell.cached.startswith("#")):
             cell = _Cell(cell.value, None)  # what the spreadsheet computed says nothing: the checks compute it
-        if _norm_formula(str(cell.value)) != _norm_formula(expected):
+        if _norm_formula(str(cell.value)) != _norm_formula(expected) and _norm_formula(str(cell.value)) not in (
+            _norm_formula(f) for f in self.also.get(path[-1:], lambda _: ())(r)
+        ):
             self.add(
                 r,
                 c,
@@ -225,6 +232,14 @@ class _Reader:
             exponent = Decimal(1).scaleb(-self.decimals)
             return format(Decimal(repr(cell.cached)).quantize(exponent, rounding=ROUND_HALF_UP), "f")
         return self.scalar(r, c, cell.cached, path)
+
+
+_CODES = {words: code for code, words in CHOICE_WORDS.items()}
+
+
+def _code(text: str | None) -> str | None:
+    """A convention as the form shows it in Korean (``올림 (ceil)``) → its code (``ceil``)."""
+    return None if text is None else _CODES.get(" ".join(text.split()), text)
 
 
 _TEXT_NUMBER = re.compile(r"[-△−▲]?\s*(?:[0-9]{1,3}(?:,[0-9]{3})+|[0-9]+)(?:\.[0-9]+)?")
@@ -283,8 +298,8 @@ def _read_project(rd: _Reader) -> dict[str, Any]:
     rd.merges.add("F3:H3")
     conventions = {
         "rate_decimals": rd.number(r, 2, ("conventions", "rate_decimals")) or "0",
-        "formula_rounding": rd.text(r, 4, ("conventions", "formula_rounding")) or "exact",
-        "settlement_balance": rd.text(r, 6, ("conventions", "settlement_balance")) or BALANCES[0],
+        "formula_rounding": _code(rd.text(r, 4, ("conventions", "formula_rounding"))) or "exact",
+        "settlement_balance": _code(rd.text(r, 6, ("conventions", "settlement_balance"))) or BALANCES[0],
     }
     try:
         rd.decimals = max(0, min(4, int(conventions["rate_decimals"])))
@@ -703,6 +718,8 @@ def _read_all(data: bytes, file: str) -> tuple[ImportedSheet, ...]:
     }
     out = []
     for sheet, key in zip(sheets, keys, strict=True):
+        if sheet.value(1, MARK_COLUMN) == GUIDE_MARK:
+            continue  # the form's own 작성요령 sheet
         record = records.get(key) if key and owners[key] is sheet else None
         if not sheet.cells:
             out.append(ImportedSheet(sheet.name, "", "", None, [], "비어 있어 건너뜁니다"))

@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import io
 import re
+import unicodedata
 import zipfile
 from dataclasses import dataclass
 from decimal import Decimal
@@ -38,8 +39,12 @@ from budgetdoc.formats.workbook.form import (
     ACCOUNT_KINDS,
     AMOUNT_FORMAT,
     BALANCES,
+    CHOICE_WORDS,
+    FONT,
     FORMAT_VERSION,
     FUNDS,
+    GUIDE,
+    GUIDE_MARK,
     ID_LABEL,
     MARK,
     MARK_COLUMN,
@@ -107,7 +112,10 @@ class _Writer:
         self.border = Border(left=thin, right=thin, top=thin, bottom=thin)
         self.label_fill = PatternFill("solid", fgColor="EDEDED")
         self.section_fill = PatternFill("solid", fgColor="D9E1F2")
-        self.bold = Font(bold=True)
+        self.required_fill = PatternFill("solid", fgColor="FFF2CC")  # cells that must be filled in
+        self.font = Font(name=FONT, size=10)
+        self.bold = Font(name=FONT, size=10, bold=True)
+        self.lines: dict[int, int] = {}  # row → the lines its longest wrapped text needs
         self.wrap = Alignment(wrap_text=True, vertical="center")
         self.center = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
@@ -129,16 +137,21 @@ class _Writer:
         cell.alignment = self.center
         cell.border = self.border
 
-    def text(self, r: int, c: int, value: str | None, merge_to: int = 0) -> None:
+    def text(self, r: int, c: int, value: str | None, merge_to: int = 0, required: bool = False) -> None:
 
         cell = self.ws.cell(r, c)
         if value is not None and value != "":
             cell.value = value
             cell.data_type = "s"  # a text that starts with '=' stays text
+            width = sum(COLUMN_WIDTHS[c - 1 : max(merge_to, c)])
+            self.lines[r] = max(self.lines.get(r, 1), -(-_display_width(value) // max(width - 2, 1)))
         cell.number_format = "@"
+        cell.font = self.font
         cell.alignment = self.wrap
         cell.border = self.border
         cell.protection = Protection(locked=False)
+        if required:
+            cell.fill = self.required_fill
         if merge_to > c:
             self.merge(r, c, merge_to)
 
@@ -147,13 +160,16 @@ class _Writer:
         cell = self.ws.cell(r, c)
         cell.value = value
         cell.number_format = "0" if year else AMOUNT_FORMAT
+        cell.font = self.font
         cell.border = self.border
         cell.protection = Protection(locked=False)
         if not year:
             (self.signed if signed else self.amounts).append(cell.coordinate)
 
-    def choice(self, r: int, c: int, value: str | None, options: tuple[str, ...], strict: bool = True) -> None:
-        self.text(r, c, value)
+    def choice(
+        self, r: int, c: int, value: str | None, options: tuple[str, ...], strict: bool = True, required: bool = False
+    ) -> None:
+        self.text(r, c, value, required=required)
         self.lists.setdefault((*options, "" if strict else "*"), []).append(cell_name(r, c))
 
     def formula(
@@ -201,7 +217,7 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     o = p.overview if p else None
     r = w.next()
     w.label(r, 1, "사업명")
-    w.text(r, 2, p.title if p else "", WIDTH)
+    w.text(r, 2, p.title if p else "", WIDTH, required=True)
     r = w.next()
     w.label(r, 1, "회계연도")
     w.number(r, 2, p.fiscal_year if p else year, year=True)
@@ -217,9 +233,11 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     w.label(r, 1, "증감률 소수 자릿수")
     w.number(r, 2, conv.rate_decimals if conv else 0, year=True)
     w.label(r, 3, "산출근거 환산")
-    w.choice(r, 4, conv.formula_rounding if conv else "exact", ROUNDINGS)
+    w.choice(r, 4, CHOICE_WORDS[conv.formula_rounding if conv else "exact"], tuple(CHOICE_WORDS[k] for k in ROUNDINGS))
     w.label(r, 5, "집행잔액 계산")
-    w.choice(r, 6, conv.settlement_balance if conv else BALANCES[0], BALANCES)
+    w.choice(
+        r, 6, CHOICE_WORDS[conv.settlement_balance if conv else BALANCES[0]], tuple(CHOICE_WORDS[k] for k in BALANCES)
+    )
     w.merge(r, 6, WIDTH)
 
     # A draft made by rollover is shown, not hidden: its 할 일 are for staff to read, and
@@ -238,12 +256,12 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
         "" if not o else ("일반회계" if account == "일반회계" else "기금" if account.endswith("기금") else "특별회계")
     )
     w.label(r, 1, "회계")
-    w.choice(r, 2, kind, ACCOUNT_KINDS)
+    w.choice(r, 2, kind, ACCOUNT_KINDS, required=True)
     w.label(r, 3, "회계명")
     w.text(r, 4, "" if kind == "일반회계" else account, WIDTH)
     r = w.next()
     w.label(r, 1, "사업기간")
-    w.choice(r, 2, o.period.kind if o else "", PERIOD_KINDS, strict=False)
+    w.choice(r, 2, o.period.kind if o else "", PERIOD_KINDS, strict=False, required=True)
     w.label(r, 3, "시작 연도")
     w.number(r, 4, o.period.start if o else None, year=True)
     w.label(r, 5, "종료 연도")
@@ -264,14 +282,14 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
     c = p.contacts if p else None
     r = w.next()
     w.label(r, 1, "실·국")
-    w.text(r, 2, c.office if c else "", 4)
+    w.text(r, 2, c.office if c else "", 4, required=True)
     w.label(r, 5, "부서명")
-    w.text(r, 6, c.department if c else "", WIDTH)
+    w.text(r, 6, c.department if c else "", WIDTH, required=True)
     for key, name in PEOPLE:
         person = getattr(c, key) if c else None
         r = w.next()
         w.label(r, 1, name)
-        w.text(r, 2, person.name if person else "", 4)
+        w.text(r, 2, person.name if person else "", 4, required=True)
         w.label(r, 5, "전화")
         w.text(r, 6, person.phone if person else "", WIDTH)
 
@@ -382,28 +400,51 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
                 w.number(r, col, value, signed=key == "change")
 
 
+COLUMN_WIDTHS = (20, 16, 22, 22, 16, 14, 14, 14)  # columns A..H, in characters
+ROW_HEIGHT = 16.5  # points, one line of 10-point text
+
+
+def _display_width(text: str) -> int:
+    """Characters as a column width counts them: a Hangul or other wide character counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _prompt(dv: DataValidation, title: str, text: str) -> None:
+    dv.promptTitle, dv.prompt, dv.showInputMessage = title, text, True
+
+
 def _finish_sheet(w: _Writer) -> None:
 
     ws = w.ws
-    for col, width in zip("ABCDEFGH", (20, 16, 22, 22, 16, 14, 14, 14), strict=True):
+    for col, width in zip("ABCDEFGH", COLUMN_WIDTHS, strict=True):
         ws.column_dimensions[col].width = width
+    # Rows as tall as their wrapped text.
+    for r in range(1, w.row + 1):
+        ws.row_dimensions[r].height = ROW_HEIGHT * w.lines.get(r, 1)
     ws.freeze_panes = "B2"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
+    # One page wide, as many pages tall as the rows need: a height no sheet of the form reaches
+    # (LibreOffice reads an open height, 0, as one page and would shrink the sheet onto it).
     ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
+    ws.page_setup.fitToHeight = 99
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_area = f"A1:H{w.row}"
     ws.print_options.horizontalCentered = True
     ws.print_options.gridLines = True  # the lines of merged cells, which carry no border
     ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.75
+    ws.oddFooter.center.text = "&P / &N"
     if w.amounts:
         dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
         dv.error, dv.errorTitle, dv.showErrorMessage = "0 이상의 정수(천원)를 넣으세요.", "금액", True
+        _prompt(dv, "금액 (천원)", "천원 단위 정수를 넣습니다. 예: 30000 (3천만 원)")
         dv.sqref = " ".join(w.amounts)
         ws.add_data_validation(dv)
     if w.signed:
         dv = DataValidation(type="whole", operator="between", formula1="-999999999999", formula2="999999999999")
         dv.error, dv.errorTitle, dv.showErrorMessage = "정수(천원)를 넣으세요.", "금액", True
+        _prompt(dv, "금액 (천원)", "천원 단위 정수를 넣습니다. 감액은 음수로(-1500), △1,500으로 보입니다")
         dv.allow_blank = True
         dv.sqref = " ".join(w.signed)
         ws.add_data_validation(dv)
@@ -414,6 +455,7 @@ def _finish_sheet(w: _Writer) -> None:
         dv.showErrorMessage = True
         dv.errorStyle = "stop" if strict else "warning"
         dv.error = f"다음 중 하나를 고르세요: {values}"
+        _prompt(dv, "목록에서 고르기", f"칸 오른쪽의 ▼를 눌러 고릅니다: {values}"[:255])
         dv.sqref = " ".join(cells)
         ws.add_data_validation(dv)
     # A guide, not security: labels and formulas are locked, rows may still be added.
@@ -422,6 +464,43 @@ def _finish_sheet(w: _Writer) -> None:
     ws.protection.deleteRows = False
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
+
+
+GUIDE_LINES = (
+    "사업설명서 작성요령 (부서 작성용)",
+    "",
+    "1. 사업마다 시트 하나입니다. 시트 이름(탭)은 사업명 등으로 바꾸어도 되고, 순서를 바꾸거나 복사해도 됩니다.",
+    "   쓰지 않는 사업 시트는 그대로 두거나 지웁니다. 비어 있는 시트는 읽지 않습니다.",
+    "2. 노란 칸은 꼭 채웁니다. 회색 칸은 이름표, 굵은 숫자 칸은 자동 계산(수식)이라 잠겨 있습니다.",
+    "3. 금액은 천원 단위 정수로 넣습니다 (30000 = 3천만 원). 글자로 넣은 숫자('30,000)도 읽지만 시트의 합계가",
+    "   계산되지 않으니 숫자로 넣으세요. 산출근거 줄의 감액과 예산변경은 음수로 넣으면 △로 보입니다.",
+    "4. 회계, 사업기간, 산출근거 환산, 집행잔액 계산은 칸 오른쪽의 ▼를 눌러 목록에서 고릅니다.",
+    "5. 산출근거의 산식은 원 단위로 씁니다. 예:",
+    "     150,000원×17명×2회        (86,666원×8명×12월) - 8,680,000원        15,300,000원 X 30/100 X 2회",
+    "   산식의 값이 천원으로 나누어떨어지지 않으면 '산출근거 환산'에서 고른 방식(내림·올림·반올림)으로 맞춥니다.",
+    "6. 줄이 모자라면 행을 넣습니다 (사업내용, 산출근거, 추진일정, 추진실적 등의 목록). 병합된 칸은 풀거나 옮기지 마세요.",
+    "7. 다 채우면 저장해 예산 부서에 보냅니다. 예산 부서는 합계·증감·산식을 모두 검산하고, 틀린 칸을",
+    "   '시트!칸' (예: 사업1!C22)과 그 칸의 이름으로 알려 드립니다.",
+)
+
+
+def _guide(wb: Workbook) -> None:
+    """The 작성요령 sheet, first: what a department needs to fill the form without a manual."""
+    ws = wb.create_sheet(GUIDE, 0)
+    ws.column_dimensions["A"].width = 110
+    for r, line in enumerate(GUIDE_LINES, 1):
+        cell = ws.cell(r, 1)
+        cell.value = line
+        cell.data_type = "s"
+        cell.font = Font(name=FONT, size=14 if r == 1 else 11, bold=r == 1)
+        ws.row_dimensions[r].height = 24 if r == 1 else 18
+    mark = ws.cell(1, MARK_COLUMN)
+    mark.value = GUIDE_MARK
+    mark.data_type = "s"
+    ws.column_dimensions[cell_name(1, MARK_COLUMN)[:-1]].hidden = True
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE
+    ws.protection.sheet = True
 
 
 _BAD_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")
@@ -458,6 +537,7 @@ def _workbook(sheets: list[_Sheet], blank: int) -> bytes:
         ws.column_dimensions[cell_name(1, MARK_COLUMN)[:-1]].hidden = True
         meta_rows.append(("sheet", key, sheet.source, sheet.head, sheet.name))
         meta_rows.extend(("formula", key, path, formula, stated) for path, formula, stated in w.formulas)
+    _guide(wb)
     meta = wb.create_sheet(META)
     for row in meta_rows:
         meta.append(list(row))
@@ -465,7 +545,7 @@ def _workbook(sheets: list[_Sheet], blank: int) -> bytes:
             cell.data_type = "s"
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
-    wb.active = 0
+    wb.active = 1 if sheets else 0  # the first project sheet; the guide is one tab to the left
     out = io.BytesIO()
     wb.save(out)
     return _fixed_times(out.getvalue())

@@ -165,3 +165,27 @@ def edit(text: str, *pairs: tuple[str, str]) -> str:
         assert text.count(old) == 1, f"not exactly once: {old!r}"
         text = text.replace(old, new)
     return text
+
+
+def soffice(tmp_path: Path, source: Path, target: str) -> Path:
+    """``source`` converted by LibreOffice (``pdf``, or ``xlsx`` to open and save it again); skips without it."""
+    program = shutil.which("soffice") or shutil.which("libreoffice")
+    if program is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    outdir = tmp_path / f"lo-{target.split(':')[0]}"
+    subprocess.run(
+        [
+            program,
+            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
+            "--headless",
+            "--convert-to",
+            target,
+            "--outdir",
+            str(outdir),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    return outdir / source.with_suffix("." + target.split(":")[0]).name

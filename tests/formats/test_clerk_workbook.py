@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import importlib.util
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -16,7 +15,7 @@ import docgen
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import REFERENCE_YAML
+from conftest import REFERENCE_YAML, soffice
 
 from budgetdoc.formats.load import load
 from budgetdoc.formats.workbook import read as workbook_read
@@ -43,30 +42,6 @@ HEAD = "# yaml-language-server: $schema=../../schema/project.schema.json\n"
 def run(*args: str) -> tuple[int, str, str]:
     result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
     return result.exit_code, result.stdout, result.stderr
-
-
-def soffice_resave(tmp_path: Path, source: Path) -> Path:
-    """The workbook opened and saved again by LibreOffice (formulas recalculated, cached values written)."""
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
-    outdir = tmp_path / "saved"
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            "xlsx:Calc MS Excel 2007 XML",
-            "--outdir",
-            str(outdir),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return outdir / source.name
 
 
 def reference_with_a_blank_form(path: Path) -> None:
@@ -98,7 +73,7 @@ def test_a_workbook_handled_as_a_clerk_does_imports_as_the_reference(tmp_path: P
     book = tmp_path / "사업설명서.xlsx"
     reference_with_a_blank_form(book)
     as_clerk(book)
-    saved = soffice_resave(tmp_path, book)
+    saved = soffice(tmp_path, book, "xlsx:Calc MS Excel 2007 XML")
     assert openpyxl.load_workbook(saved).sheetnames == ["작성요령", "균형발전", "사업2", "_budgetdoc", "Sheet2"]
 
     code, out, err = run("check", str(saved))
@@ -332,17 +307,8 @@ def test_libreoffice_prints_each_sheet_one_page_wide(tmp_path: Path) -> None:
         (data / f"{name}.yaml").write_text(text, encoding="utf-8")
     book = tmp_path / "all.xlsx"
     assert run("export", str(data), "-o", str(book))[0] == 0
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
-    subprocess.run(
-        [soffice, f"-env:UserInstallation=file://{tmp_path / 'profile'}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(tmp_path), str(book)],
-        check=True, capture_output=True, timeout=300,
-    )  # fmt: skip
-    text = subprocess.run(
-        ["pdftotext", "-layout", str(tmp_path / "all.pdf"), "-"], capture_output=True, text=True, check=True
-    ).stdout
+    pdf = soffice(tmp_path, book, "pdf")
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     pages = [page for page in text.split("\f") if page.strip()]
     # Every sheet's columns, H too, on one page's width: each 결산 header line is whole, and there
     # are not more pages than rows would need (a sheet shrunk onto one page would also pass this).

@@ -16,7 +16,7 @@ import openpyxl
 import pypdf
 import pytest
 from click.testing import CliRunner
-from conftest import REFERENCE_YAML
+from conftest import REFERENCE_YAML, soffice
 from docgen import workbook as corpus
 from docgen import workbook_project as corpus_project
 from pydantic import BaseModel
@@ -564,29 +564,6 @@ def test_a_data_folder_with_a_workbook_of_two_projects(tmp_path: Path) -> None:
 # --------------------------------------------------------------------------- LibreOffice
 
 
-def _soffice(tmp_path: Path, source: Path, target: str) -> Path:
-    soffice = shutil.which("soffice") or shutil.which("libreoffice")
-    if soffice is None:
-        pytest.skip("LibreOffice (soffice) is not installed")
-    outdir = tmp_path / f"lo-{target}"
-    subprocess.run(
-        [
-            soffice,
-            f"-env:UserInstallation=file://{tmp_path / 'profile'}",
-            "--headless",
-            "--convert-to",
-            target,
-            "--outdir",
-            str(outdir),
-            str(source),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=300,
-    )
-    return outdir / source.with_suffix(f".{target}").name
-
-
 @pytest.mark.slow
 def test_libreoffice_opens_it_and_its_formulas_agree_with_the_checks(tmp_path: Path) -> None:
     data = tmp_path / "data"
@@ -597,12 +574,12 @@ def test_libreoffice_opens_it_and_its_formulas_agree_with_the_checks(tmp_path: P
     book = tmp_path / "all.xlsx"
     assert run("export", str(data), "-o", str(book))[0] == 0
 
-    pdf = _soffice(tmp_path, book, "pdf")
+    pdf = soffice(tmp_path, book, "pdf")
     assert pdf.read_bytes().startswith(b"%PDF")
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True, text=True).stdout
     assert "지역균형발전 추진" in text and "263,698" in text and "△37" in text
 
-    recalculated = _soffice(tmp_path, book, "xlsx")
+    recalculated = soffice(tmp_path, book, "xlsx")
     wb = openpyxl.load_workbook(recalculated, data_only=True)
     docs = {p.stem: load(p).project for p in sorted(data.glob("*.yaml"))}
     names = dict(zip([p.stem for p in sorted(data.glob("*.yaml"))], wb.sheetnames[1:], strict=False))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import subprocess
 from pathlib import Path
 
@@ -277,8 +278,9 @@ def test_the_form_a_clerk_fills_without_a_manual(tmp_path: Path) -> None:
     total = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "계")
     assert ws.cell(total, 2).value.startswith("=SUM(") and ws.cell(total, 2).font.name == "맑은 고딕"
     assert {ws.cell(r, 2).font.name for r in range(1, ws.max_row + 1) if ws.cell(r, 2).has_style} == {"맑은 고딕"}
-    # Printed one page wide on A4, the hidden mark column left out.
-    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.page_setup.fitToWidth == 1
+    # Printed one A4 landscape page wide (LibreOffice checks it below), the hidden mark column left out.
+    assert str(ws.page_setup.paperSize) == ws.PAPERSIZE_A4 and ws.page_setup.orientation == "landscape"
+    assert ws.page_setup.scale == 72
     assert ws.print_area == f"'사업1'!$A$1:$H${ws.max_row}"
     # The guide is not a project and not a sheet to tell about.
     code, out, err = run("check", str(book))
@@ -300,7 +302,7 @@ def test_conventions_chosen_in_korean_or_as_codes_read_the_same(tmp_path: Path) 
 
 
 @pytest.mark.slow
-def test_libreoffice_prints_each_sheet_one_page_wide(tmp_path: Path) -> None:
+def test_libreoffice_prints_each_sheet_one_page_wide_and_no_heading_alone(tmp_path: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()
     for name, text in docgen.pages(10):  # documents long enough to need several pages
@@ -315,3 +317,9 @@ def test_libreoffice_prints_each_sheet_one_page_wide(tmp_path: Path) -> None:
     headers = [line.split() for page in pages for line in page.splitlines() if line.strip().startswith("연도  ")]
     assert len(headers) >= 10 and all(h[-1] == "집행잔액" for h in headers if "최종예산" in h), headers
     assert len(pages) > 11  # the guide and ten sheets, several of them longer than a page
+    # No section heading is left at the foot of a page, apart from its table.
+    headings = {title.split(" (")[0] for title in SECTIONS}
+    for number, page in enumerate(pages[1:], 2):
+        body = [line.strip() for line in page.splitlines() if line.strip()]
+        body = [line for line in body if not re.fullmatch(r"[0-9]+ / [0-9]+", line)]
+        assert not any(body[-1].startswith(h) for h in headings), (number, body[-3:])

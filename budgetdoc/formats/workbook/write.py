@@ -34,6 +34,7 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
 
 from budgetdoc.formats.workbook.form import (
     ACCOUNT_KINDS,
@@ -116,6 +117,7 @@ class _Writer:
         self.font = Font(name=FONT, size=10)
         self.bold = Font(name=FONT, size=10, bold=True)
         self.lines: dict[int, int] = {}  # row → the lines its longest wrapped text needs
+        self.sections: set[int] = set()  # the rows of section headings
         self.wrap = Alignment(wrap_text=True, vertical="center")
         self.center = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
@@ -184,6 +186,7 @@ class _Writer:
 
     def section(self, title: str) -> int:
         r = self.next()
+        self.sections.add(r)
         self.label(r, 1, title)
         self.ws.cell(r, 1).fill = self.section_fill
         self.merge(r, 1, WIDTH)
@@ -402,6 +405,8 @@ def _write_project(w: _Writer, project: Project | None, year: int, blank: int) -
 
 COLUMN_WIDTHS = (20, 16, 22, 22, 16, 14, 14, 14)  # columns A..H, in characters
 ROW_HEIGHT = 16.5  # points, one line of 10-point text
+PRINT_SCALE = 72  # percent: the eight columns within an A4 landscape page, in LibreOffice and Excel
+PAGE_HEIGHT = (8.27 - 2 * 0.75) * 72  # points of rows on an A4 landscape page, inside the margins
 
 
 def _display_width(text: str) -> int:
@@ -418,17 +423,26 @@ def _finish_sheet(w: _Writer) -> None:
     ws = w.ws
     for col, width in zip("ABCDEFGH", COLUMN_WIDTHS, strict=True):
         ws.column_dimensions[col].width = width
-    # Rows as tall as their wrapped text.
+    # Rows as tall as their wrapped text; a page break before a section heading that would
+    # otherwise stand at the foot of a page, apart from its table. The scale is fixed (a program
+    # ignores page breaks when it fits the sheet to pages), so where pages end is known here.
+    page = PAGE_HEIGHT / (PRINT_SCALE / 100)
+    used = 0.0
     for r in range(1, w.row + 1):
-        ws.row_dimensions[r].height = ROW_HEIGHT * w.lines.get(r, 1)
+        height = ROW_HEIGHT * w.lines.get(r, 1)
+        ws.row_dimensions[r].height = height
+        keep = height + sum(ROW_HEIGHT * w.lines.get(k, 1) for k in range(r + 1, min(r + 4, w.row + 1)))
+        if r in w.sections and used and used + keep > page:
+            ws.row_breaks.append(Break(id=r - 1))
+            used = 0.0
+        elif used + height > page:  # the page ends here of itself
+            used = 0.0
+        used += height
     ws.freeze_panes = "B2"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.orientation = ws.ORIENTATION_PORTRAIT
-    # One page wide, as many pages tall as the rows need: a height no sheet of the form reaches
-    # (LibreOffice reads an open height, 0, as one page and would shrink the sheet onto it).
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 99
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.orientation = ws.ORIENTATION_LANDSCAPE  # eight columns, legible: the form is wide
+    ws.page_setup.scale = PRINT_SCALE
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
     ws.print_area = f"A1:H{w.row}"
     ws.print_options.horizontalCentered = True
     ws.print_options.gridLines = True  # the lines of merged cells, which carry no border

@@ -437,6 +437,20 @@ def _blame_funding(c: _Checker, project: Project, total: int, in_budget: int) ->
         "",
     )
     why = "사업비 (당해년도)는 예산 총괄 계 (B)와 맞습니다"
+    moved = next((name for name, v in outside.items() if v and total - in_budget == v), None)
+    if moved is not None and f.city is not None:
+        # 국비 + 시비 + 구비 = 사업비: the budget's own share lost what was put outside the budget.
+        national = f.national or 0
+        c.add(
+            ("overview", "funding", "city"),
+            "funding-total",
+            f"시비는 사업비 {numbers.won(total)} − 국비 {numbers.won(national)} = {numbers.won(total - national)}천원인데 "
+            f"{numbers.won(f.city)}천원으로 적혀 있습니다 ({why}) — 국비 + 시비 + {moved}가 사업비와 같습니다: "
+            f"{moved}는 예산 외라 사업비에 들지 않으니, 예산 안의 몫이면 시비에 넣으세요",
+            total - national,
+            f.city,
+        )
+        return
     if len(stated) == 1:
         key = stated[0]
         name, value = shares[key]

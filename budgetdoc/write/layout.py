@@ -296,7 +296,14 @@ class _Builder:
             lines = (text,)
         else:
             lines = text
-        return Cell(lines, kind, scope, colspan, rowspan, path, path in self.marked, cls)
+        return Cell(lines, kind, scope, colspan, rowspan, path, self.wrong(path), cls)
+
+    def wrong(self, path: str) -> bool:
+        """Whether a check blamed the field this cell shows, or a field that holds it.
+
+        A blame of ``overview.funding`` marks 국비 and 시비 both.
+        """
+        return bool(path) and any(path == m or path.startswith((m + ".", m + "[")) for m in self.marked)
 
     def head(self, *lines: str, colspan: int = 1, rowspan: int = 1, scope: str = "col") -> Cell:
         runs = tuple(Line((Run(t, keep=False),)) for t in lines)
@@ -472,7 +479,8 @@ class _Builder:
                 runs = [_mark("○" if level == 1 else "-"), Run(label)]
                 if formula:
                     runs.append(Run(formula, "formula"))
-                text = self.cell(Line(tuple(runs), indent=level == 2), cls="text")
+                shown = path.rsplit(".", 1)[0] + (".formula" if formula else ".label")  # what the text cell shows
+                text = self.cell(Line(tuple(runs), indent=level == 2), path=shown, cls="text")
                 cells = (
                     text,
                     self.cell("=", "center", cls="eq"),
@@ -583,7 +591,7 @@ class _Builder:
         rows = tuple(
             Row(
                 (
-                    self.cell(str(s.year), "center", scope="row", cls="c"),
+                    self.cell(str(s.year), "center", scope="row", path=f"settlement[{i}].year", cls="c"),
                     *(self.amount(getattr(s, key), f"settlement[{i}].{key}") for key, _ in SETTLEMENT_COLUMNS),
                 )
             )

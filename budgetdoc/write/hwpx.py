@@ -59,6 +59,10 @@ __all__ = ["FONT", "document_timestamp", "period_text", "render_hwpx"]
 FONT = "NanumGothic"
 HEADER_FILL = "#D9D9D9"
 BORDER_COLOR = "#000000"
+WRONG_COLOR = "#C00000"  # a draft's blamed cell, as the PDF prints it
+WRONG_FILL = "#FFE1E1"
+DRAFT_MARK = "검증 오류 · 초안"  # the PDF's page mark and watermark say the same
+DRAFT_NOTE = "검증 오류가 있는 초안입니다. 붉게 표시된 칸을 고치세요."  # the PDF's banner
 
 _TEMPLATE_FONTS = ("함초롬바탕", "함초롬돋움")
 _HP = "{http://www.hancom.co.kr/hwpml/2011/paragraph}"
@@ -92,8 +96,9 @@ def render_hwpx(project: Project, figures: Figures, document: layout.Layout | No
     doc = HwpxDocument.new()
     try:
         writer = _Writer(doc)
-        writer.setup(project, stamp)
-        doc.page.set_header(text=document.running)
+        writer.setup(project, stamp, document.draft)
+        # A draft says so on every page, in the running header (HWPX's nearest to the PDF's watermark).
+        doc.page.set_header(text=f"{DRAFT_MARK} — {document.running}" if document.draft else document.running)
         doc.page.set_page_number()
         _write(writer, document)
         writer.finish()
@@ -143,6 +148,7 @@ class Cell:
     lines: tuple[str, ...] = ("",)
     kind: str = "text"  # head | label | text | num | center | total
     indent: tuple[bool, ...] = ()  # per line: indented (a ``-`` line of 산출근거)
+    wrong: bool = False  # a draft's cell that a check blamed: red on pink
 
 
 EMPTY = Cell()
@@ -168,7 +174,7 @@ def table_spec(table: layout.Table) -> TableSpec:
             while grid[r][c] is not None:
                 c += 1
             lines = tuple(line.text for line in cell.lines) or ("",)
-            grid[r][c] = Cell(lines, cell.kind, tuple(line.indent for line in cell.lines))
+            grid[r][c] = Cell(lines, cell.kind, tuple(line.indent for line in cell.lines), cell.wrong)
             for rr in range(r, r + cell.rowspan):
                 for cc in range(c, c + cell.colspan):
                     if (rr, cc) != (r, c):
@@ -191,7 +197,7 @@ class _Writer:
         self._formats: dict[tuple[str, bool, float], list[Any]] = {}
         self._first = True
 
-    def setup(self, project: Project, stamp: datetime) -> None:
+    def setup(self, project: Project, stamp: datetime, draft: bool = False) -> None:
         doc = self.doc
         for face in _TEMPLATE_FONTS:
             doc.styles.replace_font(face, FONT)
@@ -223,6 +229,11 @@ class _Writer:
         self.shaded = styles.ensure_border_fill(
             border_color=BORDER_COLOR, border_width="0.12 mm", fill_color=HEADER_FILL
         )
+        if draft:  # asked for only in a draft: a clean document's package stays as it was
+            self.wrong_char = styles.ensure_run(font=FONT, size=10, bold=True, color=WRONG_COLOR)
+            self.wrong_fill = styles.ensure_border_fill(
+                border_color=WRONG_COLOR, border_width="0.25 mm", fill_color=WRONG_FILL
+            )
 
     # -- paragraphs
 
@@ -306,6 +317,9 @@ class _Writer:
             char, align = self.bold, "CENTER"
         else:
             char, align = self.normal, "LEFT"
+        if cell.wrong:
+            table.set_cell_border_fill(r, c, self.wrong_fill)
+            char = self.wrong_char
         target = table.cell(r, c)
         for i, line in enumerate(cell.lines):
             indent = i < len(cell.indent) and cell.indent[i]
@@ -352,6 +366,8 @@ class _Writer:
 def _write(w: _Writer, document: layout.Layout) -> None:
     """Walk the layout: the same sections, headings, paragraphs and tables as the HTML."""
     w.title(document.title)
+    if document.draft:
+        w.paragraph(DRAFT_NOTE, w.wrong_char, "CENTER")
     for section in document.sections:
         w.section(section.heading)
         for block in section.blocks():

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import importlib.util
+import io
+import re
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from budgetdoc.check.rules import RULES, check
 from budgetdoc.formats.load import load_text
 from budgetdoc.model.figures import compute
 from budgetdoc.write import layout
+from budgetdoc.write.hwpx import render_hwpx
 
 _SPEC = importlib.util.spec_from_file_location("rule_fixtures", Path(__file__).parents[1] / "check" / "test_rules.py")
 assert _SPEC and _SPEC.loader
@@ -55,3 +59,75 @@ def test_funding_that_put_the_district_share_outside_the_budget_is_blamed_at_the
     )
     _, marked = marked_cells(text)
     assert marked == ["overview.funding.city"]
+
+
+def hwpx_draft(text: str, tmp_path: Path) -> tuple[str, str, set[str], str]:
+    """A draft's HWPX: its section XML, its header XML, the red character shapes' ids, and its text
+    as an independent reader (hwp-hwpx-parser) reads it."""
+    from hwp_hwpx_parser import Reader
+
+    doc = load_text(text, "x.yaml")
+    figures = compute(doc.project)
+    errors = [p for p in check(doc, figures) if p.severity == "error"]
+    document = layout.build(doc.project, figures, frozenset(p.field for p in errors), bool(errors))
+    package = render_hwpx(doc.project, figures, document)
+    with zipfile.ZipFile(io.BytesIO(package)) as z:
+        section = z.read("Contents/section0.xml").decode("utf-8")
+        header = z.read("Contents/header.xml").decode("utf-8")
+    red = {
+        m
+        for tag in re.findall(r"<hh:charPr [^>]*>", header)
+        if 'textColor="#C00000"' in tag
+        for m in re.findall(r' id="([0-9]+)"', tag)
+    }
+    path = tmp_path / "draft.hwpx"
+    path.write_bytes(package)
+    reader = Reader(str(path))
+    try:
+        read = reader.text
+    finally:
+        reader.close()
+    return section, header, red, read
+
+
+def red_cells(section: str, red: set[str]) -> int:
+    return sum(
+        1 for tc in re.findall(r"<hp:tc\b.*?</hp:tc>", section, re.S) if any(f'charPrIDRef="{i}"' in tc for i in red)
+    )
+
+
+@pytest.mark.parametrize("rule", sorted(RULES))
+def test_each_rules_error_marks_a_cell_in_the_hwpx_draft_and_the_draft_says_so(rule: str, tmp_path: Path) -> None:
+    old, new = FAILING[rule]
+    text = REFERENCE.replace(old, new)
+    if not marked_cells(text)[0]:
+        pytest.skip(f"{rule} is a warning here: a draft marks errors")
+    section, _, red, read = hwpx_draft(text, tmp_path)
+    assert red and red_cells(section, red) >= 1, rule
+    assert "검증 오류가 있는 초안입니다. 붉게 표시된 칸을 고치세요." in read
+    assert "검증 오류 · 초안" in section  # the running header, on every page
+
+
+def test_a_clean_hwpx_has_no_draft_marks(tmp_path: Path) -> None:
+    section, header, red, read = hwpx_draft(REFERENCE, tmp_path)
+    assert not red and "초안" not in read and "검증 오류" not in section
+
+
+def test_a_draft_hwpx_is_a_valid_package() -> None:
+    from hwpx import HwpxDocument, validate_editor_open_safety, validate_package
+
+    text = REFERENCE.replace(*FAILING["funding-total"])
+    doc = load_text(text, "x.yaml")
+    figures = compute(doc.project)
+    errors = [p for p in check(doc, figures) if p.severity == "error"]
+    package = render_hwpx(
+        doc.project, figures, layout.build(doc.project, figures, frozenset(p.field for p in errors), True)
+    )
+    report = validate_package(package)
+    assert report.ok, report.errors
+    assert validate_editor_open_safety(package).ok
+    opened = HwpxDocument.open(io.BytesIO(package))
+    try:
+        assert opened.validate().ok
+    finally:
+        opened.close()

@@ -470,6 +470,8 @@ class _Builder:
                 for k, (part, amount) in enumerate(zip(line.parts, amounts.parts, strict=True)):
                     lines.append((2, part.label, part.formula, amount, f"{base}.parts[{k}].amount"))
             name = self.cell(item.name, "center", scope="rowgroup", rowspan=max(1, len(lines)), cls="item")
+            if not lines and not item.current:
+                continue  # as published: a 과목 whose (B) is 0 has no 산출근거 (it stays in 예산 총괄)
             if not lines:
                 none = self.cell(NOT_APPLICABLE, colspan=3, path=f"budget.items[{i}].basis", cls="text none")
                 groups.append(Group((Row((name, none), "lv1 first"),), item.name))
@@ -496,11 +498,12 @@ class _Builder:
             (Row((self.head("과목구분"), self.head(f"{y}년 예산내역", colspan=3, scope="colgroup"))),),
             tuple(groups),
         )
+        explained: Block = basis if groups else Paragraph(NOT_APPLICABLE, "none")
         return Section(
             "s2",
             2,
             "예산 설명",
-            (Keep((Heading("□ 예산 총괄"), summary), whole=True), Keep((Heading("산출근거", plain=True), basis))),
+            (Keep((Heading("□ 예산 총괄"), summary), whole=True), Keep((Heading("산출근거", plain=True), explained))),
         )
 
     # ------------------------------------------------------------------ 3 사업설명

@@ -381,3 +381,32 @@ def archive_text(package: bytes) -> str:
 
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
         return archive.read("Contents/content.hpf").decode("utf-8")
+
+
+def test_a_category_whose_budget_is_zero_has_no_basis_rows_as_published() -> None:
+    """(B) = 0 and no 산출근거: the 과목 stays in 예산 총괄 and has no row in 산출근거."""
+    import yaml
+    from conftest import REFERENCE_YAML
+
+    from budgetdoc.formats.load import load_text
+
+    data = yaml.safe_load(REFERENCE_YAML.read_text(encoding="utf-8"))
+    zero = {"name": "폐지된 과목", "previous": 1000, "current": 0, "basis": []}
+    data["budget"]["items"].append(zero)
+    data["budget"].pop("total", None)
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    doc = load_text(text, "x.yaml")
+    document = layout.build(doc.project, compute(doc.project))
+    budget, basis = (t for t in document.tables() if t.name in ("budget", "basis"))
+    assert "폐지된 과목" in [r.cells[0].text for r in budget.rows]
+    assert "폐지된 과목" not in [g.name for g in basis.body]
+    assert all("해당 없음" not in c.text for r in basis.rows for c in r.cells)
+    # Only 과목 of (B) 0: no 산출근거 table at all, '해당 없음' under its heading.
+    for item in data["budget"]["items"]:
+        item["current"], item["basis"] = 0, []
+    data["overview"]["total"] = 0
+    data["overview"]["funding"] = {"national": None, "city": 0, "district": None, "other": None}
+    data["schedule"] = {"rows": []}
+    doc = load_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "x.yaml")
+    document = layout.build(doc.project, compute(doc.project))
+    assert [t.name for t in document.tables() if t.name == "basis"] == []

@@ -85,7 +85,9 @@ def render_document(source: Source, options: Options) -> tuple[Result, dict[str,
     if "hwpx" in options.formats:
         from budgetdoc.write.hwpx import render_hwpx  # deferred: python-hwpx only when HWPX is asked for
 
-        rendered["hwpx"] = render_hwpx(prepared.doc.project, prepared.figures, prepared.layout())
+        # The package's preview is a picture of the PDF's first page (the PDF made for it if not asked for).
+        pdf = rendered.get("pdf") or renderer.pdf(html)
+        rendered["hwpx"] = render_hwpx(prepared.doc.project, prepared.figures, prepared.layout(), pdf)
     status = "drafted" if bad else "built"
     return Result(source, status, problems, seconds=time.perf_counter() - started), rendered
 

@@ -86,10 +86,14 @@ def document_timestamp(project: Project, environ: dict[str, str] | None = None) 
     return datetime.fromisoformat(layout.document_date(project))
 
 
-def render_hwpx(project: Project, figures: Figures, document: layout.Layout | None = None) -> bytes:
+def render_hwpx(
+    project: Project, figures: Figures, document: layout.Layout | None = None, pdf: bytes | None = None
+) -> bytes:
     """The 사업설명서 of ``project`` as an HWPX package (bytes); writes nothing.
 
-    ``document`` is the layout the HTML was made from; without it, it is built here.
+    ``document`` is the layout the HTML was made from; without it, it is built here. ``pdf``
+    is the document's PDF: its first page, as a picture, is the package's preview image
+    (``Preview/PrvImage.png``, what a file dialog shows); without it the template's blank one stays.
     """
     stamp = document_timestamp(project)
     document = document or layout.build(project, figures)
@@ -103,12 +107,49 @@ def render_hwpx(project: Project, figures: Figures, document: layout.Layout | No
         _write(writer, document)
         writer.finish()
         payload = doc.to_bytes()
-        section = _renumber(doc_section_xml(payload))
+        section = _renumber(_furniture(doc_section_xml(payload)))
     finally:
         doc.close()
     preview = "\r\n".join(document.text_lines()) + "\r\n"
-    replace = {"Preview/PrvText.txt": preview.encode("utf-8"), "Contents/section0.xml": section.encode("utf-8")}
+    replace = {
+        "Preview/PrvText.txt": preview.encode("utf-8"),
+        "Contents/section0.xml": section.encode("utf-8"),
+    }
+    if pdf is not None:
+        replace["Preview/PrvImage.png"] = first_page_png(pdf)
     return _normalize_zip(payload, stamp, replace)
+
+
+_SEC_PR = re.compile(r"<hp:secPr\b.*?</hp:secPr>", re.S)
+_IN_SEC_PR = re.compile(r"<hp:(header|footer)\b[^>]*>.*?</hp:\1>", re.S)
+_PAGE_NUM_RUN = re.compile(r'<hp:run charPrIDRef="[0-9]+"><hp:ctrl><hp:pageNum\b[^>]*/></hp:ctrl></hp:run>')
+
+
+def _furniture(xml: str) -> str:
+    """The page furniture as Hancom writes it.
+
+    The header and footer are defined once (as controls, not again inside the section
+    settings), and there is one page number (the footer's, not also a ``pageNum`` control,
+    which would print a second).
+    """
+    xml = _SEC_PR.sub(lambda m: _IN_SEC_PR.sub("", m[0]), xml, count=1)
+    return _PAGE_NUM_RUN.sub("", xml)
+
+
+def first_page_png(pdf: bytes, width: int = 300) -> bytes:
+    """The PDF's first page as a PNG ``width`` pixels wide (PDFium, through pypdfium2); same PDF, same bytes."""
+    import pypdfium2  # deferred: only for an HWPX preview
+
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        page = document[0]
+        bitmap = page.render(scale=width / page.get_width())
+        image = bitmap.to_pil().convert("RGB")
+    finally:
+        document.close()
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=False, compress_level=9)
+    return out.getvalue()
 
 
 def doc_section_xml(payload: bytes) -> str:
@@ -195,7 +236,9 @@ class _Writer:
     def __init__(self, doc: HwpxDocument) -> None:
         self.doc = doc
         self._formats: dict[tuple[str, bool, float], list[Any]] = {}
-        self._first = True
+        # The template's first paragraph holds the section settings, the header and the footer;
+        # the title is a paragraph of its own after it (readers glue text in that run to the header).
+        self._first = False
 
     def setup(self, project: Project, stamp: datetime, draft: bool = False) -> None:
         doc = self.doc

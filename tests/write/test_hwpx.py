@@ -101,7 +101,8 @@ def test_reference_numbers_in_document_order(package: bytes) -> None:
 
 def test_headings_in_order(package: bytes, project: Project) -> None:
     lines = extract_text(package).splitlines()
-    assert lines[0] == project.title
+    # The running header (defined once), then the title as a line of its own.
+    assert lines[:2] == ["2024년도 예산 사업설명서 · 균형발전본부 균형발전정책과", project.title]
     indexes = [lines.index(h) for h in HEADINGS]
     assert indexes == sorted(indexes)
     for sub in (
@@ -272,7 +273,7 @@ def test_markup_like_text_is_literal(project: Project) -> None:
     package = render_hwpx(tricky, compute(tricky))
     assert validate_package(package).ok
     lines = extract_text(package).splitlines()
-    assert lines[0] == TRICKY
+    assert lines[1] == TRICKY
     assert f"- {TRICKY}" in lines
     with zipfile.ZipFile(io.BytesIO(package)) as archive:
         section = archive.read("Contents/section0.xml").decode("utf-8")
@@ -332,3 +333,41 @@ def test_tables_line_up_with_the_pdf_layout(document: HwpxDocument, project: Pro
     parser = _TableShapes()
     parser.feed(Renderer().html(project))
     assert [(t.row_count, t.column_count) for t in document.tables] == parser.shapes
+
+
+# --------------------------------------------------------------------------- page furniture
+
+
+def test_header_once_one_page_number_and_the_title_on_its_own_line(package: bytes, project: Project, tmp_path) -> None:
+    from hwp_hwpx_parser import Reader
+
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        section = archive.read("Contents/section0.xml").decode("utf-8")
+    assert section.count("<hp:header ") == 1 and section.count("<hp:footer ") == 1
+    assert section.count("<hp:autoNum ") == 1 and "<hp:pageNum " not in section
+    path = tmp_path / "x.hwpx"
+    path.write_bytes(package)
+    reader = Reader(str(path))
+    try:
+        lines = [line.strip() for line in reader.text.splitlines() if line.strip()]
+    finally:
+        reader.close()
+    assert project.title in lines  # a line of its own, not glued to the running header
+
+
+def test_the_preview_image_is_the_first_page(project: Project) -> None:
+    from PIL import Image
+
+    from budgetdoc.write.render import Renderer
+
+    renderer = Renderer()
+    figures = compute(project)
+    pdf = renderer.pdf(renderer.html(project))
+    package = render_hwpx(project, figures, pdf=pdf)
+    with zipfile.ZipFile(io.BytesIO(package)) as archive:
+        png = archive.read("Preview/PrvImage.png")
+    image = Image.open(io.BytesIO(png)).convert("L")
+    assert image.size[0] == 300 and image.size[1] > 400  # an A4 page, portrait
+    dark = sum(image.histogram()[:128])
+    assert dark > 2000  # the title, the tables: not a blank page
+    assert render_hwpx(project, figures, pdf=pdf) == package  # same PDF, same bytes

@@ -224,7 +224,9 @@ def table_spec(table: layout.Table) -> TableSpec:
                 merges.append((r, c, r + cell.rowspan - 1, c + cell.colspan - 1))
             c += cell.colspan
     full = [[cell if cell is not None else EMPTY for cell in row] for row in grid]
-    return TableSpec(full, [col.width for col in table.columns], len(table.head), merges)
+    widths = [col.width for col in table.columns]
+    tenths = any(w != int(w) for w in widths)  # a fitted table's widths have a decimal: all in tenths then
+    return TableSpec(full, [round(w * 10) if tenths else int(w) for w in widths], len(table.head), merges)
 
 
 # --------------------------------------------------------------------------- writer

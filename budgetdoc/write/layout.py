@@ -13,6 +13,8 @@ purpose.
 
 from __future__ import annotations
 
+import dataclasses
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -111,7 +113,7 @@ class Group:
 class Column:
     """One column: its width, shared by the HTML and the HWPX."""
 
-    width: int  # percent of the text width
+    width: float  # percent of the text width
     cls: str = ""
 
 
@@ -125,6 +127,7 @@ class Table:
     columns: tuple[Column, ...]
     head: tuple[Row, ...]
     body: tuple[Group, ...]
+    font_pt: float | None = None  # smaller than the stylesheet's 9 pt when the amounts need it (see fit)
 
     @property
     def rows(self) -> tuple[Row, ...]:
@@ -381,6 +384,7 @@ class _Builder:
                 ),
             ),
         )
+        overview = fit(overview)
 
         def person(p: Person, path: str) -> Cell:
             runs: tuple[Run, ...] = (Run(p.name, "name", keep=False), Run(p.phone, "phone", keep=False))
@@ -461,6 +465,7 @@ class _Builder:
             ),
             (Group((rows[0],)), Group(tuple(rows[1:]))),
         )
+        summary = fit(summary)
         groups = []
         for i, item in enumerate(self.p.budget.items):
             lines: list[tuple[int, str, str | None, int, str]] = []
@@ -498,6 +503,7 @@ class _Builder:
             (Row((self.head("과목구분"), self.head(f"{y}년 예산내역", colspan=3, scope="colgroup"))),),
             tuple(groups),
         )
+        basis = fit(basis)
         explained: Block = basis if groups else Paragraph(NOT_APPLICABLE, "none")
         return Section(
             "s2",
@@ -555,6 +561,7 @@ class _Builder:
                 (Row(tuple(self.head(h) for h in ("사업추진절차", "추진기간", "예산집행금액", "추진세부내용"))),),
                 (Group((total,)), Group(tuple(body))),
             )
+            table = fit(table)
             parts.append(Keep((heading, table), whole=True))
         return Section("s3", 3, "사업설명", tuple(parts))
 
@@ -608,7 +615,78 @@ class _Builder:
             (Row((self.head("연도"), *(self.head(label) for _, label in SETTLEMENT_COLUMNS))),),
             (Group(rows),),
         )
+        table = fit(table)
         return Section("s5", 5, title, (Keep((table,), whole=True),))
+
+
+TEXT_WIDTH_PT = (210 - 2 * 17) / 25.4 * 72  # the page's text width (print.css: A4, 17 mm margins)
+TABLE_PT = 9.0  # table.grid's font size
+CELL_PAD_PT = 2 * 2 / 25.4 * 72 + 1.5  # a cell's left and right padding (2 mm each), its rule and a little air
+_EM = {**dict.fromkeys("0123456789", 0.606), ",": 0.303, ".": 0.303, " ": 0.25, "%": 1.09}
+
+
+def text_em(text: str, bold: bool = False) -> float:
+    """The width of ``text`` in em in NanumGothic, the tables' font (wide characters 0.94 em)."""
+    width = sum(_EM.get(ch, 0.94 if unicodedata.east_asian_width(ch) in "WFA" else 0.6) for ch in text)
+    return width * (1.03 if bold else 1.0)
+
+
+def fit(table: Table) -> Table:
+    """``table`` with each amount column as wide as its widest amount, so no amount crosses its column.
+
+    The width comes from the columns that hold no amount (their text wraps), down to half of
+    theirs; when that is not enough (15-digit amounts in every column), the table's font is
+    made smaller until they fit.
+    """
+    need: dict[int, float] = {}
+    flexible = set(range(len(table.columns)))
+    below: dict[int, int] = {}  # column → rows still covered by a cell spanning down into them
+    words: dict[int, float] = {}  # column → its longest word, in em
+    for row in table.rows:
+        c = 0
+        for cell in row.cells:
+            while below.get(c, 0):
+                c += 1
+            if cell.kind in ("num", "total") and cell.colspan == 1 and cell.lines:
+                # a total (사업비) prints bold at 10 pt: as wide as 10/9 of its text at the table's 9 pt
+                scale = 10 / TABLE_PT if cell.kind == "total" else 1.0
+                em = max(text_em(line.text, row.cls == "sum" or cell.kind == "total") for line in cell.lines) * scale
+                need[c] = max(need.get(c, 0.0), em)
+                flexible.discard(c)
+            elif cell.colspan == 1 and cell.lines:  # a text wraps between words only (keep-all)
+                word = max((text_em(w, bool(cell.scope)) for line in cell.lines for w in line.text.split()), default=0)
+                words[c] = max(words.get(c, 0.0), word)
+            for k in range(c, c + cell.colspan):
+                below[k] = cell.rowspan
+            c += cell.colspan
+        below = {k: n - 1 for k, n in below.items() if n > 1}
+    widths = [float(col.width) for col in table.columns]
+
+    def percent(em: float, pt: float) -> float:
+        return (em * pt + CELL_PAD_PT) / TEXT_WIDTH_PT * 100
+
+    font = TABLE_PT
+    floor = {c: max(widths[c] / 2, percent(words.get(c, 0.0), font)) for c in flexible}  # what a column keeps
+    spare = sum(max(0.0, widths[c] - floor[c]) for c in flexible)
+    short = sum(max(0.0, percent(em, font) - widths[c]) for c, em in need.items())
+    if short > spare:  # the amounts cannot all fit at 9 pt: the smallest font at which they do
+        room = sum(widths[c] for c in need) + spare
+        pad = len(need) * CELL_PAD_PT / TEXT_WIDTH_PT * 100
+        font = max(5.0, min(TABLE_PT, (room - pad) / 100 * TEXT_WIDTH_PT / sum(need.values())))
+    grown = {c: max(widths[c], percent(em, font)) for c, em in need.items()}
+    taken = sum(grown[c] - widths[c] for c in grown)
+    if not taken and font == TABLE_PT:
+        return table
+    for c in range(len(widths)):
+        if c in grown:
+            widths[c] = grown[c]
+        elif c in flexible and spare:
+            widths[c] -= min(taken, spare) * (widths[c] - floor[c]) / spare
+    scale = 100 / sum(widths)  # rounding and a font too small to shrink further: still 100 %
+    columns = tuple(
+        dataclasses.replace(col, width=round(w * scale, 1)) for col, w in zip(table.columns, widths, strict=True)
+    )
+    return dataclasses.replace(table, columns=columns, font_pt=None if font == TABLE_PT else round(font, 2))
 
 
 def build(project: Project, figures: Figures, marked: frozenset[str] = frozenset(), draft: bool = False) -> Layout:

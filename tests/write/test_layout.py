@@ -465,4 +465,4 @@ def test_amounts_fit_their_columns_and_share_one_right_edge(digits: int, rendere
         lines.setdefault(round(y_min), []).append((x_min, x_max))
     for spans in lines.values():
         spans.sort()
-        assert all(a[1] <= b[0] + 0.2 for a, b in zip(spans, spans[1:])), spans
+        assert all(a[1] <= b[0] + 0.2 for a, b in zip(spans, spans[1:], strict=False)), spans

@@ -142,9 +142,11 @@ def finish(pages: list[Any]) -> None:
     WeasyPrint sizes a cell spanning several rows only in the row where it ends; a cell
     cut by a page break keeps its content's height, and the border grid has no line under
     it (inside a spanning cell there is none). Each such cell is stretched to the last row
-    on its page, centred as the stylesheet asks, and gets the line the row beside it has.
+    on its page, centred as the stylesheet asks, shaded all the way down, and gets the line
+    the row beside it has.
     """
     from weasyprint.formatting_structure.boxes import TableBox
+    from weasyprint.layout.background import layout_box_backgrounds
     from weasyprint.layout.table import add_top_padding
 
     for page in pages:
@@ -171,8 +173,16 @@ def finish(pages: list[Any]) -> None:
                         cell.padding_bottom += extra / 2
                     else:
                         cell.padding_bottom += extra
+                    # The page's backgrounds were laid out with the cell as it was: lay its own out again,
+                    # so that its shading covers the whole cell, not its first row only (no images here).
+                    layout_box_backgrounds(page._page_box, cell, _no_image, layout_children=False)
             if cut and getattr(table, "collapsed_border_grid", None):
                 _draw_line_under(table, cut)
+
+
+def _no_image(**_: Any) -> None:
+    """A table cell of the form has no background image to fetch."""
+    return None
 
 
 def _draw_line_under(fragment: Any, cut: list[Any]) -> None:

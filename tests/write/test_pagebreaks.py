@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from conftest import pdftotext
 
@@ -121,3 +123,36 @@ def test_other_weasyprint_documents_of_the_process_are_laid_out_as_weasyprint_do
     plain = pages_of(plain_pdf(SHORT_TABLE))
     assert "첫째 행" in plain[0]
     assert "(계속)" not in pdftotext(plain_pdf(LONG_GROUP))
+
+
+@pytest.mark.slow
+def test_a_cut_category_cell_is_shaded_all_the_way_down(renderer, tmp_path: Path) -> None:
+    """A 과목 cell cut by a page break: its shading reaches the page's last row, not its first row only."""
+    import re
+    import subprocess
+
+    import pypdfium2
+    from docgen import pages
+
+    from budgetdoc.formats.load import load_text
+
+    name, text = pages(12)[0]
+    pdf = renderer.pdf(renderer.html(load_text(text, name).project))
+    path = tmp_path / "x.pdf"
+    path.write_bytes(pdf)
+    xml = subprocess.run(["pdftotext", "-bbox", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    texts = xml.split("<page ")[1:]
+    continued = next(i for i, page in enumerate(texts) if "(계속)" in page)
+    cut = texts[continued - 1]  # the page the group was cut on
+    ys = [float(m[1]) for m in re.finditer(r'yMin="([0-9.]+)"[^>]*>[0-9,△]+천원</word>', cut)]
+    head = float(re.search(r'yMax="([0-9.]+)">과목구분</word>', cut)[1])
+    document = pypdfium2.PdfDocument(pdf)
+    try:
+        image = document[continued - 1].render(scale=2).to_pil().convert("RGB")
+    finally:
+        document.close()
+    x = int(image.width * 0.1)  # inside the 과목 column
+    white = 0
+    for y in range(int((head + 4) * 2), int((max(ys) + 6) * 2)):
+        white = white + 1 if image.getpixel((x, y)) == (255, 255, 255) else 0
+        assert white < 6, f"an unshaded run in the 과목 column at y={y / 2:.0f} pt"

@@ -116,3 +116,54 @@ def short_starts(pdf: bytes, document: layout.Layout) -> tuple[list[tuple[str, s
         at = start + 1
         checked += 1
     return short, checked
+
+
+def large_amounts(digits: int) -> str:
+    """The reference with one more 과목 of a ``digits``-digit amount (in 천원), every sum still adding up."""
+    import yaml
+    from conftest import REFERENCE_YAML
+
+    from budgetdoc.check.rules import check
+    from budgetdoc.formats.load import load_text
+
+    big = 10**digits - 10**6  # with the reference's own amounts added, the sums stay within 15 digits
+    data = yaml.safe_load(REFERENCE_YAML.read_text(encoding="utf-8"))
+    data["budget"].pop("total")
+    data["overview"].pop("total")
+    data["overview"]["funding"]["city"] += big
+    data["schedule"].pop("total")
+    data["schedule"]["rows"][0]["amount"] += big
+    line = {"label": "시설", "formula": f"{big:,}천원", "amount": big}
+    data["budget"]["items"].append({"name": "대형 시설비", "previous": 0, "current": big, "basis": [line]})
+    text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+    assert [p for p in check(load_text(text, "x.yaml")) if p.severity == "error"] == []
+    return text
+
+
+def assert_amounts_fit(pdf: bytes, right_margin: float) -> None:
+    """In ``pdf`` (poppler's word boxes): nothing past the right margin, every 산출근거 amount ending at
+    one right edge, and no word running into the next on its line."""
+    import subprocess
+
+    xml = subprocess.run(["pdftotext", "-bbox", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    words = [
+        (float(m[1]), float(m[2]) + 1000 * page, float(m[3]), m[4])  # y made unique per page
+        for page, text in enumerate(xml.split("<page ")[1:])
+        for m in re.finditer(
+            r'<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="[0-9.]+">([^<]*)</word>', text
+        )
+    ]
+    assert all(x_max <= right_margin + 0.5 for _, _, x_max, _ in words)
+    basis_rows = {round(y) for _, y, _, text in words if text == "="}  # a 산출근거 row: label formula = amount
+    amounts = [
+        x_max
+        for _, y, x_max, text in words
+        if round(y) in basis_rows and re.fullmatch(r"△?[0-9][0-9,]*천원", text) and x_max > right_margin - 150
+    ]
+    assert len(amounts) >= 8 and max(amounts) - min(amounts) < 0.6, sorted({round(a, 1) for a in amounts})
+    lines: dict[float, list[tuple[float, float]]] = {}
+    for x_min, y_min, x_max, _ in words:
+        lines.setdefault(round(y_min), []).append((x_min, x_max))
+    for spans in lines.values():
+        spans.sort()
+        assert all(a[1] <= b[0] + 0.2 for a, b in zip(spans, spans[1:], strict=False)), spans

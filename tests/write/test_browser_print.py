@@ -127,3 +127,14 @@ def test_the_page_prints_the_same_on_a_machine_without_nanumgothic(renderer, tmp
     assert text_of(there) == text_of(here)  # the same lines on the same pages
     assert "NanumGothic" not in fonts_of(tmp_path / "fallback.pdf")  # without them, another font
     assert text_of(fallback) != text_of(here)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="chromium is not installed")
+def test_chromium_prints_the_largest_amounts_inside_their_columns(renderer, tmp_path: Path) -> None:
+    from positions import assert_amounts_fit, large_amounts
+
+    project = load_text(large_amounts(15), "x.yaml").project
+    html = tmp_path / "x.html"
+    html.write_text(embed(renderer.html_of(layout.build(project, compute(project)))), encoding="utf-8")
+    assert_amounts_fit(print_to_pdf(html, tmp_path / "x.pdf"), right_margin=(210 - 17) / 25.4 * 72)

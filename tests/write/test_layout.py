@@ -418,51 +418,12 @@ def test_a_category_whose_budget_is_zero_has_no_basis_rows_as_published() -> Non
 
 @pytest.mark.slow
 @pytest.mark.parametrize("digits", [8, 12, 15])
-def test_amounts_fit_their_columns_and_share_one_right_edge(digits: int, renderer, tmp_path: Path) -> None:
+def test_amounts_fit_their_columns_and_share_one_right_edge(digits: int, renderer) -> None:
     """The largest amounts the schema allows: in the PDF, no amount crosses into the next cell, and
     every 산출근거 amount ends at the same right edge."""
-    import subprocess
+    from positions import assert_amounts_fit, large_amounts
 
-    import yaml
-    from conftest import REFERENCE_YAML
-
-    from budgetdoc.check.rules import check
     from budgetdoc.formats.load import load_text
 
-    big = 10**digits - 10**6  # with the reference's own amounts added, the sums stay within 15 digits
-    data = yaml.safe_load(REFERENCE_YAML.read_text(encoding="utf-8"))
-    data["budget"].pop("total")
-    data["overview"].pop("total")
-    data["overview"]["funding"]["city"] += big
-    data["schedule"].pop("total")
-    data["schedule"]["rows"][0]["amount"] += big
-    line = {"label": "시설", "formula": f"{big:,}천원", "amount": big}
-    data["budget"]["items"].append({"name": "대형 시설비", "previous": 0, "current": big, "basis": [line]})
-    doc = load_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "x.yaml")
-    assert [p for p in check(doc) if p.severity == "error"] == []
-    pdf = tmp_path / "x.pdf"
-    pdf.write_bytes(renderer.pdf(renderer.html(doc.project)))
-    xml = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
-    words = [
-        (float(m[1]), float(m[2]) + 1000 * page, float(m[3]), m[4])  # y made unique per page
-        for page, text in enumerate(xml.split("<page ")[1:])
-        for m in re.finditer(
-            r'<word xMin="([0-9.]+)" yMin="([0-9.]+)" xMax="([0-9.]+)" yMax="[0-9.]+">([^<]*)</word>', text
-        )
-    ]
-    right_margin = (210 - 17) / 25.4 * 72
-    assert all(x_max <= right_margin + 0.5 for _, _, x_max, _ in words)
-    basis_rows = {round(y) for _, y, _, text in words if text == "="}  # a 산출근거 row: label formula = amount
-    amounts = [
-        x_max
-        for _, y, x_max, text in words
-        if round(y) in basis_rows and re.fullmatch(r"△?[0-9][0-9,]*천원", text) and x_max > right_margin - 150
-    ]
-    assert len(amounts) >= 8 and max(amounts) - min(amounts) < 0.6, sorted(set(round(a, 1) for a in amounts))
-    # On each line of text, no word runs into the next one.
-    lines: dict[float, list[tuple[float, float]]] = {}
-    for x_min, y_min, x_max, _ in words:
-        lines.setdefault(round(y_min), []).append((x_min, x_max))
-    for spans in lines.values():
-        spans.sort()
-        assert all(a[1] <= b[0] + 0.2 for a, b in zip(spans, spans[1:], strict=False)), spans
+    project = load_text(large_amounts(digits), "x.yaml").project
+    assert_amounts_fit(renderer.pdf(renderer.html(project)), right_margin=(210 - 17) / 25.4 * 72)

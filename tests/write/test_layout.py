@@ -336,7 +336,14 @@ def test_hwpx_tables_equal_the_html_tables(rendered: list[Rendered]) -> None:
 
 
 @pytest.mark.slow
-def test_an_independent_reader_finds_every_amount_in_the_hwpx(rendered: list[Rendered], tmp_path: Path) -> None:
+def test_two_independent_readers_find_the_title_and_every_amount_in_the_hwpx(
+    rendered: list[Rendered], tmp_path: Path
+) -> None:
+    """hwp-hwpx-parser and unhwp read each of the documents: its title as a line of its own, every amount."""
+    import io
+    import zipfile
+
+    import unhwp
     from hwp_hwpx_parser import Reader
 
     for r in rendered:
@@ -344,7 +351,7 @@ def test_an_independent_reader_finds_every_amount_in_the_hwpx(rendered: list[Ren
         path.write_bytes(r.hwpx)
         reader = Reader(str(path))
         try:
-            text = reader.text
+            texts = {"hwp-hwpx-parser": reader.text, "unhwp": unhwp.parse(str(path)).text}
         finally:
             reader.close()
         amounts = {
@@ -354,8 +361,15 @@ def test_an_independent_reader_finds_every_amount_in_the_hwpx(rendered: list[Ren
             for c in row.cells
             if c.kind in ("num", "total") and c.text
         }
-        missing = [a for a in amounts if a not in squeeze(text)]
-        assert not missing, (r.name, missing[:5])
+        for name, text in texts.items():
+            lines = [line.strip() for line in text.splitlines()]
+            assert r.layout.title in lines, (name, r.name, lines[:3])
+            missing = [a for a in amounts if a not in squeeze(text)]
+            assert not missing, (name, r.name, missing[:5])
+        with zipfile.ZipFile(io.BytesIO(r.hwpx)) as archive:
+            section = archive.read("Contents/section0.xml").decode("utf-8")
+        assert section.count("<hp:header ") == 1 and section.count("<hp:autoNum ") == 1, r.name
+        assert "<hp:pageNum " not in section
 
 
 @pytest.mark.slow

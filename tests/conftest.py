@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -189,3 +190,60 @@ def soffice(tmp_path: Path, source: Path, target: str) -> Path:
         timeout=300,
     )
     return outdir / source.with_suffix("." + target.split(":")[0]).name
+
+
+_ROWS_MACRO = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" script:language="StarBasic">
+Sub RunFromEnv
+  Dim args(0) As New com.sun.star.beans.PropertyValue
+  Dim save(0) As New com.sun.star.beans.PropertyValue
+  args(0).Name = &quot;Hidden&quot;
+  args(0).Value = True
+  save(0).Name = &quot;FilterName&quot;
+  save(0).Value = &quot;Calc MS Excel 2007 XML&quot;
+  files = Split(Environ(&quot;BUDGETDOC_PATHS&quot;), &quot;;&quot;)
+  For i = LBound(files) To UBound(files)
+    url = ConvertToURL(files(i))
+    doc = StarDesktop.loadComponentFromURL(url, &quot;_blank&quot;, 0, args())
+    sheet = doc.Sheets.getByIndex(CInt(Environ(&quot;BUDGETDOC_SHEET&quot;)))
+    sheet.unprotect(&quot;&quot;)
+    n = CLng(Environ(&quot;BUDGETDOC_COUNT&quot;))
+    If n &gt; 0 Then
+      sheet.Rows.insertByIndex(CLng(Environ(&quot;BUDGETDOC_ROW&quot;)), n)
+    ElseIf n &lt; 0 Then
+      sheet.Rows.removeByIndex(CLng(Environ(&quot;BUDGETDOC_ROW&quot;)), -n)
+    End If
+    doc.storeToURL(url, save())
+    doc.close(True)
+  Next i
+End Sub
+</script:module>
+"""
+
+
+def libreoffice_rows(tmp_path: Path, paths: list[Path], sheet: int, row: int, count: int) -> None:
+    """Insert (``count`` > 0) or delete (< 0) rows at 0-based ``row`` of each workbook, in LibreOffice
+    (which moves formulas, merges and validations as a clerk's edit does), and save it in place
+    (``count`` 0: only open and save it again, its formulas computed)."""
+    program = shutil.which("soffice") or shutil.which("libreoffice")
+    if program is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    profile = tmp_path / "lo-macro-profile"
+    run = [program, f"-env:UserInstallation=file://{profile}", "--headless"]
+    module = profile / "user" / "basic" / "Standard" / "Module1.xba"
+    if not module.exists():
+        subprocess.run([*run, "--terminate_after_init"], check=True, capture_output=True, timeout=300)
+    module.write_text(_ROWS_MACRO, encoding="utf-8")
+    env = {
+        **os.environ,
+        "BUDGETDOC_PATHS": ";".join(str(p) for p in paths),
+        "BUDGETDOC_SHEET": str(sheet),
+        "BUDGETDOC_ROW": str(row),
+        "BUDGETDOC_COUNT": str(count),
+    }
+    before = {p: p.stat().st_mtime_ns for p in paths}
+    subprocess.run(
+        [*run, "macro:///Standard.Module1.RunFromEnv"], check=True, capture_output=True, timeout=600, env=env
+    )
+    assert all(p.stat().st_mtime_ns != before[p] for p in paths), "LibreOffice did not save the workbooks"

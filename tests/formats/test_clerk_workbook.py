@@ -16,7 +16,7 @@ import docgen
 import openpyxl
 import pytest
 from click.testing import CliRunner
-from conftest import REFERENCE_YAML, soffice
+from conftest import REFERENCE_YAML, libreoffice_rows, soffice
 
 from budgetdoc.formats.load import load
 from budgetdoc.formats.workbook import read as workbook_read
@@ -323,3 +323,37 @@ def test_libreoffice_prints_each_sheet_one_page_wide_and_no_heading_alone(tmp_pa
         body = [line.strip() for line in page.splitlines() if line.strip()]
         body = [line for line in body if not re.fullmatch(r"[0-9]+ / [0-9]+", line)]
         assert not any(body[-1].startswith(h) for h in headings), (number, body[-3:])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("count", [1, -1], ids=["row inserted", "row deleted"])
+def test_each_rule_is_told_at_its_cell_after_the_clerk_inserts_or_deletes_a_row(count: int, tmp_path: Path) -> None:
+    """Each rule's error planted, the workbook saved by LibreOffice, then a row inserted or deleted in
+    LibreOffice above the tables (in 사업내용): every problem is told at the same cell as before, moved by
+    that row. (Saved by LibreOffice first, so that its formulas are computed alike before and after; an
+    error planted in a formula cell, such as a wrong total, is gone once LibreOffice computed it.)"""
+    books: dict[str, Path] = {}
+    for rule, (old, new) in sorted(FAILING.items()):
+        source = tmp_path / f"{rule}.yaml"
+        source.write_text(REFERENCE_YAML.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+        books[rule] = tmp_path / f"{rule}.xlsx"
+        assert run("export", str(source), "-o", str(books[rule]))[0] == 0
+    libreoffice_rows(tmp_path, list(books.values()), sheet=1, row=0, count=0)
+
+    def told(book: Path) -> list[tuple[str, int, int]]:
+        found = json.loads(run("check", "--format", "json", str(book))[1])
+        return sorted((p["rule"], p["line"], p["column"]) for p in found)
+
+    before = {rule: told(book) for rule, book in books.items()}
+    covered = {rule for rule, problems in before.items() if rule in {p[0] for p in problems}}
+    assert len(covered) >= 8, covered
+    edited: dict[str, int] = {}  # the second 사업내용 line: inserted before it, or deleted
+    for rule, book in books.items():
+        ws = openpyxl.load_workbook(book).worksheets[1]
+        edited[rule] = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "사업내용") + 1
+    for row in set(edited.values()):
+        group = [books[rule] for rule in books if edited[rule] == row]
+        libreoffice_rows(tmp_path, group, sheet=1, row=row - 1, count=count)
+    for rule, book in books.items():
+        moved = sorted((name, r + count if r >= edited[rule] else r, c) for name, r, c in before[rule])
+        assert told(book) == moved, (rule, before[rule])

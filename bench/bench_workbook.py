@@ -6,7 +6,8 @@ The projects are varied ones (tests/docgen.py), exported to one workbook by ``ex
 Each ``check`` runs in a fresh process, as a user runs it; the best of ``--runs`` is
 printed with the ratio workbook / YAML. Then, in this process, the time to read every
 sheet of the workbook with the form's own reader (budgetdoc/formats/workbook/xlsx.py)
-against openpyxl's full loader, twice (formulas and cached values), which it replaced.
+against openpyxl's full loader, twice (formulas and cached values), which it replaced, and,
+when installed, python-calamine (values and merged ranges only: it gives no formula text).
 """
 
 from __future__ import annotations
@@ -73,6 +74,19 @@ def main() -> None:
             f"read {len(sheets)} sheets ({len(data):,} bytes): form reader {own:.2f} s, "
             f"openpyxl full load ×2 {full:.2f} s, ratio {full / own:.0f}×"
         )
+        try:  # not a dependency: values and merged ranges only, no formula text (which the form checks)
+            import python_calamine
+        except ImportError:
+            print("python-calamine: not installed (pip install python-calamine to compare)")
+            return
+        start = time.perf_counter()
+        workbook = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(data))
+        for name in workbook.sheet_names:
+            sheet = workbook.get_sheet_by_name(name)
+            sheet.to_python()
+            _ = sheet.merged_cell_ranges
+        values = time.perf_counter() - start
+        print(f"python-calamine, values and merged ranges of the same sheets (no formulas): {values:.2f} s")
 
 
 if __name__ == "__main__":

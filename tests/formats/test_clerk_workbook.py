@@ -357,3 +357,32 @@ def test_each_rule_is_told_at_its_cell_after_the_clerk_inserts_or_deletes_a_row(
     for rule, book in books.items():
         moved = sorted((name, r + count if r >= edited[rule] else r, c) for name, r, c in before[rule])
         assert told(book) == moved, (rule, before[rule])
+
+
+def test_a_project_titled_like_the_hidden_sheet_gets_a_sheet_name_of_its_own(tmp_path: Path) -> None:
+    source = tmp_path / "x.yaml"
+    source.write_text(
+        REFERENCE_YAML.read_text(encoding="utf-8").replace("title: 지역균형발전 추진", "title: _BUDGETDOC"),
+        encoding="utf-8",
+    )
+    book = tmp_path / "x.xlsx"
+    assert run("export", str(source), "-o", str(book))[0] == 0
+    names = openpyxl.load_workbook(book).sheetnames
+    assert [n.casefold() for n in names].count("_budgetdoc") == 1  # sheet names compare as Excel compares them
+    assert run("check", str(book))[0] == 0
+
+
+def test_text_typed_into_the_hidden_sheet_never_becomes_data(tmp_path: Path) -> None:
+    book = tmp_path / "x.xlsx"
+    assert run("export", str(REFERENCE_YAML), "-o", str(book))[0] == 0
+    wb = openpyxl.load_workbook(book)
+    meta = wb["_budgetdoc"]
+    row = next(r for r in range(1, meta.max_row + 1) if meta.cell(r, 1).value == "sheet")
+    meta.cell(row, 4).value = "# 머리 주석\ntitle: 숨은 시트에서 온 제목\n"
+    wb.save(book)
+    code, text, err = run("import", str(book))
+    assert code == 0, err
+    assert "숨은 시트에서 온 제목" not in text and text.count("title:") == 1
+    out = tmp_path / "back.yaml"
+    out.write_text(text, encoding="utf-8")
+    assert run("check", str(out))[0] == 0

@@ -664,7 +664,7 @@ def _meta(sheets: list[xlsx.Sheet], file: str) -> tuple[str, dict[str, _Record]]
         if cells[0] == "format":
             version = cells[1]
         elif cells[0] == "sheet":
-            records[cells[1]] = _Record(cells[2], cells[3], {}, cells[4] if version != "1" else cells[1])
+            records[cells[1]] = _Record(cells[2], _comments(cells[3]), {}, cells[4] if version != "1" else cells[1])
         elif cells[0] == "formula" and cells[1] in records:
             records[cells[1]].formulas[cells[2]] = (cells[3], cells[4])
     if version not in READABLE_VERSIONS:
@@ -674,6 +674,16 @@ def _meta(sheets: list[xlsx.Sheet], file: str) -> tuple[str, dict[str, _Record]]
             f"통합 문서 형식 {version}은(는) 읽을 수 없습니다 (읽을 수 있는 형식: {', '.join(READABLE_VERSIONS)})",
         )
     return str(version), records
+
+
+def _comments(head: str) -> str:
+    """The YAML head the hidden sheet recorded, if it is comment lines only; else nothing.
+
+    It is written at the top of the imported YAML: anything but comments there (typed into
+    the hidden sheet) would become data the workbook never showed.
+    """
+    lines = head.splitlines(keepends=True)
+    return head if all(line.startswith("#") for line in lines) else ""
 
 
 @dataclass(frozen=True)

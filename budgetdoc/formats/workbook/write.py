@@ -524,7 +524,7 @@ def sheet_name(title: str, taken: set[str]) -> str:
     """A valid, unused sheet name from a project title (31 characters at most)."""
     base = _BAD_SHEET_CHARS.sub("_", title).strip("'") or "사업"
     name, n = base[:31], 1
-    while name.casefold() in taken or name == META:
+    while name.casefold() in taken or name.casefold() in (META.casefold(), GUIDE.casefold()):  # as Excel compares
         n += 1
         suffix = f" ({n})"
         name = base[: 31 - len(suffix)] + suffix

@@ -239,13 +239,22 @@ def roll(project: Project, source: str, to: int) -> dict[str, Any]:
 def target_path(source: Source, year: int, to: int, out: Path | None) -> Path | None:
     """The draft's file: the folder named after ``year`` becomes ``to`` (under ``out`` when given).
 
+    A project from a workbook becomes a YAML file named after the workbook (``2024/wb.xlsx`` →
+    ``2025/wb.yaml``; with several project sheets ``2025/wb/시트.yaml``).
+
     ``None`` when no folder of the path is named after the year and no ``out`` is given.
     """
     suffix = PurePath(source.path).suffix
+    path = source.path
+    if source.workbook:
+        # A draft is YAML: named after the workbook (and its sheet, when it has several), never .xlsx.
+        suffix = ".yaml"
+        sheet_part = source.rel.rsplit("/", 1)[1] if source.sheet and source.rel.endswith("/" + source.sheet) else ""
+        path = str(PurePath(path).with_suffix("")) + (f"/{sheet_part}" if sheet_part else "") + suffix
     if out is not None:
         parts = list(PurePath(source.rel + suffix).parts)
     else:
-        parts = list(PurePath(source.path).parts)
+        parts = list(PurePath(path).parts)
     for i in range(len(parts) - 2, -1, -1):
         if parts[i] == str(year):
             parts[i] = str(to)

@@ -57,8 +57,14 @@ class ImportPlan:
 
     @property
     def exit_code(self) -> int:
-        """1 when an input is malformed, 2 when a target exists and was not overwritten, else 0."""
-        return EXIT_PROBLEMS if self.failed else EXIT_USAGE if self.refused else EXIT_OK
+        """The exit code: 2, 1 or 0.
+
+        2 when an input cannot be read (a sheet over its row limit, as ``check`` says) or a
+        target exists and was not overwritten; 1 when an input is malformed; else 0.
+        """
+        if any(p.rule in UNREADABLE for p in self.failed) or self.refused:
+            return EXIT_USAGE
+        return EXIT_PROBLEMS if self.failed else EXIT_OK
 
     def report(self, out: str | None) -> list[str]:
         """What the command says on stderr once the plan is written (or refused)."""

@@ -507,6 +507,10 @@ def test_bad_workbooks_get_one_clear_line(book: Path, tmp_path: Path) -> None:
         assert result.exception is None or isinstance(result.exception, SystemExit), path
         assert (result.exit_code, result.stdout.splitlines()[0]) == (exit_code, line), path
         assert "Traceback" not in result.stdout + result.stderr
+        # import says the same, with the same exit code, and writes nothing
+        imported = CliRunner().invoke(cli, ["import", path, "-o", str(tmp_path / "imported.yaml")])
+        assert imported.exit_code == exit_code, (path, imported.stderr)
+        assert not (tmp_path / "imported.yaml").exists()
 
     result = CliRunner().invoke(cli, ["check", str(deleted)])
     assert result.exit_code == 1

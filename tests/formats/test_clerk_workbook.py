@@ -386,3 +386,30 @@ def test_text_typed_into_the_hidden_sheet_never_becomes_data(tmp_path: Path) -> 
     out = tmp_path / "back.yaml"
     out.write_text(text, encoding="utf-8")
     assert run("check", str(out))[0] == 0
+
+
+@pytest.mark.parametrize("kind", ["huge strings part", "too many strings", "too many parts"])
+def test_a_workbook_bomb_is_refused_before_it_costs(kind: str, tmp_path: Path) -> None:
+    """Limits on each part, on the shared strings and on the parts, before anything is kept in memory."""
+    import time
+    import zipfile
+
+    book = tmp_path / "ref.xlsx"
+    assert run("export", str(REFERENCE_YAML), "-o", str(book))[0] == 0
+    bomb = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(book) as src, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info, src.read(info.filename))
+        ns = 'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+        if kind == "huge strings part":
+            dst.writestr("xl/sharedStrings.xml", f"<sst {ns}><si><t>" + "가" * 8_000_000 + "</t></si></sst>")
+        elif kind == "too many strings":
+            dst.writestr("xl/sharedStrings.xml", f"<sst {ns}>" + "<si><t>a</t></si>" * 600_000 + "</sst>")
+        else:
+            for n in range(2_100):
+                dst.writestr(f"xl/media/x{n}.bin", b"")
+    start = time.perf_counter()
+    code, out, _ = run("check", str(bomb))
+    assert time.perf_counter() - start < 30
+    assert code == 2
+    assert out.startswith(f"{bomb}:1:1: unreadable: "), out

@@ -23,7 +23,10 @@ MAX_ROWS = 5_000  # rows of one project sheet
 MAX_SHEETS = 500
 MAX_BYTES = MAX_WORKBOOK  # the workbook file
 MAX_UNPACKED = 100 * 1024 * 1024  # all its parts, unpacked
-MAX_SHEET_XML = 20 * 1024 * 1024  # one sheet, unpacked (a full 5,000-row sheet of the form is far below)
+MAX_SHEET_XML = (
+    20 * 1024 * 1024
+)  # one XML part (a sheet, the shared strings), unpacked: a full 5,000-row sheet is far below
+MAX_PARTS = 2_000  # parts in the package (500 sheets and their relations, styles, strings)
 WIDTH = 8  # columns A..H
 AMOUNT_FORMAT = "#,##0;△#,##0"
 ACCOUNT_KINDS = ("일반회계", "특별회계", "기금")

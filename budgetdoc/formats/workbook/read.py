@@ -37,6 +37,7 @@ from budgetdoc.formats.workbook.form import (
     ID_LABEL,
     MARK,
     MARK_COLUMN,
+    MAX_PARTS,
     MAX_ROWS,
     MAX_SHEET_XML,
     MAX_SHEETS,
@@ -613,12 +614,13 @@ def _open(data: bytes, file: str) -> list[xlsx.Sheet]:
         archive = zipfile.ZipFile(io.BytesIO(data))
         names = archive.namelist()
         unpacked = sum(i.file_size for i in archive.infolist())
-        biggest = max((i.file_size for i in archive.infolist() if i.filename.startswith("xl/worksheets/")), default=0)
+        biggest = max((i.file_size for i in archive.infolist() if i.filename.endswith(".xml")), default=0)
+        parts = len(archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
         raise _unreadable(file, "엑셀 통합 문서(.xlsx)가 아닙니다") from None
     if "xl/workbook.xml" not in names:
         raise _unreadable(file, "엑셀 통합 문서(.xlsx)가 아닙니다 (xl/workbook.xml이 없습니다)")
-    if unpacked > MAX_UNPACKED or biggest > MAX_SHEET_XML:
+    if unpacked > MAX_UNPACKED or biggest > MAX_SHEET_XML or parts > MAX_PARTS:
         limit = f"최대 통합 문서 {MAX_UNPACKED:,}바이트, 시트 하나 {MAX_SHEET_XML:,}바이트"
         raise _unreadable(file, f"통합 문서의 압축을 풀면 너무 큽니다 ({limit})")
     if any(n.lower().endswith("vbaproject.bin") for n in names):

@@ -120,14 +120,19 @@ def _text(element: ElementTree.Element) -> str:
     )
 
 
+MAX_STRINGS = 500_000  # shared strings: a full sheet of the form has a few thousand
+
+
 def _shared_strings(archive: zipfile.ZipFile, names: set[str]) -> list[str]:
     if "xl/sharedStrings.xml" not in names:
         return []
     strings = []
-    for event, element in _parse(archive, "xl/sharedStrings.xml"):
-        if event == "end" and element.tag == _MAIN + "si":
+    for _, element in _parse(archive, "xl/sharedStrings.xml", ("end",)):
+        if element.tag == _MAIN + "si":
             strings.append(_text(element))
             element.clear()
+            if len(strings) > MAX_STRINGS:
+                raise XlsxError(f"공유 문자열이 너무 많습니다 (최대 {MAX_STRINGS:,}개)")
     return strings
 
 

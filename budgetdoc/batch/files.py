@@ -54,11 +54,35 @@ def parse_formats(value: str) -> tuple[str, ...]:
 
 
 def write_file(path: str | os.PathLike[str], data: bytes | str) -> None:
-    """Write a file the user named (``-o``) atomically; raises :class:`OutputError` saying why it cannot be."""
+    """Write a file the user named (``-o``) atomically; raises :class:`OutputError` saying why it cannot be.
+
+    Only a regular file is replaced: a device (``/dev/null``), a FIFO or a link at ``path``
+    is refused, not replaced by a file.
+    """
+    refuse_special(path)
     try:
         write_atomic(Path(path), data)
     except OSError as exc:
         raise OutputError(f"{os.fspath(path)}에 쓸 수 없습니다: {exc.strerror or exc}") from None
+
+
+def refuse_special(path: str | os.PathLike[str]) -> None:
+    """Raise :class:`OutputError` when ``path`` exists and is not a regular file (a device, a FIFO, a link)."""
+    try:
+        mode = os.lstat(path).st_mode
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise OutputError(f"{os.fspath(path)}에 쓸 수 없습니다: {exc.strerror or exc}") from None
+    if stat.S_ISLNK(mode):
+        kind = "링크"
+    elif stat.S_ISDIR(mode):
+        kind = "폴더"
+    elif not stat.S_ISREG(mode):
+        kind = "장치나 FIFO 같은 특수 파일"
+    else:
+        return
+    raise OutputError(f"{os.fspath(path)}은(는) {kind}라 그 자리에 파일을 쓰지 않습니다 — 일반 파일 이름을 주세요")
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:

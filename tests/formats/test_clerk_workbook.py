@@ -413,3 +413,35 @@ def test_a_workbook_bomb_is_refused_before_it_costs(kind: str, tmp_path: Path) -
     assert time.perf_counter() - start < 30
     assert code == 2
     assert out.startswith(f"{bomb}:1:1: unreadable: "), out
+
+
+@pytest.mark.parametrize("node", ["fifo", "link"])  # (an existing folder is a folder output)
+@pytest.mark.parametrize("command", ["export", "template", "import"])
+def test_an_output_that_is_not_a_regular_file_is_refused_and_left_alone(
+    command: str, node: str, tmp_path: Path
+) -> None:
+    import os
+    import stat
+
+    suffix = ".yaml" if command == "import" else ".xlsx"
+    target = tmp_path / f"out{suffix}"
+    elsewhere = tmp_path / "elsewhere.txt"
+    elsewhere.write_text("keep", encoding="utf-8")
+    if node == "fifo":
+        os.mkfifo(target)
+    else:
+        target.symlink_to(elsewhere)
+    if command == "import":
+        book = tmp_path / "ref.xlsx"
+        assert run("export", str(REFERENCE_YAML), "-o", str(book))[0] == 0
+        args = ["import", str(book), "-o", str(target), "--force"]
+    elif command == "export":
+        args = ["export", str(REFERENCE_YAML), "-o", str(target)]
+    else:
+        args = ["template", "-o", str(target), "--year", "2025"]
+    code, out, err = run(*args)
+    assert code == 2, (out, err)
+    assert len(err.strip().splitlines()) == 1 and str(target) in err
+    mode = os.lstat(target).st_mode
+    assert (stat.S_ISFIFO if node == "fifo" else stat.S_ISLNK)(mode)
+    assert elsewhere.read_text(encoding="utf-8") == "keep"

@@ -8,16 +8,18 @@ size and time (or, failing the time, content hash).
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import json
 import os
 from importlib.metadata import PackageNotFoundError, version
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from budgetdoc import __version__
-from budgetdoc.batch.files import _CAUSES, DRAFTS, FORMATS, output_path, write_atomic
+from budgetdoc.batch.files import DRAFTS, FORMATS, output_path, write_atomic
 from budgetdoc.errors import UsageError
+from budgetdoc.formats.reading import Refused, read_file
 from budgetdoc.names import shown_path
 from budgetdoc.write import assets
 
@@ -55,6 +57,16 @@ def environment_key(options: Options) -> str:
     return digest.hexdigest()
 
 
+MAX_MANIFEST = 256 * 1024 * 1024  # bytes: far above a manifest of 100,000 documents
+
+
+def _safe_key(rel: object) -> bool:
+    """A document's key as the build writes it: a relative path inside the output, no NUL, no ``..``."""
+    if not isinstance(rel, str) or not rel or "\0" in rel or rel.startswith(("/", "\\")):
+        return False
+    return ".." not in PurePosixPath(rel).parts
+
+
 def read_manifest(out: Path, warnings: list[str] | None = None) -> dict[str, Any]:
     """The manifest of ``out``; an unreadable or foreign one counts as empty (and is told in ``warnings``)."""
     empty: dict[str, Any] = {"version": MANIFEST_VERSION, "documents": {}}
@@ -62,17 +74,19 @@ def read_manifest(out: Path, warnings: list[str] | None = None) -> dict[str, Any
     said = warnings if warnings is not None else []
     why = "형식이 다릅니다"
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return empty
-    except OSError as exc:
-        data, why = None, _CAUSES.get(exc.errno or 0, exc.strerror or str(exc)).replace("쓸 ", "읽을 ")
-    except ValueError:
+        # The one reader: a regular file only (a FIFO cannot hang the build), never more than the limit.
+        data = json.loads(read_file(path, limit=MAX_MANIFEST).decode("utf-8"))
+    except Refused as exc:
+        if exc.errno == errno.ENOENT:
+            return empty
+        data, why = None, exc.message
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, or nested deeper than any manifest
         data, why = None, "JSON이 아닙니다"
     if (
         not isinstance(data, dict)
         or data.get("version") != MANIFEST_VERSION
         or not isinstance(data.get("documents"), dict)
+        or not all(_safe_key(rel) for rel in data["documents"])
     ):
         said.append(f"{shown_path(str(path))}: 매니페스트를 읽을 수 없어({why}) 모든 출력을 다시 확인합니다")
         return empty

@@ -54,14 +54,16 @@ def outside(path: str, within: str) -> str:
     return target if os.path.commonpath([target, folder]) != folder else ""
 
 
-def read_file(path: str | os.PathLike[str], within: str | None = None, workbook: bool = False) -> bytes:
+def read_file(
+    path: str | os.PathLike[str], within: str | None = None, workbook: bool = False, limit: int | None = None
+) -> bytes:
     """The bytes of a YAML file or a text to import (``workbook``: of a workbook); raises :class:`Refused`.
 
-    A file over its limit (:data:`MAX_DATA`, :data:`MAX_WORKBOOK`) is refused after reading
-    one byte more than the limit, never the rest. With ``within`` (a folder), a file that
-    resolves outside it is refused.
+    A file over its limit (:data:`MAX_DATA`, :data:`MAX_WORKBOOK`, or ``limit`` for the tool's
+    own files such as a build manifest) is refused after reading one byte more than the limit,
+    never the rest. With ``within`` (a folder), a file that resolves outside it is refused.
     """
-    limit = MAX_WORKBOOK if workbook else MAX_DATA
+    limit = limit if limit is not None else MAX_WORKBOOK if workbook else MAX_DATA
     try:
         os.fspath(path).encode("utf-8")
     except UnicodeEncodeError:
@@ -90,5 +92,7 @@ def read_file(path: str | os.PathLike[str], within: str | None = None, workbook:
         os.close(fd)
     if size > limit:
         rule, message = TOO_BIG_WORKBOOK if workbook else TOO_BIG
-        raise Refused(message, rule=rule)
+        raise Refused(
+            message if limit in (MAX_DATA, MAX_WORKBOOK) else f"파일이 너무 큽니다 (최대 {limit:,}바이트)", rule=rule
+        )
     return b"".join(chunks)

@@ -525,3 +525,50 @@ def test_interrupting_a_library_build_stops_its_workers(batch: Path, tmp_path: P
     assert not [pid for pid in workers if running(pid)]
     manifest = json.loads((tmp_path / "out" / M.MANIFEST).read_text(encoding="utf-8"))
     assert list(manifest["documents"]) == [seen[0].source.rel]
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (lambda path: os.mkfifo(path), "일반 파일이 아닙니다"),
+        (lambda path: path.symlink_to("/dev/zero"), "일반 파일이 아닙니다"),
+        (lambda path: path.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8"), "JSON이 아닙니다"),
+        (
+            lambda path: path.write_text(
+                json.dumps({"version": M.MANIFEST_VERSION, "documents": {"a\x00b": {}}}), encoding="utf-8"
+            ),
+            "형식이 다릅니다",
+        ),
+        (
+            lambda path: path.write_text(
+                json.dumps({"version": M.MANIFEST_VERSION, "documents": {"../../etc/x": {}}}), encoding="utf-8"
+            ),
+            "형식이 다릅니다",
+        ),
+    ],
+    ids=["fifo", "link to /dev/zero", "deeply nested", "NUL in a key", "key out of the folder"],
+)
+def test_a_hostile_manifest_is_a_warning_never_a_hang_or_a_traceback(tmp_path: Path, make, why: str) -> None:
+    import time
+
+    path = tmp_path / M.MANIFEST
+    make(path)
+    notes: list[str] = []
+    start = time.perf_counter()
+    assert M.read_manifest(tmp_path, notes)["documents"] == {}
+    assert time.perf_counter() - start < 5
+    assert notes == [f"{path}: 매니페스트를 읽을 수 없어({why}) 모든 출력을 다시 확인합니다"]
+
+
+def test_merge_refuses_a_part_with_a_fifo_for_its_manifest(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from generate import cli
+
+    part = tmp_path / "part"
+    part.mkdir()
+    os.mkfifo(part / M.MANIFEST)
+    result = CliRunner().invoke(cli, ["merge", str(tmp_path / "out"), str(part)])
+    assert result.exit_code == 2, result.output
+    assert "일반 파일이 아닙니다" in result.stderr and "합칠 수 없습니다" in result.stderr
+    assert not (tmp_path / "out").exists()

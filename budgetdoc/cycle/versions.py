@@ -18,6 +18,7 @@ from pathlib import PurePosixPath
 from budgetdoc.check.rules import check, errors
 from budgetdoc.errors import BudgetdocError
 from budgetdoc.formats.load import LoadError, decode, load_text
+from budgetdoc.formats.reading import MAX_DATA, MAX_WORKBOOK, TOO_BIG, TOO_BIG_WORKBOOK
 from budgetdoc.formats.sources import WORKBOOK_SUFFIX, Source, discover, is_data_file, sheet_sources
 from budgetdoc.model.document import Document, Problem, Project
 from budgetdoc.names import shown_path
@@ -123,12 +124,19 @@ def read_revision(repo: str, revision: str, folder: str, checked: bool = False, 
         if not entry:
             continue
         meta, _, raw_path = entry.partition(b"\t")
-        mode, kind, obj_id, _size = meta.split()
+        mode, kind, obj_id, size = meta.split()
         path = raw_path.decode("utf-8", "surrogateescape")
         if kind != b"blob" or not is_data_file(path):
             continue
         if mode == b"120000":
             links.append(path)
+            continue
+        # The size ls-tree gives, before any byte of the blob is read: over the limit, it is not read.
+        workbook = path.lower().endswith(WORKBOOK_SUFFIX)
+        if int(size) > (MAX_WORKBOOK if workbook else MAX_DATA):
+            rule, message = TOO_BIG_WORKBOOK if workbook else TOO_BIG
+            key = str(PurePosixPath(path).with_suffix(""))
+            side.docs.append(Doc(key, shown_path(path), None, (Problem(shown_path(path), 1, 1, rule, message),)))
             continue
         blobs.append((path, obj_id.decode()))
     if links:

@@ -692,3 +692,27 @@ def test_the_rolled_reference_prints_this_years_budget_as_its_2024_column(tmp_pa
         name, amount = row.split()
         assert f"{name} {amount} {amount} 0 0" in lines
     assert "2024년도 해당 없음" in lines and "2023 0 0 0 0 0 0 0" in lines  # the year to write, flagged by the draft
+
+
+def test_diff_never_reads_a_blob_over_the_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 3 MB YAML blob in a revision: refused by the size git lists, its bytes never asked for."""
+    from budgetdoc.cycle import versions
+
+    git(tmp_path, "init", "-q")
+    (tmp_path / "data").mkdir()
+    shutil.copy(REFERENCE_YAML, tmp_path / "data" / "ref.yaml")
+    (tmp_path / "data" / "big.yaml").write_text("# " + "x" * 3_000_000 + "\n", encoding="utf-8")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "큰 파일")
+    asked: list[str] = []
+    real = versions._cat
+
+    def cat(repo: str, objects: list[str]) -> dict[str, bytes]:
+        asked.extend(objects)
+        return real(repo, objects)
+
+    monkeypatch.setattr(versions, "_cat", cat)
+    side = versions.read_revision(str(tmp_path), "HEAD", "data")
+    big = next(d for d in side.docs if d.path == "big.yaml")
+    assert big.project is None and [p.rule for p in big.problems] == ["file-size"]
+    assert len(asked) == 1  # ref.yaml only

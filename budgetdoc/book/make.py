@@ -237,7 +237,8 @@ class BookResult:
                 f"{self.seconds:.1f}초); merge로 합친 뒤 book으로 합본을 만드세요"
             )
         if not self.written:
-            return f"책을 만들지 않았습니다: 오류 {self.errors}개, 렌더링 실패 {len(self.failures)}개"
+            hint = " — 틀린 칸을 표시한 초안 책은 --draft로 만듭니다" if self.errors else ""
+            return f"책을 만들지 않았습니다: 오류 {self.errors}개, 렌더링 실패 {len(self.failures)}개{hint}"
         drafted = f", 초안 {self.drafted}개" if self.drafted else ""
         return (
             f"{out}: 사업 {self.projects}개, {self.pages}쪽{drafted} "
@@ -375,6 +376,18 @@ def make_book(
                 )
             else:
                 parts[source.rel] = part
+        if not draft and shard is None:
+            # Fail fast: every document is checked before any is rendered, so that one wrong sum does
+            # not cost the rendering of all the others first.
+            by_rel = {source.rel: source for source in sources}
+            wrong = [p for part in parts.values() if part.status in ("failed", "draft") for p in part.problems]
+            for task in todo:
+                prepared = prepare(by_rel[task.rel])
+                if prepared.errors:
+                    wrong.extend(prepared.problems)
+            if any(p.severity == "error" for p in wrong):
+                result.problems.extend(wrong)
+                return _finish(result, started)
         if on_plan:
             on_plan(len(todo), len(parts))
 

@@ -250,6 +250,7 @@ def test_a_failing_document_refuses_the_book_unless_draft(tmp_path: Path) -> Non
     out = tmp_path / "book.pdf"
     result = B.make_book([str(data)], out, jobs=1)
     assert not result.written and not out.exists()
+    assert result.rendered == 0  # fails fast: every document is checked before any is rendered
     assert {p.rule for p in result.problems if p.severity == "error"} >= {"basis-formula"}
     assert all(p.file == str(bad) for p in result.problems)
 
@@ -261,10 +262,10 @@ def test_a_failing_document_refuses_the_book_unless_draft(tmp_path: Path) -> Non
     )
     assert cli.returncode == 1, cli.stderr
     assert f"{bad}:" in cli.stdout and "basis-formula" in cli.stdout
-    assert "책을 만들지 않았습니다" in cli.stderr and not out.exists()
+    assert "책을 만들지 않았습니다" in cli.stderr and "--draft" in cli.stderr and not out.exists()
 
     drafted = B.make_book([str(data)], out, jobs=1, draft=True)
-    assert drafted.written and drafted.drafted == 1 and drafted.rendered == 1
+    assert drafted.written and drafted.drafted == 1 and drafted.rendered == 2
     texts = page_texts(out)
     assert "초안" in texts[0]
     assert any("검증 오류" in t and "사업 02" in t for t in texts)
@@ -445,9 +446,8 @@ def test_cli_book_reports_each_document_and_the_book(tmp_path: Path) -> None:
     cli = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path)
     assert cli.returncode == 1
     lines = re.sub(r"\(\d+[.]\d+초\)", "(…초)", cli.stderr).splitlines()
+    # Every document is checked before any is rendered: nothing is rendered when one fails.
     assert lines == [
-        "문서 2개를 렌더링합니다 (캐시에 있는 0개는 그대로 씀).",
-        f"완료 {good} (…초)",
-        f"실패 {bad} (…초)",
-        "책을 만들지 않았습니다: 오류 1개, 렌더링 실패 0개",
+        "책을 만들지 않았습니다: 오류 1개, 렌더링 실패 0개 — 틀린 칸을 표시한 초안 책은 --draft로 만듭니다"
     ]
+    assert f"{bad}:" in cli.stdout and str(good) not in cli.stdout

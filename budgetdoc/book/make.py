@@ -237,7 +237,8 @@ class BookResult:
                 f"{self.seconds:.1f}초); merge로 합친 뒤 book으로 합본을 만드세요"
             )
         if not self.written:
-            hint = " — 틀린 칸을 표시한 초안 책은 --draft로 만듭니다" if self.errors else ""
+            checked = any(p.severity == "error" and p.rule not in UNREADABLE for p in self.problems)
+            hint = " — 틀린 칸을 표시한 초안 책은 --draft로 만듭니다" if checked else ""  # not for a file unread
             return f"책을 만들지 않았습니다: 오류 {self.errors}개, 렌더링 실패 {len(self.failures)}개{hint}"
         drafted = f", 초안 {self.drafted}개" if self.drafted else ""
         return (

@@ -96,8 +96,6 @@ class _Reader:
     row: int = 0
     decimals: int = 0  # of rates, as the sheet states them
     trust_cached: bool = True  # False when numbers typed as text kept the sheet's formulas from computing
-    also: dict[Path, Any] = field(default_factory=lambda: {("balance",): lambda r: (f_balance_v1(r),)})
-    """Formulas an older form put in a cell, by the field's last key: also accepted."""
     text_numbers: list[tuple[int, int]] = field(default_factory=list)  # cells whose number is text
 
     def add(self, r: int, c: int, rule: str, message: str, path: Path = ()) -> None:
@@ -200,8 +198,11 @@ class _Reader:
         self.add(r, c, "wrong-type", f"숫자 칸에 {type(value).__name__} 값이 있습니다", path)
         return None
 
-    def formula(self, r: int, c: int, expected: str, path: Path) -> str | None:
-        """The value a formula cell states: its cached value, else the one recorded at export."""
+    def formula(self, r: int, c: int, expected: str, path: Path, older: tuple[str, ...] = ()) -> str | None:
+        """The value a formula cell states: its cached value, else the one recorded at export.
+
+        ``older``: formulas an older form put in the cell, accepted too.
+        """
         self.values[path] = (r, c)
         cell = self.cells.get((r, c))
         if cell is None or cell.value is None or cell.value == "":
@@ -210,9 +211,7 @@ class _Reader:
             return self.scalar(r, c, cell.value, path)
         if not self.trust_cached or (isinstance(cell.cached, str) and cell.cached.startswith("#")):
             cell = _Cell(cell.value, None)  # what the spreadsheet computed says nothing: the checks compute it
-        if _norm_formula(str(cell.value)) != _norm_formula(expected) and _norm_formula(str(cell.value)) not in (
-            _norm_formula(f) for f in self.also.get(path[-1:], lambda _: ())(r)
-        ):
+        if _norm_formula(str(cell.value)) not in {_norm_formula(f) for f in (expected, *older)}:
             self.add(
                 r,
                 c,
@@ -575,7 +574,7 @@ def _read_project(rd: _Reader) -> dict[str, Any]:
             if key == "available":
                 value = rd.formula(r, c, f_available(r), (*base, key))
             elif key == "balance":
-                value = rd.formula(r, c, f_balance(r), (*base, key))
+                value = rd.formula(r, c, f_balance(r), (*base, key), older=(f_balance_v1(r),))
             else:
                 value = rd.number(r, c, (*base, key))
             if value is not None or key not in ("available", "balance"):

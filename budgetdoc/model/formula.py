@@ -7,6 +7,7 @@ money). The grammar, with an example of each form, is in the README's "산식 �
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -177,11 +178,13 @@ def _strip_bullet(text: str) -> tuple[str, int]:
     return "", pos
 
 
+@functools.lru_cache(maxsize=4096)
 def evaluate_formula(text: str) -> Formula:
     """Evaluate a 산출근거 formula exactly: ``(86,666원×8명×12월)- 8,680,000원`` → -360,064원.
 
     Raises :class:`FormulaError` with a Korean message naming the character or word at
-    fault. See the README's "산식 문법" for the grammar.
+    fault. See the README's "산식 문법" for the grammar. A formula is read once per process:
+    the figures, the checks and the rounding advice all ask for it (the result is immutable).
     """
     if len(text) > MAX_FORMULA:
         raise FormulaError(f"산식이 너무 깁니다 ({len(text)}자)", 0)

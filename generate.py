@@ -1,21 +1,16 @@
 #!/usr/bin/env python3
 """사업설명서 생성기 — budget project explanations from YAML, checked, as HTML and PDF.
 
-The command line only: each command parses its options, calls one engine function (the
-``budgetdoc`` package), prints what it returns and ends with the exit code the result
-carries. The engine's errors (one family, :mod:`budgetdoc.errors`, each with its exit code)
-become messages in one place, :class:`Command`. Longer than most modules: one click command
-per subcommand, each with its options and its help text in Korean.
-
-Exit codes (:mod:`budgetdoc.errors`): 0 success; 1 data problems; 2 usage errors, unreadable
-input or unwritable output; 3 the templates cannot render, or a bug in the tool (with a traceback).
+The command line only: each command parses its options, calls one engine function, prints what
+it returns and exits with the code it carries; engine errors (:mod:`budgetdoc.errors`: 1 data
+problems, 2 usage and unusable input or output, 3 templates or a bug) become messages in
+:class:`Command`. One click command per subcommand, with its help text in Korean.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
-import os
 import sys
 import traceback
 from collections.abc import Callable
@@ -26,7 +21,11 @@ from typing import Any, TypeVar
 import click
 
 from budgetdoc import PDF_VARIANTS, __version__
+from budgetdoc.batch.outputs import expect_file, expect_folder
+from budgetdoc.cliwords import korean, speak_korean
 from budgetdoc.errors import EXIT_BUG, BudgetdocError, UsageError
+
+speak_korean()  # before the commands are declared: click words some of their help when it is declared
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,7 +42,7 @@ class Command(click.Command):
         except UsageError as exc:
             raise click.UsageError(str(exc), ctx) from None
         except BudgetdocError as exc:
-            click.echo(f"Error: {exc}" if exc.prefixed else str(exc), err=True)
+            click.echo(korean("Error: {message}").format(message=exc) if exc.prefixed else str(exc), err=True)
             sys.exit(exc.exit_code)
 
 
@@ -51,6 +50,13 @@ class Commands(click.Group):
     """The command group; each of its commands is a :class:`Command`."""
 
     command_class = Command
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """No command at all asks for the help (exit 0), as ``--help`` does."""
+        if not args:
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        return super().parse_args(ctx, args)
 
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
@@ -107,7 +113,12 @@ def rendering_options(draft: str) -> Callable[[F], F]:
     """The options ``build`` and ``book`` share: workers, PDF standard, drafts, time limit, progress."""
     options = [
         click.option(
-            "-j", "--jobs", type=click.IntRange(min=0), default=0, help="동시에 렌더링할 프로세스 수 (기본: 코어 수)."
+            "-j",
+            "--jobs",
+            type=click.IntRange(min=0),
+            default=0,
+            metavar="N",
+            help="동시에 렌더링할 프로세스 수 (기본: 코어 수).",
         ),
         click.option(
             "--pdf-variant",
@@ -119,6 +130,7 @@ def rendering_options(draft: str) -> Callable[[F], F]:
         click.option(
             "--timeout",
             type=click.FloatRange(min=1),
+            metavar="초",
             default=120,
             show_default=True,
             help="문서 하나에 허용하는 최대 시간(초).",
@@ -160,6 +172,7 @@ def _parsed(module: str, name: str) -> Callable[[click.Context, click.Parameter,
     "--format",
     "fmt",
     default="html,pdf",
+    metavar="형식,…",
     show_default=True,
     callback=_parsed("budgetdoc.batch.files", "parse_formats"),
     help="만들 형식, 쉼표로 구분: html, pdf, hwpx.",
@@ -203,6 +216,7 @@ def build(
     from budgetdoc.batch.progress import Progress
     from budgetdoc.check.report import render
 
+    expect_folder(out, "문서를")
     options = Options(formats=fmt, variant=pdf_variant, draft=draft, timeout=timeout)
     shown = Progress(progress, "build")
 
@@ -232,8 +246,8 @@ def build(
 @click.option(
     "-o", "--out", type=click.Path(dir_okay=False), default="output/book.pdf", show_default=True, help="만들 합본 PDF."
 )
-@click.option("--title", default=None, help="표지 제목 (기본: '{회계연도}년도 예산 사업설명서').")
-@click.option("--org", default="", help="표지에 넣을 기관 이름 (예: 서울특별시).")
+@click.option("--title", default=None, metavar="제목", help="표지 제목 (기본: '{회계연도}년도 예산 사업설명서').")
+@click.option("--org", default="", metavar="기관", help="표지에 넣을 기관 이름 (예: 서울특별시).")
 @rendering_options(draft="검증에 실패한 문서도 틀린 칸을 표시하고 '검증 오류' 워터마크를 넣어 책에 넣습니다.")
 @click.option(
     "--shard",
@@ -273,6 +287,7 @@ def book(
     from budgetdoc.book.make import make_book
     from budgetdoc.check.report import render
 
+    expect_file(out, (".pdf",), "합본")
     shown = Progress(progress, "book")
     with shown:
         result = make_book(
@@ -308,6 +323,7 @@ def schema(out: str | None) -> None:
 
     text = schema_json()
     if out:
+        expect_file(out, (".json",), "JSON Schema")
         write_file(out, text)
     else:
         click.echo(text, nl=False)
@@ -338,7 +354,7 @@ def import_(source: str, out: str | None, force: bool) -> None:
     from budgetdoc.convert import plan_import, write_import
 
     plan = plan_import(source, out)
-    if out:
+    if not plan.to_stdout:
         write_import(plan, force)
     elif not plan.failed:
         click.echo(plan.outputs[0][1], nl=False)
@@ -365,6 +381,7 @@ def export(paths: tuple[str, ...], out: str) -> None:
     """
     from budgetdoc.convert import plan_export, write_export
 
+    expect_file(out, (".xlsx",), "통합 문서", folder="폴더에 사업마다 하나씩")
     plan = plan_export(_paths(paths), out)
     write_export(plan)
     for line in plan.report():
@@ -374,8 +391,10 @@ def export(paths: tuple[str, ...], out: str) -> None:
 
 @cli.command()
 @click.option("-o", "--out", required=True, type=click.Path(dir_okay=False), help="쓸 빈 양식 FILE.xlsx.")
-@click.option("--year", type=click.IntRange(1901, 2200), default=None, help="회계연도 (기본: 올해의 다음 해).")
-@click.option("--count", type=click.IntRange(1, 500), default=1, show_default=True, help="사업 시트 수.")
+@click.option(
+    "--year", type=click.IntRange(1901, 2200), default=None, metavar="연도", help="회계연도 (기본: 올해의 다음 해)."
+)
+@click.option("--count", type=click.IntRange(1, 500), default=1, show_default=True, metavar="N", help="사업 시트 수.")
 def template(out: str, year: int | None, count: int) -> None:
     """부서에 나누어 줄 빈 양식(.xlsx)을 만듭니다.
 
@@ -384,36 +403,45 @@ def template(out: str, year: int | None, count: int) -> None:
     """
     from budgetdoc.convert import write_template
 
+    expect_file(out, (".xlsx",), "빈 양식")
     click.echo(write_template(out, year, count), err=True)
 
 
 @cli.command()
 @click.argument("folder", type=click.Path())
-def init(folder: str) -> None:
-    """사업설명서 데이터 저장소를 FOLDER에 만듭니다.
+@click.option("--force", is_flag=True, help="이미 있는 파일도 도구의 것으로 덮어씁니다.")
+def init(folder: str, force: bool) -> None:
+    """사업설명서 데이터 저장소를 FOLDER에 만듭니다 (새 폴더나 이미 있는 git 저장소).
 
     예제 사업 하나(data/2024/), 데이터 파일의 $schema 줄이 가리키는 schema/project.schema.json,
     GitHub Actions 워크플로(검증, 바뀐 문서만 빌드, 문서 아티팩트), .pre-commit-config.yaml,
-    사무실용 README.md를 씁니다. 이미 있는 파일은 덮어쓰지 않습니다(하나라도 있으면 아무것도
-    쓰지 않고 종료 코드 2).
+    사무실용 README.md를 씁니다. 이미 있는 저장소에는 없는 파일만 쓰고, .gitignore에는 필요한
+    줄을 덧붙이며, README.md가 있으면 README.budgetdoc.md로 씁니다. 그 밖에 이미 있는 파일은
+    그대로 둡니다(--force로 덮어씀). 파일마다 어떻게 했는지 알립니다.
 
     \b
     예: python generate.py init 예산-사업설명서
     """
     from budgetdoc.project.init import init as make
 
-    for line in make(Path(folder)).report(folder):
+    for line in make(Path(folder), force).report(folder):
         click.echo(line, err=True)
 
 
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="기다릴 포트 (0이면 빈 포트)."
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    metavar="N",
+    help="기다릴 포트 (0이면 빈 포트).",
 )
 @click.option(
     "--host",
     default="127.0.0.1",
+    metavar="주소",
     show_default=True,
     help="기다릴 주소. 기본은 이 컴퓨터에서만 열 수 있는 127.0.0.1입니다.",
 )
@@ -440,7 +468,12 @@ def serve(paths: tuple[str, ...], port: int, host: str, poll: bool, open_browser
 @cli.command()
 @click.argument("paths", nargs=-1, type=click.Path())
 @click.option(
-    "--to", "to", type=click.IntRange(1901, 2200), required=True, help="초안의 회계연도 (올해 문서의 연도 + 1)."
+    "--to",
+    "to",
+    type=click.IntRange(1901, 2200),
+    required=True,
+    metavar="연도",
+    help="초안의 회계연도 (올해 문서의 연도 + 1).",
 )
 @click.option(
     "-o",
@@ -474,6 +507,8 @@ def rollover(paths: tuple[str, ...], to: int, out: str | None, base: str, write:
     from budgetdoc.cycle.rollover import plan, report
     from budgetdoc.cycle.rollover import write as write_drafts
 
+    if out:
+        expect_folder(out, "초안을")
     result = plan(_paths(paths), to, Path(out) if out else None, base)
     for note in result.notes:
         click.echo(note, err=True)
@@ -570,14 +605,18 @@ def merge(out: str, parts: tuple[str, ...]) -> None:
     """
     from budgetdoc.batch.shards import merge as run_merge
 
+    expect_folder(out, "합친 출력을")
     summary = run_merge(Path(out), [Path(p) for p in parts])
     click.echo(summary.line(out), err=True)
+
+
+speak_korean(cli)
 
 
 def main() -> None:
     """Console entry point: click handles usage errors; anything unexpected is a bug."""
     try:  # without standalone mode click returns the code of an exit (--help, --version) rather than raising
-        if code := cli.main(prog_name=os.environ.get("BUDGETDOC_PROG", "generate.py"), standalone_mode=False):
+        if code := cli.main(standalone_mode=False):
             sys.exit(code)
     except click.ClickException as exc:
         exc.show()

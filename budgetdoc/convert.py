@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from budgetdoc.batch.files import write_file
+from budgetdoc.batch.outputs import expect_file, expect_folder, is_folder_name
 from budgetdoc.check.rules import check as check_document
-from budgetdoc.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, BudgetdocError, OutputError, UsageError
+from budgetdoc.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, BudgetdocError, NoData, OutputError, UsageError
 from budgetdoc.formats.legacy import LegacyError, convert
 from budgetdoc.formats.load import LoadError
 from budgetdoc.formats.reading import UNREADABLE
@@ -53,6 +54,7 @@ class ImportPlan:
     warnings: list[str] = field(default_factory=list)  # what the text importer could not place
     existing: list[Path] = field(default_factory=list)  # targets on disk already (refused without force)
     many: bool = False  # a folder was converted: the command reports the count
+    where: str = ""  # the folder the files went to, for the report
     refused: bool = False  # write_import wrote nothing because a target exists
 
     @property
@@ -78,11 +80,15 @@ class ImportPlan:
         lines += [f"{p}{AS_IS}" for p in self.audited]
         if out and (self.many or len(self.outputs) > 1):
             lines.append(f"{len(self.outputs)}개 파일을 {out}에 변환했습니다.")
+        elif len(self.outputs) > 1:  # beside the workbook, named by the tool: the names are told
+            names = ", ".join(shown_path(os.path.basename(str(t))) for t, _ in self.outputs)
+            lines.append(f"{len(self.outputs)}개 파일을 통합 문서 옆({self.where})에 변환했습니다: {names}")
         return lines
 
-
-def _is_folder(out: str) -> bool:
-    return out.endswith(("/", os.sep)) or os.path.isdir(out)
+    @property
+    def to_stdout(self) -> bool:
+        """Whether the one YAML goes to standard output (no ``-o``, one project)."""
+        return [t for t, _ in self.outputs] == [None]
 
 
 def yaml_name(imported: ImportedSheet, workbook: str, count: int) -> str:
@@ -117,12 +123,18 @@ def _workbook(file: Path, data: bytes, src: Path, out: str | None, plan: ImportP
     if problems:
         plan.failed.extend(problems)
         return
-    many = src.is_dir() or len(found) > 1 or bool(out and _is_folder(out))
+    many = src.is_dir() or len(found) > 1 or bool(out and is_folder_name(out))
+    if len(found) > 1 and out and not src.is_dir():
+        expect_folder(out, f"사업 {len(found)}개의 YAML 파일을")
+    if out and not many:
+        expect_file(out, (".yaml", ".yml"), "YAML 파일", folder="폴더에")
     for imported, text in found:
         assert text is not None and imported.document is not None
         plan.audited.extend(check_document(imported.document))  # the recomputed totals against the cells
-        if many and out:
-            folder = Path(out) / file.parent.relative_to(src) if src.is_dir() else Path(out)
+        if many:  # a workbook of several projects without -o: one file per project next to it
+            base = Path(out) if out else file.parent
+            folder = base / file.parent.relative_to(src) if src.is_dir() else base
+            plan.where = plan.where or str(base)
             plan.outputs.append((folder / yaml_name(imported, str(file), len(found)), text))
         else:
             plan.outputs.append((Path(out) if out else None, text))
@@ -139,8 +151,11 @@ def plan_import(source: str, out: str | None) -> ImportPlan:
     if src.is_dir():
         if not out:
             raise UsageError("폴더를 변환할 때는 -o 출력 폴더가 필요합니다.")
+        expect_folder(out, "YAML 파일들을")
         files = sorted(p for p in src.rglob("*") if p.is_file() and p.suffix.lower() in (TEXT_SUFFIX, WORKBOOK_SUFFIX))
     else:
+        if out and not is_folder_name(out) and src.suffix.lower() != WORKBOOK_SUFFIX:
+            expect_file(out, (".yaml", ".yml"), "YAML 파일", folder="폴더에")
         files = [src]
     plan = ImportPlan(many=src.is_dir())
     for file, read in zip(files, read_sources([Source("", str(f)) for f in files]), strict=True):
@@ -160,16 +175,26 @@ def plan_import(source: str, out: str | None) -> ImportPlan:
             continue
         plan.warnings.extend(str(w) for w in imported.warnings)
         plan.audited.extend(check_document(imported.document))
-        target = Path(out) / file.relative_to(src).with_suffix(".yaml") if src.is_dir() and out else None
-        plan.outputs.append((target if target else Path(out) if out else None, imported.yaml))
+        if src.is_dir() and out:
+            target: Path | None = Path(out) / file.relative_to(src).with_suffix(".yaml")
+        elif out and is_folder_name(out):
+            target = Path(out) / file.with_suffix(".yaml").name
+        else:
+            target = Path(out) if out else None
+        plan.outputs.append((target, imported.yaml))
     if plan.failed:
         return plan
+    if not plan.outputs:
+        what = (
+            "가져올 .txt·.xlsx 파일이 없습니다"
+            if src.is_dir()
+            else "가져올 사업이 없습니다 (값을 채운 사업 시트가 없습니다)"
+        )
+        raise NoData(f"{shown_path(source)}: {what}")
     targets = [t for t, _ in plan.outputs]
     if len(set(targets)) != len(targets):
         same = sorted({str(t) for t in targets if targets.count(t) > 1})
         raise OutputError(f"출력 이름이 겹쳐 아무것도 쓰지 않았습니다: {', '.join(same)}")
-    if not out and len(plan.outputs) != 1:
-        raise UsageError(f"사업이 {len(plan.outputs)}개라 -o 출력 폴더가 필요합니다.")
     plan.existing = [t for t in targets if t is not None and os.path.lexists(t)]
     return plan
 
@@ -234,9 +259,7 @@ def plan_export(paths: list[str], out: str) -> ExportPlan:
     plan = ExportPlan()
     sources = read_sources([s for s in discover(paths, plan.notes) if not s.workbook])
     if not sources:
-        given = paths[0] if paths else "data"
-        plan.problems.append(Problem(shown_path(given), 1, 1, "unreadable", "내보낼 YAML 파일이 없습니다"))
-        return plan
+        raise NoData(f"내보낼 YAML 파일이 없습니다: {', '.join(shown_path(p) for p in paths)}")
     loaded: list[tuple[Document, str, str, str]] = []
     for source in sources:
         try:
@@ -249,7 +272,7 @@ def plan_export(paths: list[str], out: str) -> ExportPlan:
         loaded.append((doc, source.path, head, source.rel))
     if plan.problems:
         return plan
-    if _is_folder(out):
+    if is_folder_name(out):
         plan.files = [
             (os.path.join(out, rel + ".xlsx"), export_workbook([(doc, path, head)])) for doc, path, head, rel in loaded
         ]

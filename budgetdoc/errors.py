@@ -17,7 +17,7 @@ class BudgetdocError(Exception):
     """An error the command reports in one line (or, with problems, one line per problem) and exits with."""
 
     exit_code = EXIT_USAGE
-    prefixed = True  # shown as "Error: message"; False: the message's lines as they are
+    prefixed = True  # shown as "오류: message"; False: the message's lines as they are
 
 
 def code_for(errors: bool, unreadable: bool) -> int:
@@ -46,3 +46,7 @@ class TemplateError(BudgetdocError):
 
 class BookError(BudgetdocError):
     """A book that cannot be made (no documents, a part that failed to render, bad options): exit 2."""
+
+
+class NoData(BudgetdocError):
+    """No data where the command looked: an empty folder, a workbook with no project filled in (exit 2)."""

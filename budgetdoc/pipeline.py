@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from budgetdoc.errors import code_for
 from budgetdoc.formats.reading import UNREADABLE
 from budgetdoc.formats.sources import Source, discover
+from budgetdoc.names import shown_path
 
 if TYPE_CHECKING:
     from budgetdoc.model.document import Document, Problem
@@ -119,6 +120,7 @@ class CheckReport:
     files: int = 0
     problems: list[Problem] = field(default_factory=list)
     unreadable: bool = False  # a file itself could not be read (exit 2, not 1)
+    looked: list[str] = field(default_factory=list)  # the paths given, for the line when no data file is there
     notes: list[str] = field(default_factory=list)  # what the folders hold besides data files
 
     @property
@@ -128,17 +130,19 @@ class CheckReport:
 
     @property
     def exit_code(self) -> int:
-        """2 when a file could not be read, 1 for errors, else 0."""
-        return code_for(bool(self.errors), self.unreadable)
+        """2 when a file could not be read or there was none, 1 for errors, else 0."""
+        return code_for(bool(self.errors), self.unreadable or not self.files)
 
     def line(self) -> str:
-        """The closing line: files, errors and warnings."""
+        """The closing line: files, errors and warnings; where it looked when it found no data file."""
+        if not self.files:
+            return f"검사할 데이터 파일(.yaml, .yml, .xlsx)이 없습니다: {', '.join(shown_path(p) for p in self.looked)}"
         return f"파일 {self.files}개 검사: 오류 {self.errors}개, 경고 {len(self.problems) - self.errors}개"
 
 
 def check_paths(paths: list[str]) -> CheckReport:
     """Check every data file under ``paths`` through :func:`prepare`; raises :class:`UsageError`."""
-    report = CheckReport()
+    report = CheckReport(looked=paths)
     sources = discover(paths, report.notes)
     report.files = len(sources)
     for source in sources:

@@ -38,6 +38,7 @@ from budgetdoc.batch.shards import in_shard
 from budgetdoc.errors import OutputError, TemplateError, UsageError, code_for
 from budgetdoc.formats.reading import UNREADABLE
 from budgetdoc.formats.sources import Source, discover, read_sources
+from budgetdoc.names import shown_path
 from budgetdoc.pipeline import worker_renderer
 from budgetdoc.write.assets import check_fonts, check_hwpx
 
@@ -63,6 +64,7 @@ class Summary:
     drafted: int = 0
     removed: int = 0
     seconds: float = 0.0
+    out: str = ""  # the output folder, named in the closing line
     results: list[Result] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # files not read, an unreadable manifest
 
@@ -83,13 +85,14 @@ class Summary:
         return code_for(not self.ok, unreadable)
 
     def line(self) -> str:
-        """The closing line: counts and time."""
+        """The closing line: counts, time and the output folder."""
         parts = [f"만듦 {self.built}", f"건너뜀 {self.skipped}", f"실패 {self.failed}"]
         if self.drafted:
             parts.append(f"초안 {self.drafted}")
         if self.removed:
             parts.append(f"삭제 {self.removed}")
-        return f"{', '.join(parts)} ({self.seconds:.1f}초)"
+        where = f" → {shown_path(self.out)}" if self.out else ""
+        return f"{', '.join(parts)} ({self.seconds:.1f}초){where}"
 
 
 def build(
@@ -131,7 +134,7 @@ def build(
         check_fonts()
     if "hwpx" in options.formats:
         check_hwpx()
-    summary = Summary()
+    summary = Summary(out=str(out))
     sources = discover(paths, summary.notes)
     if shard is not None:
         sources = [s for s in sources if in_shard(s.rel, *shard)]

@@ -1,4 +1,4 @@
-"""Progress of a long run on stderr: a bar on a terminal, otherwise one line per document.
+"""Progress of a long run on stderr: a bar on a terminal, otherwise one line per document (``[12/30] 완료 …``).
 
 ``build`` and ``book`` hand :meth:`Progress.plan` and :meth:`Progress.result` to the engine as
 its callbacks, so a run of thousands of documents shows how far it is.
@@ -29,6 +29,7 @@ class Progress:
         self.describe = self.DESCRIBE[run]
         self.errors = run == "build"  # a build names a document that failed to render at once; a book at its end
         self.bar: Any = None
+        self.done = self.total = 0
 
     def waiting(self, out: str) -> None:
         """Another build holds the output folder's lock."""
@@ -36,6 +37,7 @@ class Progress:
 
     def plan(self, todo: int, other: int) -> None:
         """Announce the run; start the bar when there is something to render."""
+        self.total = todo
         if not todo:
             return
         click.echo(self.describe(todo, other), err=True)
@@ -45,13 +47,13 @@ class Progress:
 
     def result(self, result: Any) -> None:
         """Advance the bar, or print one line for a finished document; name a rendering error."""
+        self.done += 1
         if self.bar is not None:
             self.bar.update(1)
         else:
-            click.echo(
-                f"{self.LABELS.get(result.status, result.status)} {result.source.shown} ({result.seconds:.2f}초)",
-                err=True,
-            )
+            count = f"[{self.done:>{len(str(self.total))}}/{self.total}]"
+            label = self.LABELS.get(result.status, result.status)
+            click.echo(f"{count} {label} {result.source.shown} ({result.seconds:.2f}초)", err=True)
         if self.errors and result.status == "error":
             click.echo(f"{result.source.shown}: 렌더링 오류: {result.message}", err=True)
 

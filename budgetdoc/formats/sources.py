@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from budgetdoc.errors import UsageError
+from budgetdoc.errors import NoData, UsageError
 from budgetdoc.formats.reading import Refused, read_file
 from budgetdoc.names import shown_path
 
@@ -24,6 +24,13 @@ if TYPE_CHECKING:
 YAML_SUFFIXES = (".yaml", ".yml")  # in any case: X.YAML is a data file too
 WORKBOOK_SUFFIX = ".xlsx"  # a workbook made by export or template: one source per project sheet
 DATA_SUFFIXES = (*YAML_SUFFIXES, WORKBOOK_SUFFIX)
+# Files given by name that are not data but are taken for it: what to do with each instead.
+NOT_DATA = {
+    ".txt": "게시된 텍스트 문서는 데이터 파일이 아닙니다 — 먼저 YAML로 바꾸세요: import {name} -o data/",
+    ".xls": "예전 엑셀 형식(.xls)은 읽지 않습니다 — 엑셀이나 LibreOffice에서 .xlsx로 저장해 주세요",
+    ".xlsm": "매크로가 든 통합 문서(.xlsm)는 읽지 않습니다 — 매크로 없이 .xlsx로 저장해 주세요",
+    ".ods": "LibreOffice 형식(.ods)은 읽지 않습니다 — .xlsx(Excel 2007-365)로 저장해 주세요",
+}
 
 
 def is_data_file(rel: str) -> bool:
@@ -205,6 +212,8 @@ def discover(paths: list[str], notes: list[str] | None = None) -> list[Source]:
             if not count:
                 said.append(f"{shown_path(given)}: 데이터 파일(.yaml, .yml, .xlsx)이 없습니다")
         elif os.path.lexists(root):  # a file, or something the loader will refuse by name (a FIFO, a broken link)
+            if root.suffix.lower() in NOT_DATA:
+                raise NoData(f"{shown_path(given)}: " + NOT_DATA[root.suffix.lower()].format(name=shown_path(given)))
             if root.name.lower().endswith(WORKBOOK_SUFFIX):
                 for source in sheet_sources(Source(root.with_suffix("").name, os.path.normpath(root)), said):
                     add(source)

@@ -130,7 +130,7 @@ def test_merge_refuses_overlaps_and_other_environments(full: tuple[Path, Path], 
     (stray / "x.pdf").write_bytes(b"%PDF-")
     result = CliRunner().invoke(__import__("generate").cli, ["merge", str(tmp_path / "m4"), str(a), str(stray)])
     assert result.exit_code == 2
-    assert f"Error: {stray}: 빌드 매니페스트(.budgetdoc-manifest.json)가 없어 합칠 수 없습니다" in result.output
+    assert f"오류: {stray}: 빌드 매니페스트(.budgetdoc-manifest.json)가 없어 합칠 수 없습니다" in result.output
     with pytest.raises(S.MergeError, match="이미 빌드 결과가 있습니다 — 빈 폴더에 합치세요"):
         S.merge(c, [a])
 
@@ -258,7 +258,7 @@ def test_a_worker_with_other_templates_stops_the_build(full: tuple[Path, Path], 
     assert result.exit_code == 2, result.output
     last = result.output.splitlines()[-1]
     assert last.startswith(
-        "Error: Dask 작업자의 환경(도구·템플릿·글꼴 버전)이 이 컴퓨터와 달라 같은 출력을 만들 수 없습니다 (환경 키 "
+        "오류: Dask 작업자의 환경(도구·템플릿·글꼴 버전)이 이 컴퓨터와 달라 같은 출력을 만들 수 없습니다 (환경 키 "
     )
     assert last.endswith("): 작업자에 같은 버전을 설치하세요")
     assert not any(out.rglob("*.pdf")) and not any(out.rglob("*.html"))
@@ -315,7 +315,7 @@ def test_a_worker_without_the_fonts_is_refused(full: tuple[Path, Path], tmp_path
     result = build_on_one_worker(data, out, {"FONTCONFIG_FILE": str(config)})
     assert result.exit_code == 2, result.output
     assert result.output.splitlines()[-1] == (
-        "Error: Dask 작업자에서: 글꼴이 없습니다: NanumGothic, NanumGothic:style=Bold, DejaVu Sans. "
+        "오류: Dask 작업자에서: 글꼴이 없습니다: NanumGothic, NanumGothic:style=Bold, DejaVu Sans. "
         "설치: sudo apt-get install fonts-dejavu-core fonts-nanum"
     )
     assert not any(out.rglob("*.pdf"))
@@ -332,7 +332,7 @@ def test_no_scheduler_at_the_address_is_one_line(
         __import__("generate").cli, ["build", str(data), "-o", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]
     )
     assert result.exit_code == 2, result.output
-    assert result.output.splitlines()[-1].startswith("Error: Dask 스케줄러 tcp://127.0.0.1:9에 연결할 수 없습니다: ")
+    assert result.output.splitlines()[-1].startswith("오류: Dask 스케줄러 tcp://127.0.0.1:9에 연결할 수 없습니다: ")
 
 
 # --------------------------------------------------------------------------- the book from shards

@@ -98,8 +98,15 @@ def test_the_top_level_is_small_and_the_stages_are_folders() -> None:
 
 
 def test_the_command_line_is_thin() -> None:
-    lines = (ROOT / "generate.py").read_text(encoding="utf-8").count("\n")
-    assert lines < 600, lines
+    """Options and calls only: its lines, less the commands' help (their docstrings), stay few."""
+    source = (ROOT / "generate.py").read_text(encoding="utf-8")
+    help_lines = {
+        line
+        for node in ast.walk(ast.parse(source))
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef) and ast.get_docstring(node) is not None
+        for line in range(node.body[0].lineno, (node.body[0].end_lineno or 0) + 1)
+    }
+    assert source.count("\n") - len(help_lines) < 500, source.count("\n") - len(help_lines)
 
 
 def test_nothing_in_the_package_imports_the_command_line() -> None:

@@ -475,18 +475,18 @@ def test_a_read_only_output_folder_is_exit_2_in_one_line(mounted: Path, tmp_path
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == (
         "문서 1개를 만듭니다 (바뀌지 않은 0개는 건너뜀).\n"
-        f"Error: {out / 'good.html'}에 쓸 수 없습니다: 읽기 전용 파일 시스템입니다\n"
+        f"오류: {out / 'good.html'}에 쓸 수 없습니다: 읽기 전용 파일 시스템입니다\n"
     )
     assert (out / "good.html").read_bytes() == before
     # The book's cache cannot be made there either.
     run = generate("book", "--no-progress", "-o", mounted / "book.pdf", data)
     assert (run.returncode, run.stdout) == (2, "")
-    assert run.stderr == f"Error: {mounted / '.budgetdoc-book'}에 쓸 수 없습니다: 읽기 전용 파일 시스템입니다\n"
+    assert run.stderr == f"오류: {mounted / '.budgetdoc-book'}에 쓸 수 없습니다: 읽기 전용 파일 시스템입니다\n"
     # An output folder that was never written: not even the lock can be made.
     run = generate(*BUILD, "-o", mounted / "new", data)
     assert (run.returncode, run.stderr) == (
         2,
-        f"Error: {mounted / 'new'}에 쓸 수 없습니다: 읽기 전용 파일 시스템입니다\n",
+        f"오류: {mounted / 'new'}에 쓸 수 없습니다: 읽기 전용 파일 시스템입니다\n",
     )
 
 
@@ -506,7 +506,7 @@ def test_a_full_disk_is_exit_2_in_one_line_and_leaves_nothing_behind(mounted: Pa
     assert (run.returncode, run.stdout) == (2, "")
     assert run.stderr == (
         "문서 1개를 만듭니다 (바뀌지 않은 0개는 건너뜀).\n"
-        f"Error: {out / 'good.html'}에 쓸 수 없습니다: 디스크에 남은 공간이 없습니다\n"
+        f"오류: {out / 'good.html'}에 쓸 수 없습니다: 디스크에 남은 공간이 없습니다\n"
     )
     assert (out / "good.html").read_bytes() == before
     assert leftovers(mounted) == []
@@ -529,7 +529,7 @@ def test_no_space_while_a_worker_writes_stops_the_build(
     monkeypatch.setattr(os, "write", full)
     code, stdout, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(out), str(data))
     assert (code, stdout) == (2, "")
-    assert err.splitlines()[-1] == f"Error: {out / 'good.html'}에 쓸 수 없습니다: 디스크에 남은 공간이 없습니다"
+    assert err.splitlines()[-1] == f"오류: {out / 'good.html'}에 쓸 수 없습니다: 디스크에 남은 공간이 없습니다"
     assert "Traceback" not in err
     assert leftovers(out) == []
 
@@ -545,7 +545,7 @@ def test_a_name_too_long_for_the_disk_is_exit_2(
     assert run_main(monkeypatch, capsys, "check", str(data))[0] == 0
     code, _, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(out), str(data))
     assert code == 2
-    assert err.splitlines()[-1] == f"Error: {out / stem}.html에 쓸 수 없습니다: 파일 이름이 너무 깁니다"
+    assert err.splitlines()[-1] == f"오류: {out / stem}.html에 쓸 수 없습니다: 파일 이름이 너무 깁니다"
     assert leftovers(out) == []
 
 
@@ -560,7 +560,7 @@ def test_a_folder_where_the_manifest_or_lock_should_be_is_exit_2(
     (out / name).mkdir(parents=True)
     code, stdout, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(out), str(data))
     assert (code, stdout) == (2, "")
-    assert err.splitlines()[-1] == f"Error: {out / name}에 쓸 수 없습니다: 같은 이름의 폴더가 있습니다"
+    assert err.splitlines()[-1] == f"오류: {out / name}에 쓸 수 없습니다: 같은 이름의 폴더가 있습니다"
     assert leftovers(out) == []
 
 

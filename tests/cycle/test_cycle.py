@@ -409,7 +409,7 @@ def test_diff_says_which_head_documents_fail(tmp_path: Path) -> None:
 def test_diff_refuses_what_is_neither_folder_nor_revision(repo: Path) -> None:
     code, _, err = run("diff", "no-such-branch", "HEAD", "--repo", str(repo))
     assert code == 2
-    assert err == f"Error: 'no-such-branch'은(는) 폴더가 아니고 {repo}의 git 리비전도 아닙니다\n"
+    assert err == f"오류: 'no-such-branch'은(는) 폴더가 아니고 {repo}의 git 리비전도 아닙니다\n"
 
 
 def test_diff_pairs_renames_only_when_unambiguous() -> None:
@@ -664,7 +664,7 @@ def test_rollover_into_a_folder_it_cannot_write_is_exit_2(tmp_path: Path) -> Non
     code, _, err = run("rollover", str(data), "--to", "2025", "-o", str(tmp_path / "file" / "drafts"), "--write")
     assert code == 2
     target = tmp_path / "file" / "drafts" / "2025" / "지역균형발전_추진.yaml"
-    assert err == f"Error: {target}에 쓸 수 없습니다: 경로 가운데 폴더가 아닌 파일이 있습니다\n"
+    assert err == f"오류: {target}에 쓸 수 없습니다: 경로 가운데 폴더가 아닌 파일이 있습니다\n"
 
 
 def test_an_unreadable_data_file_is_exit_2_as_in_check(tmp_path: Path) -> None:

@@ -704,7 +704,10 @@ def test_a_workbook_of_two_projects_makes_a_book_of_two(tmp_path: Path) -> None:
     # Each line names its sheet, as the problems of a workbook do.
     sheets = [s for s in openpyxl.load_workbook(workbook).sheetnames if s.startswith(("지역", "균형"))]
     assert len(sheets) == 2
-    assert sorted(lines[1:3]) == sorted(f"완료 {workbook}!{sheet} (…초)" for sheet in sheets)
+    assert sorted(line.split(" ", 1)[1] for line in lines[1:3]) == sorted(
+        f"완료 {workbook}!{sheet} (…초)" for sheet in sheets
+    )
+    assert sorted(line.split(" ", 1)[0] for line in lines[1:3]) == ["[1/2]", "[2/2]"]
     reader = pypdf.PdfReader(out)
     titles: list[str] = []
 

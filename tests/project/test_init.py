@@ -62,8 +62,8 @@ def test_init_writes_the_repository(repo: Path) -> None:
 def test_init_output_names_every_file(tmp_path: Path) -> None:
     code, out = init(tmp_path / "r")
     assert code == 0
-    assert out.splitlines() == [f"  {f}" for f in FILES] + [
-        f"{tmp_path / 'r'}: 데이터 저장소를 만들었습니다 (파일 6개). README.md를 읽어 보세요."
+    assert out.splitlines() == [f"  {f}: 새로 씁니다" for f in FILES] + [
+        f"{tmp_path / 'r'}: 데이터 저장소를 만들었습니다 (쓴 파일 6개). README.md를 읽어 보세요."
     ]
 
 
@@ -81,15 +81,71 @@ def test_example_passes_check(repo: Path) -> None:
     assert json.loads(result.stdout) == []
 
 
-def test_init_never_overwrites(tmp_path: Path) -> None:
+def _git_hub_repository(target: Path) -> None:
+    """A repository as GitHub creates it with a README and a Python .gitignore."""
+    target.mkdir(parents=True)
+    subprocess.run(["git", "init", "-q", str(target)], check=True)
+    (target / "README.md").write_text("# 예산\n우리 README\n", encoding="utf-8")
+    (target / ".gitignore").write_text("__pycache__/\noutput/", encoding="utf-8")  # no newline at the end
+
+
+def test_init_into_an_existing_repository_writes_what_is_missing(tmp_path: Path) -> None:
     target = tmp_path / "r"
-    (target / "data").mkdir(parents=True)
-    (target / "README.md").write_text("우리 README\n", encoding="utf-8")
+    _git_hub_repository(target)
+    code, out = init(target)
+    assert code == 0, out
+    assert out.splitlines() == [
+        "  .github/workflows/budgetdoc.yml: 새로 씁니다",
+        "  .gitignore: 이미 있어 필요한 줄 1개를 덧붙입니다 (.budgetdoc/)",
+        "  .pre-commit-config.yaml: 새로 씁니다",
+        "  README.md: 이미 있어 사무실용 안내는 README.budgetdoc.md로 씁니다",
+        "  data/2024/지역균형발전_추진.yaml: 새로 씁니다",
+        "  schema/project.schema.json: 새로 씁니다",
+        f"{target}: 데이터 저장소를 만들었습니다 (쓴 파일 6개). README.budgetdoc.md를 읽어 보세요.",
+    ]
+    assert (target / "README.md").read_text(encoding="utf-8") == "# 예산\n우리 README\n"
+    assert (target / "README.budgetdoc.md").read_bytes() == skeleton()[Path("README.md")]
+    assert (target / ".gitignore").read_text(encoding="utf-8") == "__pycache__/\noutput/\n# budgetdoc\n.budgetdoc/\n"
+    result = CliRunner().invoke(cli, ["check", str(target / "data")])
+    assert result.exit_code == 0, result.output
+
+    # a second run keeps everything and says so
+    code, out = init(target)
+    assert code == 0
+    assert out.splitlines()[1] == "  .gitignore: 이미 있고 필요한 줄이 모두 있어 그대로 둡니다"
+    assert out.splitlines()[0] == "  .github/workflows/budgetdoc.yml: 이미 있어 그대로 둡니다 (덮어쓰려면 --force)"
+    assert (
+        out.splitlines()[-1] == f"{target}: 이미 데이터 저장소라 쓴 파일이 없습니다. README.budgetdoc.md를 읽어 보세요."
+    )
+
+
+def test_init_keeps_an_existing_file_unless_forced(tmp_path: Path) -> None:
+    target = tmp_path / "r"
+    flow = target / ".github/workflows/budgetdoc.yml"
+    flow.parent.mkdir(parents=True)
+    flow.write_text("name: 우리 것\n", encoding="utf-8")
+    code, out = init(target)
+    assert code == 0
+    assert "  .github/workflows/budgetdoc.yml: 이미 있어 그대로 둡니다 (덮어쓰려면 --force)" in out.splitlines()
+    assert flow.read_text(encoding="utf-8") == "name: 우리 것\n"
+    result = CliRunner().invoke(cli, ["init", "--force", str(target)])
+    assert result.exit_code == 0
+    assert "  .github/workflows/budgetdoc.yml: 이미 있는 파일을 덮어씁니다 (--force)" in result.output.splitlines()
+    assert flow.read_bytes() == skeleton()[Path(".github/workflows/budgetdoc.yml")]
+
+
+def test_init_writes_nothing_through_a_link_out_of_the_folder(tmp_path: Path) -> None:
+    target, elsewhere = tmp_path / "r", tmp_path / "elsewhere"
+    target.mkdir()
+    elsewhere.mkdir()
+    (target / ".github").symlink_to(elsewhere)
     code, out = init(target)
     assert code == 2
-    assert f"{target}에 이미 있는 파일은 덮어쓰지 않습니다: README.md" in out
-    assert (target / "README.md").read_text(encoding="utf-8") == "우리 README\n"
-    assert sorted(p.name for p in target.rglob("*")) == ["README.md", "data"]  # nothing else written
+    assert (
+        out
+        == f"오류: {target / '.github'}은(는) 링크라 그 안에 쓰지 않습니다 — 저장소 폴더 안의 실제 폴더에 만듭니다\n"
+    )
+    assert list(elsewhere.iterdir()) == [] and sorted(p.name for p in target.iterdir()) == [".github"]
 
 
 def test_init_on_a_file_is_a_usage_error(tmp_path: Path) -> None:
@@ -97,7 +153,7 @@ def test_init_on_a_file_is_a_usage_error(tmp_path: Path) -> None:
     target.write_text("x", encoding="utf-8")
     code, out = init(target)
     assert code == 2
-    assert out == f"Error: {target}: 폴더가 아니라 파일입니다\n"
+    assert out == f"오류: {target}: 폴더가 아니라 파일입니다\n"
 
 
 def test_workflow_uses_current_major_versions(repo: Path) -> None:

@@ -582,7 +582,7 @@ def test_usage_errors_exit_2_in_one_line(tmp_path: Path) -> None:
         )
     assert busy.returncode == 2
     assert busy.stderr.strip().splitlines()[-1] == (
-        f"Error: 127.0.0.1:{port}에서 기다릴 수 없습니다: 이미 다른 프로그램이 쓰고 있습니다 — --port로 다른 번호를 주세요"
+        f"오류: 127.0.0.1:{port}에서 기다릴 수 없습니다: 이미 다른 프로그램이 쓰고 있습니다 — --port로 다른 번호를 주세요"
     )
 
 

@@ -15,13 +15,14 @@ this run made.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from dataclasses import dataclass, field
 from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path, PurePosixPath
 
-from budgetdoc.batch.files import refuse_outside, unwritable, write_atomic
+from budgetdoc.batch.files import TMP_PREFIX, refuse_outside, unwritable, write_atomic
 from budgetdoc.errors import BudgetdocError
 from budgetdoc.model.schema import SCHEMA_FILE, schema_json
 from budgetdoc.names import shown_path
@@ -126,29 +127,28 @@ def init(root: Path, force: bool = False) -> Created:
     base = root.resolve()  # once: every path below is checked under it, no link followed
     writes, decisions = _plan(base, root, force)
     made: list[Path] = []  # folders this run created, to take back on failure
-    written: list[tuple[Path, bytes | None]] = []  # each file written, with what it held before (None: new)
+    written: list[tuple[Path, Path | None]] = []  # each file written, with a link to what it held (None: new)
     path = PurePosixPath()
     try:
         for path, data in writes.items():
             target = base / path
             missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
-            before = target.read_bytes() if os.path.lexists(target) else None
             made.extend(reversed(missing))
+            kept = None
+            if os.path.lexists(target):  # the old file stays reachable by a link: taking it back needs no space
+                kept = target.with_name(f"{TMP_PREFIX}{os.getpid()}-{target.name}")
+                os.link(target, kept)
+            written.append((target, kept))
             write_atomic(target, data)
-            written.append((target, before))
     except OSError as exc:
-        for target, before in reversed(written):  # all or nothing
-            try:
-                if before is None:
-                    target.unlink(missing_ok=True)
-                else:
-                    write_atomic(target, before)
-            except OSError:
-                pass
+        for target, kept in reversed(written):  # all or nothing
+            with contextlib.suppress(OSError):
+                os.replace(kept, target) if kept else target.unlink(missing_ok=True)
         for folder in reversed(made):
-            try:
+            with contextlib.suppress(OSError):
                 folder.rmdir()
-            except OSError:
-                pass
         raise unwritable(exc, root / path) from None
+    for _, kept in written:
+        if kept:
+            kept.unlink(missing_ok=True)
     return Created(root, list(writes), decisions)

@@ -231,6 +231,25 @@ def test_pre_commit_runs_check_on_all_files(repo: Path, tmp_path: Path) -> None:
     assert re.search(r"사업설명서 숫자 검증\.+Failed", bad.stdout)
     assert "data/2024/지역균형발전_추진.yaml:" in bad.stdout and "5,101" in bad.stdout
 
+    # a workbook in data/ is checked too
+    _git(repo, "checkout", "--", "data")
+    (repo / "data/2024/받은양식.xlsx").write_bytes(b"not a workbook")
+    _git(repo, "add", "-A")
+    book = subprocess.run(pre_commit, cwd=repo, env=env, capture_output=True, text=True, timeout=300)
+    assert book.returncode == 1
+    assert "data/2024/받은양식.xlsx" in book.stdout
+
+    # without budgetdoc on PATH the hook says how to install it
+    bare = [p for p in os.environ["PATH"].split(os.pathsep) if not (Path(p) / "budgetdoc").exists()]
+    missing = subprocess.run(
+        pre_commit, cwd=repo, env={**env, "PATH": os.pathsep.join(bare)}, capture_output=True, text=True, timeout=300
+    )
+    assert missing.returncode == 1
+    assert (
+        "budgetdoc 명령이 없습니다. 도구 저장소를 내려받은 폴더에서 설치하세요: python -m pip install ./budgetdoc"
+        in (missing.stdout)
+    )
+
 
 def test_import_writes_the_schema_line(repo: Path) -> None:
     out = repo / "data" / "2024" / "가져온_사업.yaml"
@@ -246,3 +265,27 @@ def test_import_outside_a_data_repository_writes_no_schema_line(tmp_path: Path) 
     result = CliRunner().invoke(cli, ["import", str(ROOT / "tests/fixtures/reference.txt"), "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert not out.read_text(encoding="utf-8").startswith("#")
+
+
+def test_a_failed_write_takes_back_every_file_and_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "r"
+    _git_hub_repository(target)
+    before = {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()}
+    folders = sorted(p for p in target.rglob("*") if p.is_dir())
+    real_write, files = os.write, []
+
+    def full(fd: int, data: bytes) -> int:  # the disk fills while the fourth file is written
+        name = os.readlink(f"/proc/self/fd/{fd}")
+        if name.startswith(str(target)) and name not in files:
+            files.append(name)
+        if len(files) >= 4:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr(os, "write", full)
+    result = CliRunner().invoke(cli, ["init", str(target)])
+    monkeypatch.undo()
+    assert result.exit_code == 2
+    assert result.output == f"오류: {target / 'README.budgetdoc.md'}에 쓸 수 없습니다: 디스크에 남은 공간이 없습니다\n"
+    assert {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
+    assert sorted(p for p in target.rglob("*") if p.is_dir()) == folders  # no empty folder left behind

@@ -14,7 +14,6 @@ import importlib
 import sys
 import traceback
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -524,11 +523,10 @@ def rollover(paths: tuple[str, ...], to: int, out: str | None, base: str, write:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="보고 형식: text (터미널), markdown (GitHub 단계 요약·PR 댓글), json.",
+    type=click.Choice(["text", "markdown", "json", "xlsx"]),
+    help="보고 형식: text (기본, 터미널), markdown (GitHub 단계 요약·PR 댓글), json, xlsx (신구대비표: -o 파일.xlsx).",
 )
+@click.option("-o", "--out", type=click.Path(dir_okay=False), help="보고를 쓸 파일 (.xlsx로 끝나면 신구대비표).")
 @click.option(
     "--threshold-amount",
     type=click.IntRange(min=0),
@@ -560,31 +558,28 @@ def rollover(paths: tuple[str, ...], to: int, out: str | None, base: str, write:
     show_default=True,
     help="리비전만 줄 때 읽을 데이터 폴더 (저장소 최상위에서). 다른 폴더는 REV:폴더로 줍니다.",
 )
-def diff(
-    base: str, head: str, fmt: str, threshold_amount: int, threshold_rate: Decimal, fit: str, repo: str, folder: str
-) -> None:
+def diff(base: str, head: str, **options: Any) -> None:
     """두 판의 데이터를 비교해 예산이 어떻게 바뀌었는지 보고합니다.
 
     \b
     BASE와 HEAD는 폴더나 git 리비전입니다 (main, HEAD~1, 커밋, REV:폴더). 리비전은 git으로
-    읽기만 하고 작업 트리는 건드리지 않습니다. 사업은 YAML의 id로, 없으면 경로로 맞추고,
-    옮기거나 이름을 바꾼 파일은 사업명과 부서로 찾습니다.
+    읽기만 하고 작업 트리는 건드리지 않습니다. 사업은 YAML의 id로, 없으면 경로로 맞추고, 옮긴
+    파일은 사업명과 부서로, id 없이 이름을 바꾼 사업은 실·국과 과목별 예산액(1% 이내)으로 찾습니다.
     \b
-    보고 순서: 실·국·부서·회계·재원별 합계와 증감; 신규·폐지 사업과 금액; 예산액 (B)·사업비·
-    재원이 바뀐 사업(증감이 큰 차례, 바뀐 과목과 함께); 기준을 넘은 것; 금액 밖의 변경 수;
-    HEAD의 모든 문서가 검증을 통과하는지.
+    보고 순서: 실·국·부서·회계·재원별 합계와 증감; 신규·폐지·이름이 바뀐 사업; 예산액 (B)·사업비·
+    재원이 바뀐 사업(증감이 큰 차례, 바뀐 과목과 함께); 기준을 넘은 것; 사업명·부서·글 등 금액 밖의
+    변경; 변경 후의 모든 문서가 검증을 통과하는지. -o 파일.xlsx는 사업·과목별 신구대비표입니다.
 
     종료 코드: 0 보고함, 1 HEAD에 검증을 통과하지 못한 문서가 있음, 2 읽을 수 없는 BASE·HEAD나
-    HEAD의 데이터 파일(UTF-8이 아님, 너무 큼, 일반 파일이 아님; 보고는 그대로 나옴).
+    HEAD의 데이터 파일(UTF-8이 아님, 너무 큼, 일반 파일이 아님; 보고는 그대로 나옴), 쓸 수 없는 -o.
     """
-    from budgetdoc.cycle.diff import compare_versions
-    from budgetdoc.cycle.report import render
+    from budgetdoc.cycle.review import run_diff
 
-    result = compare_versions(base, head, repo, folder, threshold_amount, threshold_rate)
-    for note in result.notes:
+    done = run_diff(base, head, **options)
+    for note in done.notes:
         click.echo(note, err=True)
-    click.echo(render(result, fmt, fit), nl=False)
-    sys.exit(result.exit_code)
+    click.echo(done.text, nl=False)
+    sys.exit(done.exit_code)
 
 
 @cli.command()

@@ -2,18 +2,21 @@
 
 A version (:mod:`budgetdoc.cycle.versions`) is a folder on disk or a git revision of the data
 repository. Projects are matched by a stable identity: the ``id`` a document may carry;
-otherwise the path; a file moved or renamed is recognised by its title and department,
-so it is not a removal plus an addition.
+otherwise the path; a file moved is recognised by its title and department, and a project
+renamed without an ``id`` by its 실·국 and its 과목 with their (B) (each within
+:data:`NEAR_PERCENT` per cent), so it is not a removal plus an addition.
 
 :func:`compare` is pure: two :class:`~budgetdoc.cycle.versions.Side` s in, one :class:`Diff`
-out. ``diff_report.py`` writes it as text, markdown or JSON.
+out. :mod:`budgetdoc.cycle.report` writes it as text, markdown or JSON,
+:mod:`budgetdoc.cycle.table` as a 신구대비표.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from typing import Any
 
 from budgetdoc.cycle.versions import Doc, Loader, Side, read_version
 from budgetdoc.errors import code_for
@@ -24,6 +27,9 @@ from budgetdoc.model.figures import compute
 
 FUNDING = (("national", "국비"), ("city", "시비"), ("district", "구비"), ("other", "기타"))
 UNSPLIT = "재원 미기재"  # a project that states neither 국비 nor 시비: its (B) in one row of its own
+#: A removed and an added project without ids, in one 실·국 and with the same 과목, are one project renamed
+#: when every 과목's (B) moved by at most this many per cent of its old (B) (0 stays 0): 10,000 → 10,100 is one.
+NEAR_PERCENT = 1
 
 
 # --------------------------------------------------------------------------- the money of a project
@@ -47,6 +53,27 @@ class Money:
         funding = (f.national or 0, f.city or 0, f.district or 0, f.other or 0)
         items = tuple((row.name, row.current) for row in fig.items)
         return cls(fig.total.current, fig.project_total, funding, f.national is None and f.city is None, items)
+
+    def by_item(self) -> dict[str, int]:
+        """(B) by 과목, in the document's order; a 과목 named twice is added up."""
+        out: dict[str, int] = {}
+        for name, amount in self.items:
+            out[name] = out.get(name, 0) + amount
+        return out
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a project stands in the budget: its 실·국, 부서 and 회계."""
+
+    office: str
+    department: str
+    account: str
+
+    @classmethod
+    def of(cls, project: Project) -> Place:
+        """The place of ``project``."""
+        return cls(project.contacts.office, project.contacts.department, project.overview.account)
 
 
 # --------------------------------------------------------------------------- the comparison
@@ -125,6 +152,41 @@ class Change:
 
 
 @dataclass(frozen=True)
+class Renamed:
+    """A removed and an added project without ids found to be one project by their 실·국, 과목 and (B)."""
+
+    base_title: str
+    title: str
+    base_path: str
+    path: str
+    office: str
+    department: str
+
+
+@dataclass(frozen=True)
+class Edit:
+    """A matched project whose title, place or texts changed: what changed, each in a few words."""
+
+    title: str
+    path: str
+    what: tuple[str, ...]
+    money: bool  # its money changed too (it is in :attr:`Diff.changed`)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One project of either version, as the 신구대비표 lists it: its place and its money on each side."""
+
+    title: str  # HEAD's title, else BASE's
+    path: str  # HEAD's path, else BASE's
+    base: Money | None  # None: not in BASE (신규)
+    head: Money | None  # None: not in HEAD (폐지)
+    base_place: Place | None
+    head_place: Place | None
+    base_title: str = ""  # the BASE title of a project renamed without an id
+
+
+@dataclass(frozen=True)
 class Flag:
     """A project over a threshold, with why."""
 
@@ -164,6 +226,10 @@ class Diff:
     head_documents: int
     failures: list[Failure]
     notes: list[str] = field(default_factory=list)
+    renamed: list[Renamed] = field(default_factory=list)
+    edits: list[Edit] = field(default_factory=list)
+    entries: list[Entry] = field(default_factory=list)  # every loaded project of either version
+    versions: tuple[dict[str, str], dict[str, str]] = field(default_factory=lambda: ({}, {}))  # for tools (JSON)
 
     @property
     def passed(self) -> bool:
@@ -181,8 +247,23 @@ class Diff:
         return code_for(not self.passed, self.unreadable_head)
 
 
-def _pair(base: list[Doc], head: list[Doc]) -> tuple[list[tuple[Doc, Doc]], list[Doc], list[Doc]]:
-    """Match BASE and HEAD documents: by ``id``, then path, then (title, department) when unique."""
+def near(base: Money, head: Money) -> bool:
+    """The same 과목, each (B) within :data:`NEAR_PERCENT` per cent of its BASE (B)."""
+    old, new = base.by_item(), head.by_item()
+    if old.keys() != new.keys():
+        return False
+    return all(100 * abs(new[name] - amount) <= NEAR_PERCENT * abs(amount) for name, amount in old.items())
+
+
+def _pair(
+    base: list[Doc], head: list[Doc], money: Callable[[Doc], Money]
+) -> tuple[list[tuple[Doc, Doc]], list[Doc], list[Doc], list[tuple[Doc, Doc]]]:
+    """Match BASE and HEAD documents: by ``id``, then path, then (title, department) when unique.
+
+    Then a removed and an added project in one 실·국, with the same 과목 and (B) within
+    :data:`NEAR_PERCENT` per cent, each the other's only such match, are one project renamed
+    (the last list).
+    """
     pairs: list[tuple[Doc, Doc]] = []
     left_base, left_head = list(base), list(head)
 
@@ -217,7 +298,40 @@ def _pair(base: list[Doc], head: list[Doc]) -> tuple[list[tuple[Doc, Doc]], list
         lambda d: (d.project.title, d.project.contacts.department) if d.project is not None else None,
         compatible,
     )
-    return pairs, left_base, left_head
+    renamed = _renames(left_base, left_head, money, compatible)
+    used = {id(d) for pair in renamed for d in pair}
+    left_base = [d for d in left_base if id(d) not in used]
+    left_head = [d for d in left_head if id(d) not in used]
+    return pairs, left_base, left_head, renamed
+
+
+def _renames(
+    base: list[Doc], head: list[Doc], money: Callable[[Doc], Money], compatible: Callable[[Doc, Doc], bool]
+) -> list[tuple[Doc, Doc]]:
+    """The pairs of :func:`near` projects in one 실·국, each the other's only match."""
+
+    def group(doc: Doc) -> tuple[str, tuple[str, ...]] | None:  # only projects in one group can be near
+        if doc.project is None:
+            return None
+        return doc.project.contacts.office, tuple(sorted(money(doc).by_item()))
+
+    groups: dict[object, tuple[list[Doc], list[Doc]]] = {}
+    for side, docs in ((0, base), (1, head)):
+        for doc in docs:
+            if (key := group(doc)) is not None:
+                groups.setdefault(key, ([], []))[side].append(doc)
+    found = []
+    for olds, news in groups.values():
+        matches: dict[int, list[Doc]] = {id(d): [] for d in olds + news}
+        for b in olds:
+            for h in news:
+                if compatible(b, h) and near(money(b), money(h)):
+                    matches[id(b)].append(h)
+                    matches[id(h)].append(b)
+        for b in olds:
+            if len(matches[id(b)]) == 1 and len(matches[id(h := matches[id(b)][0])]) == 1:
+                found.append((b, h))
+    return found
 
 
 def _totals(docs: Iterable[tuple[Project, Money]], key: Callable[[Project], str]) -> dict[str, tuple[int, int]]:
@@ -315,6 +429,84 @@ def _flags(diff: Diff) -> list[Flag]:
     return found
 
 
+# --------------------------------------------------------------------------- what else changed
+
+EDIT_TITLE = 30  # a title longer than this is cut short (with …) in an edit's words
+EDIT_PARTS = 5  # at most this many changed sections named in one edit; the rest counted
+
+#: The sections compared outside the money, each by its label on the form, given the 과목 of both versions
+#: when the money moved (else None): then 산출근거 is compared by its words in those 과목 and 추진일정 by its
+#: words (their amounts follow the money, and a new 과목 brings its own 산출근거).
+_SECTIONS: tuple[tuple[str, Callable[[Project, frozenset[str] | None], Any]], ...] = (
+    ("회계연도", lambda p, _: p.fiscal_year),
+    ("사업 ID", lambda p, _: p.id),
+    ("사업기간", lambda p, _: p.overview.period),
+    ("사업개요", lambda p, _: p.overview.summary),
+    ("담당자", lambda p, _: (p.contacts.director, p.contacts.team_leader, p.contacts.officer)),
+    ("전년도 예산액 (A)", lambda p, _: _previous(p)),
+    (
+        "산출근거",
+        lambda p, common: (
+            [(i.name, i.basis) for i in p.budget.items]
+            if common is None
+            else [(i.name, _basis_words(i.basis)) for i in p.budget.items if i.name in common]
+        ),
+    ),
+    ("사업목적", lambda p, _: p.description.purpose),
+    ("사업근거", lambda p, _: p.description.legal_basis),
+    ("사업내용", lambda p, _: p.description.content),
+    ("추진경위", lambda p, _: p.description.history),
+    (
+        "추진일정",
+        lambda p, common: p.schedule if common is None else [(r.step, r.period, r.detail) for r in p.schedule.rows],
+    ),
+    ("추진실적", lambda p, _: p.effects.achievements),
+    ("기대효과", lambda p, _: p.effects.expected),
+    ("결산", lambda p, _: p.settlement),
+    ("작성 규칙", lambda p, _: p.conventions),
+    ("초안 표시", lambda p, _: p.draft),
+)
+
+
+def _basis_words(lines: Sequence[Any]) -> list[tuple[str, list[str]]]:
+    return [(line.label, [part.label for part in line.parts]) for line in lines]
+
+
+def _previous(project: Project) -> dict[str, int]:
+    """(A) by 과목, without the 과목 whose (A) is 0 (a new 과목 adds no (A))."""
+    out: dict[str, int] = {}
+    for item in project.budget.items:
+        out[item.name] = out.get(item.name, 0) + item.previous
+    return {name: amount for name, amount in out.items() if amount}
+
+
+def short(text: str, width: int = EDIT_TITLE) -> str:
+    """``text`` on one line, cut to ``width`` characters with … ."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _edit(b: Project, h: Project, money: bool, renamed: bool) -> tuple[str, ...]:
+    """What changed in ``b`` → ``h`` besides the money, in a few words each (the title not when ``renamed``)."""
+    what = []
+    if b.title != h.title and not renamed:
+        what.append(f"사업명 「{short(b.title)}」 → 「{short(h.title)}」")
+    old, new = Place.of(b), Place.of(h)
+    if (old.office, old.department) != (new.office, new.department):
+        what.append(f"부서 {old.office} {old.department} → {new.office} {new.department}")
+    if old.account != new.account:
+        what.append(f"회계 {old.account} → {new.account}")
+    common = frozenset(i.name for i in b.budget.items) & frozenset(i.name for i in h.budget.items) if money else None
+    sections = [name for name, view in _SECTIONS if view(b, common) != view(h, common)]
+    if not what and not sections and not money and b.model_copy(update={"title": h.title}) != h:
+        sections = ["적어 둔 합계·증감·증감률"]  # what is left: values the document may state or leave to be computed
+    if sections:
+        named = "·".join(sections[:EDIT_PARTS])
+        more = f" 외 {len(sections) - EDIT_PARTS}곳" if len(sections) > EDIT_PARTS else ""
+        what.append(f"{named}{more} 바뀜")
+    return tuple(what)
+
+
 def _failure(doc: Doc) -> Failure | None:
     errs = doc.errors
     if not errs:
@@ -355,8 +547,10 @@ def compare_versions(
 
 def compare(base: Side, head: Side, threshold_amount: int = 100_000, threshold_rate: Decimal = Decimal(30)) -> Diff:
     """The report of what changed from ``base`` to ``head`` (``head``'s documents checked)."""
-    pairs, removed, added = _pair(base.docs, head.docs)
     money = {id(d): Money.of(d.project) for d in base.docs + head.docs if d.project is not None}
+    pairs, removed, added, renames = _pair(base.docs, head.docs, lambda d: money[id(d)])
+    renamed_ids = {id(b) for b, _ in renames}
+    pairs += renames
     loaded_base = [(d.project, money[id(d)]) for d in base.docs if d.project is not None]
     loaded_head = [(d.project, money[id(d)]) for d in head.docs if d.project is not None]
 
@@ -371,21 +565,38 @@ def compare(base: Side, head: Side, threshold_amount: int = 100_000, threshold_r
     }
     changed: list[Change] = []
     moved: list[tuple[str, str]] = []
+    renamed: list[Renamed] = []
+    edits: list[Edit] = []
+    entries = [
+        Entry(d.project.title, d.path, None, money[id(d)], None, Place.of(d.project)) for d in added if d.project
+    ]
+    entries += [
+        Entry(d.project.title, d.path, money[id(d)], None, Place.of(d.project), None) for d in removed if d.project
+    ]
     text_only = 0
     unreadable = sum(d.project is None for d in removed) + sum(d.project is None or h.project is None for d, h in pairs)
     for b, h in pairs:
-        if b.path != h.path:
+        is_renamed = id(b) in renamed_ids
+        if b.path != h.path and not is_renamed:
             moved.append((b.path, h.path))
         if b.project is None or h.project is None:
             continue
         old, new = money[id(b)], money[id(h)]
-        if (old.budget, old.total, old.funding, old.items) != (new.budget, new.total, new.funding, new.items):
+        p = h.project
+        entries.append(
+            Entry(p.title, h.path, old, new, Place.of(b.project), Place.of(p), b.project.title if is_renamed else "")
+        )
+        if is_renamed:
+            renamed.append(Renamed(b.project.title, p.title, b.path, h.path, p.contacts.office, p.contacts.department))
+        money_moved = (old.budget, old.total, old.funding, old.items) != (new.budget, new.total, new.funding, new.items)
+        if b.project != h.project and (what := _edit(b.project, p, money_moved, is_renamed)):
+            edits.append(Edit(p.title, h.path, what, money_moved))
+        if money_moved:
             funding = tuple(
                 (name, x, y) for (_, name), x, y in zip(FUNDING, old.funding, new.funding, strict=True) if x != y
             )
             if new.total - old.total != new.budget - old.budget:  # 사업비 that does not follow (B)
                 funding = (("사업비", old.total, new.total), *funding)
-            p = h.project
             changed.append(
                 Change(
                     p.title,
@@ -426,6 +637,10 @@ def compare(base: Side, head: Side, threshold_amount: int = 100_000, threshold_r
         len(head.docs),
         [f for f in (_failure(d) for d in head.docs) if f is not None],
         list(dict.fromkeys(base.notes + head.notes)),
+        sorted(renamed, key=lambda r: (r.path, r.base_path)),
+        sorted(edits, key=lambda e: e.path),
+        sorted(entries, key=lambda e: (e.path, e.title)),
+        (base.version, head.version),
     )
     diff.flags = _flags(diff)
     return diff

@@ -1,5 +1,9 @@
 """A :class:`~budgetdoc.cycle.diff.Diff` as text (a terminal), markdown (GitHub) or JSON.
 
+Text and markdown speak to people: the two versions are 변경 전 and 변경 후, each named by
+its folder or its revision's short hash, subject and date; ``base`` and ``head`` are the
+JSON's words, for tools.
+
 The markdown has a size limit: GitHub's step summary takes under 1 MiB, a pull-request
 comment at most 65,536 characters. When the report is longer, the lists (the tail ends
 of the longest ones, which are sorted largest change first) are cut short in the
@@ -18,7 +22,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from budgetdoc.cycle.diff import Change, Diff, Flag, ItemMove, Listed, Total
+from budgetdoc.cycle.diff import NEAR_PERCENT, Change, Diff, Edit, Flag, ItemMove, Listed, Renamed, Total, short
 from budgetdoc.model.numbers import decimals_of, rate_text, won
 
 #: Limits of the markdown, by where it is posted: (size, measured in) — under GitHub's own limits.
@@ -28,6 +32,12 @@ LIMITS: dict[str, tuple[int, str]] = {
 }
 MAX_NOTES = 20
 TABLES = (("office", "실·국"), ("department", "부서"), ("account", "회계"), ("funding", "재원"))
+BEFORE, AFTER = "변경 전", "변경 후"
+EDITS_ABOUT = "사업명·부서·회계·글 등; 금액이 바뀐 사업은 산출근거·추진일정의 글만 봅니다"
+ID_HINT = (
+    f"id가 없어 실·국과 과목·예산액 (B)(과목마다 {NEAR_PERCENT}% 이내)로 짝지었습니다. YAML에 id를 적어 두면"
+    "(예: id: 복지-001) 이름을 바꾸거나 파일을 옮겨도 정확히 같은 사업으로 따라갑니다."
+)
 
 
 def _rate(value: Decimal) -> str:
@@ -56,26 +66,29 @@ def _moves(c: Change) -> list[str]:
 
 def _status(diff: Diff) -> str:
     if diff.passed:
-        return f"HEAD 문서 {diff.head_documents:,}개가 모두 검증을 통과합니다."
-    return f"HEAD 문서 {diff.head_documents:,}개 가운데 {len(diff.failures):,}개가 검증을 통과하지 못합니다."
+        return f"{AFTER} 문서 {diff.head_documents:,}개가 모두 검증을 통과합니다."
+    return f"{AFTER} 문서 {diff.head_documents:,}개 가운데 {len(diff.failures):,}개가 검증을 통과하지 못합니다."
 
 
 def _counts(diff: Diff) -> str:
     return (
         f"사업 {diff.counts[0]:,}개 → {diff.counts[1]:,}개: 신규 {len(diff.added):,}, 폐지 {len(diff.removed):,}, "
-        f"금액 변경 {len(diff.changed):,}, 금액 밖의 변경만 {diff.text_only:,}, 파일 옮김 {len(diff.moved):,}, "
-        f"기준을 넘은 것 {len(diff.flags):,}"
+        f"이름 바뀜 {len(diff.renamed):,}, 금액 변경 {len(diff.changed):,}, 금액 밖의 변경 {len(diff.edits):,}, "
+        f"파일 옮김 {len(diff.moved):,}, 기준을 넘은 것 {len(diff.flags):,}"
     )
 
 
-def _others(diff: Diff) -> str:
-    out = (
-        f"예산액 (B)·사업비·재원은 그대로이고 다른 것(글, 전년도 예산액, 산출근거 등)만 바뀐 사업 "
-        f"{diff.text_only:,}개 (목록은 싣지 않습니다)."
-    )
-    if diff.unreadable:
-        out += f" 읽을 수 없어 비교하지 못한 문서 {diff.unreadable:,}개."
-    return out
+def _renamed(r: Renamed) -> str:
+    titles = f"「{short(r.base_title)}」 → 「{short(r.title)}」" if r.base_title != r.title else f"「{short(r.title)}」"
+    return f"{r.base_path} → {r.path}: 이름 바뀜 {titles} ({r.office} {r.department})"
+
+
+def _edit(e: Edit) -> str:
+    return f"{e.path}: {short(e.title)}: {', '.join(e.what)}"
+
+
+def _unreadable(diff: Diff) -> str:
+    return f"읽을 수 없어 비교하지 못한 문서 {diff.unreadable:,}개." if diff.unreadable else ""
 
 
 # --------------------------------------------------------------------------- text
@@ -109,9 +122,7 @@ def as_text(diff: Diff) -> str:
     out = [f"예산 변경: {diff.base} → {diff.head}", _counts(diff), _status(diff), ""]
     for key, name in TABLES:
         out.append(f"{name}별 예산액 (B) (단위: 천원, %)")
-        out += _grid(
-            [[name, "사업 수", "BASE", "HEAD", "증감", "증감률"], *_total_rows(diff.totals[key])], {2, 3, 4, 5}
-        )
+        out += _grid([[name, "사업 수", BEFORE, AFTER, "증감", "증감률"], *_total_rows(diff.totals[key])], {2, 3, 4, 5})
         out.append("")
     for label, items in (("신규 사업", diff.added), ("폐지 사업", diff.removed)):
         out.append(f"{label} {len(items):,}개")
@@ -120,6 +131,10 @@ def as_text(diff: Diff) -> str:
                 [[p.path, p.title, f"{p.office} {p.department}", p.account, won(p.budget)] for p in items], {4}
             )
         out.append("")
+    out.append(f"이름이 바뀐 사업 {len(diff.renamed):,}개")
+    if diff.renamed:
+        out += [_renamed(r) for r in diff.renamed] + [ID_HINT]
+    out.append("")
     out.append(f"금액이 바뀐 사업 {len(diff.changed):,}개 (증감이 큰 차례, 단위: 천원)")
     for c in diff.changed:
         moved = f" (← {c.moved_from})" if c.moved_from else ""
@@ -132,11 +147,15 @@ def as_text(diff: Diff) -> str:
     out.append(f"기준을 넘은 것 {len(diff.flags):,}개 ({_threshold(diff)})")
     out += [f"{f.path}: {f.title}: {', '.join(f.reasons)}" for f in diff.flags]
     out.append("")
-    out.append(_others(diff))
+    out.append(f"금액 밖의 변경 {len(diff.edits):,}개 ({EDITS_ABOUT})")
+    out += [_edit(e) for e in diff.edits]
+    if diff.unreadable:
+        out.append(_unreadable(diff))
+    out.append("")
     if diff.moved:
         out.append(f"옮긴 파일 {len(diff.moved):,}개:")
         out += [f"    {b} → {h}" for b, h in diff.moved]
-    out.append("")
+        out.append("")
     out.append(_status(diff))
     out += [f"{f.path}:{f.first} (오류 {f.errors:,}개)" for f in diff.failures]
     return "\n".join(out) + "\n"
@@ -191,7 +210,7 @@ def _parts(diff: Diff) -> list[_Part]:
         head = [
             f"**{name}별**",
             "",
-            _row([name, "사업 수", "BASE", "HEAD", "증감", "증감률"]),
+            _row([name, "사업 수", BEFORE, AFTER, "증감", "증감률"]),
             "|---|--:|--:|--:|--:|--:|",
         ]
         rows = [_row([md(c) for c in r]) for r in _total_rows(diff.totals[key])]
@@ -205,11 +224,16 @@ def _parts(diff: Diff) -> list[_Part]:
             part.head += ["", _row(["사업", "실·국 · 부서", "회계", "예산액 (B)", "파일"]), "|---|---|---|--:|---|"]
             part.rows = [_new_row(p) for p in items]
         parts.append(part)
+    part = _Part([f"### 이름이 바뀐 사업 ({len(diff.renamed):,}개)"])
+    if diff.renamed:
+        part.head += ["", md(ID_HINT), ""]
+        part.rows = [f"- {md(_renamed(r))}" for r in diff.renamed]
+    parts.append(part)
     part = _Part([f"### 금액이 바뀐 사업 ({len(diff.changed):,}개, 증감이 큰 차례, 단위: 천원)"])
     if diff.changed:
         part.head += [
             "",
-            _row(["사업", "실·국 · 부서", "BASE", "HEAD", "증감", "증감률", "바뀐 과목·재원"]),
+            _row(["사업", "실·국 · 부서", BEFORE, AFTER, "증감", "증감률", "바뀐 과목·재원"]),
             "|---|---|--:|--:|--:|--:|---|",
         ]
         part.rows = [_change_row(c) for c in diff.changed]
@@ -219,12 +243,19 @@ def _parts(diff: Diff) -> list[_Part]:
         part.head += ["", _row(["사업", "까닭", "파일"]), "|---|---|---|"]
         part.rows = [_flag_row(f) for f in diff.flags]
     parts.append(part)
-    parts.append(_Part(["### 금액 밖의 변경", "", md(_others(diff))]))
+    part = _Part(
+        [f"### 금액 밖의 변경 ({len(diff.edits):,}개: {md(EDITS_ABOUT)})"], [f"- {md(_edit(e))}" for e in diff.edits]
+    )
+    if diff.unreadable:
+        part.head += ["", md(_unreadable(diff))]
+    if diff.edits:
+        part.head.append("")
+    parts.append(part)
     if diff.moved:
         parts.append(
             _Part([f"**옮긴 파일 {len(diff.moved):,}개**", ""], [f"- {md(b)} → {md(h)}" for b, h in diff.moved], "파일")
         )
-    part = _Part(["### HEAD 검증", "", ("✅ " if diff.passed else "❌ ") + md(_status(diff))])
+    part = _Part([f"### {AFTER} 문서 검증", "", ("✅ " if diff.passed else "❌ ") + md(_status(diff))])
     if diff.failures:
         part.head += ["", _row(["파일", "오류", "첫 오류"]), "|---|--:|---|"]
         part.rows = [_row([md(f.path), f"{f.errors:,}", md(f.first)]) for f in diff.failures]
@@ -355,6 +386,7 @@ def as_json(diff: Diff) -> str:
     data = {
         "base": diff.base,
         "head": diff.head,
+        "versions": {"base": diff.versions[0], "head": diff.versions[1]},
         "thresholds": {"amount": diff.threshold_amount, "rate": _number(diff.threshold_rate)},
         "projects": {"base": diff.counts[0], "head": diff.counts[1]},
         "totals": {key: [_total(t) for t in diff.totals[key]] for key, _ in TABLES},
@@ -364,6 +396,18 @@ def as_json(diff: Diff) -> str:
         "flags": [
             {"title": f.title, "path": f.path, "change": f.change, "reasons": list(f.reasons)} for f in diff.flags
         ],
+        "renamed": [
+            {
+                "base_title": r.base_title,
+                "title": r.title,
+                "base_path": r.base_path,
+                "path": r.path,
+                "office": r.office,
+                "department": r.department,
+            }
+            for r in diff.renamed
+        ],
+        "edits": [{"title": e.title, "path": e.path, "what": list(e.what), "money": e.money} for e in diff.edits],
         "text_only": diff.text_only,
         "moved": [{"base": b, "head": h} for b, h in diff.moved],
         "unreadable": diff.unreadable,

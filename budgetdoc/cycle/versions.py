@@ -5,10 +5,16 @@ tree and the index are never touched. The files read are the ones ``check`` read
 folder (hidden ones, ``_`` folders and other suffixes are left out); links are not
 followed. A :class:`Loader` shared by both versions loads a file that is the same in
 both (same path, same bytes) once.
+
+A revision is named for people by its short hash, subject and date (``HEAD~1 (9d190c1
+「2025 본예산 반영」, 2026-11-30)``). A version that is neither a folder nor a revision is
+refused with both reasons: what is at the path, and why git could not read it as a
+revision (git missing, no repository there, no commit yet, no such revision: and which exist).
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import subprocess
@@ -23,9 +29,16 @@ from budgetdoc.formats.sources import WORKBOOK_SUFFIX, Source, discover, is_data
 from budgetdoc.model.document import Document, Problem, Project
 from budgetdoc.names import shown_path
 
+DEFAULT_FOLDER = "data"  # the folder of a revision given alone (``--data``)
+SUBJECT_WIDTH = 40  # a commit subject longer than this is cut short (with …) in the version's name
+
 
 class DiffError(BudgetdocError):
     """A version that cannot be read: not a folder, not a revision, git missing (exit 2)."""
+
+
+class _NoGit(Exception):
+    """git cannot be run at all."""
 
 
 @dataclass(frozen=True)
@@ -47,9 +60,10 @@ class Doc:
 class Side:
     """One version of the data: where it comes from and its documents."""
 
-    label: str
+    label: str  # for people: the folder, or the revision with its short hash, subject and date
     docs: list[Doc] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    version: dict[str, str] = field(default_factory=dict)  # for tools (JSON): folder, or revision and commit
 
 
 class Loader:
@@ -84,7 +98,7 @@ class Loader:
 def read_folder(folder: str, checked: bool = False, loader: Loader | None = None) -> Side:
     """Every data file under ``folder`` (the same files ``check`` reads)."""
     loader = loader or Loader()
-    side = Side(shown_path(folder))
+    side = Side(shown_path(folder), version={"folder": shown_path(folder)})
     for source in discover([folder], side.notes):
         path = shown_path(source.rel + PurePosixPath(source.path).suffix)
         source = source.with_read()  # without the bytes, the source says why they cannot be read
@@ -92,26 +106,90 @@ def read_folder(folder: str, checked: bool = False, loader: Loader | None = None
     return side
 
 
+def _run(repo: str, *args: str, data: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(["git", "-C", repo, *args], input=data, capture_output=True, check=False)
+    except OSError as exc:
+        if exc.errno == errno.ENOENT:
+            raise _NoGit() from None
+        raise DiffError(f"git을 실행할 수 없습니다: {exc.strerror or exc}") from None
+
+
 def _git(repo: str, *args: str, data: bytes | None = None) -> bytes:
     try:
-        done = subprocess.run(["git", "-C", repo, *args], input=data, capture_output=True, check=False)
-    except OSError as exc:
-        raise DiffError(f"git을 실행할 수 없습니다: {exc.strerror or exc}") from None
+        done = _run(repo, *args, data=data)
+    except _NoGit:
+        raise DiffError("git이 설치되어 있지 않습니다 (git 명령을 찾을 수 없습니다)") from None
     if done.returncode:
         raise DiffError(done.stderr.decode("utf-8", "replace").strip() or f"git {args[0]} 실패")
     return done.stdout
 
 
-def read_revision(repo: str, revision: str, folder: str, checked: bool = False, loader: Loader | None = None) -> Side:
-    """The data files under ``folder`` (from the top of the repository) at git ``revision``."""
-    loader = loader or Loader()
+def _why_not_a_revision(repo: str, revision: str) -> str:
+    """Why ``revision`` could not be read from ``repo``: no git, no repository there, no commit, no such revision."""
+    shown = shown_path(repo)
+    if not os.path.isdir(repo):
+        where = "파일입니다" if os.path.exists(repo) else "없습니다"
+        return f"git 리비전으로 읽을 저장소(--repo) {shown}이(가) {where}"
     try:
-        commit = _git(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
-    except DiffError:
-        raise DiffError(f"'{revision}'은(는) 폴더가 아니고 {shown_path(repo)}의 git 리비전도 아닙니다") from None
-    sha = commit.decode().strip()
+        if _run(repo, "rev-parse", "--git-dir").returncode:
+            return f"{shown}에 git 저장소가 없어 git 리비전으로도 읽을 수 없습니다"
+        refs = _run(
+            repo, "for-each-ref", "--format=%(refname:short)", "--sort=-committerdate", "refs/heads", "refs/tags"
+        )
+        commits = _run(repo, "rev-parse", "--verify", "--quiet", "HEAD").returncode == 0
+    except _NoGit:
+        return "git이 설치되어 있지 않아 git 리비전으로도 읽을 수 없습니다"
+    names = refs.stdout.decode("utf-8", "replace").split()
+    if not names and not commits:
+        return f"저장소 {shown}에 아직 커밋이 없어 git 리비전으로도 읽을 수 없습니다"
+    missing = f"저장소 {shown}에 git 리비전 '{revision}'도 없습니다"
+    if not names:
+        return missing
+    more = f" 외 {len(names) - 5:,}개" if len(names) > 5 else ""
+    return f"{missing} (있는 브랜치·태그: {', '.join(names[:5])}{more})"
+
+
+def _not_a_folder(path: str) -> str:
+    """What is at ``path`` on disk, when it is not a folder."""
+    if os.path.lexists(path):
+        return "폴더가 아닌 파일이고"
+    return "그런 폴더가 없고"
+
+
+def _subject(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= SUBJECT_WIDTH else text[: SUBJECT_WIDTH - 1] + "…"
+
+
+def read_revision(
+    repo: str, revision: str, folder: str, checked: bool = False, loader: Loader | None = None, name: str = ""
+) -> Side:
+    """The data files under ``folder`` (from the top of the repository) at git ``revision``.
+
+    ``name`` is the version as it was given (``HEAD~1``, ``main:data/2024``): how the report names it.
+    """
+    loader = loader or Loader()
+    name = name or f"{revision}:{folder}"
+    try:
+        found = _run(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{revision}^{{commit}}")
+        ok = found.returncode == 0
+    except _NoGit:
+        ok = False
+    if not ok:
+        raise DiffError(f"'{shown_path(name)}': {_not_a_folder(name)}, {_why_not_a_revision(repo, revision)}")
+    sha = found.stdout.decode().strip()
+    short, date, subject = (
+        _git(repo, "show", "-s", "--date=short", "--format=%h%x00%ad%x00%s", sha)
+        .decode("utf-8", "replace")
+        .rstrip("\n")
+        .split("\0", 2)
+    )
     where = folder.strip("/")
-    side = Side(f"{revision}:{where} ({sha[:7]})")
+    side = Side(
+        f"{shown_path(name)} ({short} 「{_subject(subject)}」, {date})",
+        version={"revision": revision, "folder": where, "commit": sha, "subject": subject, "date": date},
+    )
     spec = f"{sha}:{where}" if where else f"{sha}^{{tree}}"
     try:
         listing = _git(repo, "ls-tree", "-r", "-z", "-l", spec)
@@ -178,4 +256,5 @@ def read_version(
     if os.path.isdir(spec):
         return read_folder(spec, checked, loader)
     revision, colon, path = spec.partition(":")
-    return read_revision(repo, revision, path if colon else folder, checked, loader)
+    name = spec if colon or folder == DEFAULT_FOLDER else f"{spec}:{folder}"
+    return read_revision(repo, revision, path if colon else folder, checked, loader, name)

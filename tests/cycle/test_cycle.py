@@ -49,8 +49,10 @@ def git(repo: Path, *args: str) -> str:
     return done.stdout
 
 
-def short(repo: Path, revision: str) -> str:
-    return git(repo, "rev-parse", revision).strip()[:7]
+def named(repo: Path, revision: str, spec: str | None = None) -> str:
+    """A revision as the report names it for people: ``HEAD~1 (9d190c1 「2024 본예산」, 2026-12-07)``."""
+    fields = git(repo, "log", "-1", "--date=short", "--format=%h%x00%ad%x00%s", revision).rstrip("\n").split("\0")
+    return f"{spec or revision} ({fields[0]} 「{fields[2]}」, {fields[1]})"
 
 
 # --------------------------------------------------------------------------- the test repository
@@ -135,12 +137,12 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 EXPECTED_TEXT = """\
-예산 변경: HEAD~1:data ({base}) → HEAD:data ({head})
-사업 8개 → 9개: 신규 2, 폐지 1, 금액 변경 3, 금액 밖의 변경만 2, 파일 옮김 2, 기준을 넘은 것 4
-HEAD 문서 9개가 모두 검증을 통과합니다.
+예산 변경: {base} → {head}
+사업 8개 → 9개: 신규 2, 폐지 1, 이름 바뀜 0, 금액 변경 3, 금액 밖의 변경 2, 파일 옮김 2, 기준을 넘은 것 4
+변경 후 문서 9개가 모두 검증을 통과합니다.
 
 실·국별 예산액 (B) (단위: 천원, %)
-실·국         사업 수       BASE       HEAD      증감  증감률
+실·국         사업 수    변경 전    변경 후      증감  증감률
 계            8→9      1,223,698  1,385,698   162,000      13
 균형발전본부  1→1        263,698    263,698         0       0
 기후환경본부  2→1        180,000     60,000  △120,000     △67
@@ -148,7 +150,7 @@ HEAD 문서 9개가 모두 검증을 통과합니다.
 복지정책실    2→4        210,000    542,000   332,000     158
 
 부서별 예산액 (B) (단위: 천원, %)
-부서                         사업 수       BASE       HEAD      증감  증감률
+부서                         사업 수    변경 전    변경 후      증감  증감률
 계                           8→9      1,223,698  1,385,698   162,000      13
 균형발전본부 균형발전정책과  1→1        263,698    263,698         0       0
 기후환경본부 기후환경정책과  2→1        180,000     60,000  △120,000     △67
@@ -156,7 +158,7 @@ HEAD 문서 9개가 모두 검증을 통과합니다.
 복지정책실 복지정책과        2→4        210,000    542,000   332,000     158
 
 회계별 예산액 (B) (단위: 천원, %)
-회계              사업 수       BASE       HEAD     증감  증감률
+회계              사업 수    변경 전    변경 후     증감  증감률
 계                8→9      1,223,698  1,385,698  162,000      13
 교통사업특별회계  2→2        530,000    480,000  △50,000      △9
 양성평등기금      0→1              0      3,000    3,000     100
@@ -164,7 +166,7 @@ HEAD 문서 9개가 모두 검증을 통과합니다.
 재난관리기금      1→1         60,000     60,000        0       0
 
 재원별 예산액 (B) (단위: 천원, %)
-재원  사업 수     BASE     HEAD    증감  증감률
+재원  사업 수  변경 전  변경 후    증감  증감률
 국비  2→2      350,000  412,500  62,500      18
 시비  8→9      873,698  973,198  99,500      11
 구비  1→1       12,000   12,000       0       0
@@ -176,6 +178,8 @@ HEAD 문서 9개가 모두 검증을 통과합니다.
 
 폐지 사업 1개
 2024/환경/gone.yaml  폐기물 감량  기후환경본부 기후환경정책과  일반회계  120,000
+
+이름이 바뀐 사업 0개
 
 금액이 바뀐 사업 3개 (증감이 큰 차례, 단위: 천원)
 2024/복지/grow.yaml: 돌봄 확대 (복지정책실 복지정책과): 200,000 → 375,000 (175,000, 88%)
@@ -198,19 +202,22 @@ HEAD 문서 9개가 모두 검증을 통과합니다.
 2024/환경/gone.yaml: 폐기물 감량: 폐지 120,000천원 (100,000천원 이상)
 2024/복지/small.yaml: 경로당 지원: 증감률 40% (30% 이상)
 
-예산액 (B)·사업비·재원은 그대로이고 다른 것(글, 전년도 예산액, 산출근거 등)만 바뀐 사업 2개 (목록은 싣지 않습니다).
+금액 밖의 변경 2개 (사업명·부서·회계·글 등; 금액이 바뀐 사업은 산출근거·추진일정의 글만 봅니다)
+2024/교통/text.yaml: 보행 안전: 사업목적 바뀜
+2024/기후/renamed.yaml: 탄소중립 생활 실천: 사업명 「탄소중립 실천」 → 「탄소중립 생활 실천」, 사업개요·사업내용·기대효과 바뀜
+
 옮긴 파일 2개:
     2024/교통/old-name.yaml → 2024/교통/new-name.yaml
     2024/환경/by-id.yaml → 2024/기후/renamed.yaml
 
-HEAD 문서 9개가 모두 검증을 통과합니다.
+변경 후 문서 9개가 모두 검증을 통과합니다.
 """
 
 
 def test_diff_between_two_revisions_prints_the_money(repo: Path) -> None:
     code, out, err = run("diff", "HEAD~1", "HEAD", "--repo", str(repo))
     assert (code, err) == (0, "")
-    assert out == EXPECTED_TEXT.format(base=short(repo, "HEAD~1"), head=short(repo, "HEAD"))
+    assert out == EXPECTED_TEXT.format(base=named(repo, "HEAD~1"), head=named(repo, "HEAD"))
 
 
 def test_diff_json_has_the_same_report(repo: Path) -> None:
@@ -267,12 +274,13 @@ def test_diff_markdown_of_the_repository(repo: Path) -> None:
     code, out, _ = run("diff", "HEAD~1", "HEAD", "--repo", str(repo), "--format", "markdown")
     assert code == 0
     lines = out.splitlines()
+    base = named(repo, "HEAD~1").replace("~", "\\~")  # markdown: a ~ escaped
     assert lines[:5] == [
-        f"## 예산 변경: HEAD\\~1:data ({short(repo, 'HEAD~1')}) → HEAD:data ({short(repo, 'HEAD')})",
+        f"## 예산 변경: {base} → {named(repo, 'HEAD')}",
         "",
-        "사업 8개 → 9개: 신규 2, 폐지 1, 금액 변경 3, 금액 밖의 변경만 2, 파일 옮김 2, 기준을 넘은 것 4",
+        "사업 8개 → 9개: 신규 2, 폐지 1, 이름 바뀜 0, 금액 변경 3, 금액 밖의 변경 2, 파일 옮김 2, 기준을 넘은 것 4",
         "",
-        "✅ HEAD 문서 9개가 모두 검증을 통과합니다.",
+        "✅ 변경 후 문서 9개가 모두 검증을 통과합니다.",
     ]
     assert "| 복지정책실 | 2→4 | 210,000 | 542,000 | 332,000 | 158 |" in lines
     assert (
@@ -316,8 +324,8 @@ def test_diff_reads_a_folder_of_a_revision(repo: Path) -> None:
     assert (code, err) == (0, "")
     data = json.loads(out)
     assert (data["base"], data["head"], data["projects"]) == (
-        f"HEAD~1:data/2024/복지 ({short(repo, 'HEAD~1')})",
-        f"HEAD:data/2024/복지 ({short(repo, 'HEAD')})",
+        named(repo, "HEAD~1", "HEAD~1:data/2024/복지"),
+        named(repo, "HEAD", "HEAD:data/2024/복지"),
         {"base": 2, "head": 4},
     )
     assert [p["path"] for p in data["added"]] == ["new.yaml", "tiny.yaml"]
@@ -344,7 +352,7 @@ def test_the_example_workflow_step_posts_the_markdown(repo: Path, tmp_path: Path
     done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", command], cwd=repo, env=env, capture_output=True)
     assert done.returncode == 0, done.stderr
     assert summary.read_text(encoding="utf-8").startswith(
-        f"## 예산 변경: HEAD^1:data ({short(repo, 'HEAD~1')}) → HEAD:data ({short(repo, 'HEAD')})\n"
+        f"## 예산 변경: {named(repo, 'HEAD^1')} → {named(repo, 'HEAD')}\n"
     )
     # A HEAD document that fails its checks is the check step's to report: this step still passes.
     (repo / "data/2024/복지/small.yaml").write_text("fiscal_year: 2024\n", encoding="utf-8")
@@ -352,7 +360,7 @@ def test_the_example_workflow_step_posts_the_markdown(repo: Path, tmp_path: Path
     try:
         done = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", command], cwd=repo, env=env, capture_output=True)
         assert done.returncode == 0, done.stderr
-        assert "❌ HEAD 문서 9개 가운데 1개가 검증을 통과하지 못합니다." in summary.read_text(encoding="utf-8")
+        assert "❌ 변경 후 문서 9개 가운데 1개가 검증을 통과하지 못합니다." in summary.read_text(encoding="utf-8")
     finally:
         git(repo, "reset", "-q", "--hard", "HEAD~1")
 
@@ -365,7 +373,7 @@ def test_diff_does_not_follow_links_in_a_revision(tmp_path: Path) -> None:
     git(tmp_path, "add", "-A")
     git(tmp_path, "commit", "-q", "-m", "링크")
     code, out, err = run("diff", "HEAD", "HEAD", "--repo", str(tmp_path), "--format", "json")
-    assert (code, err) == (0, f"HEAD:data ({short(tmp_path, 'HEAD')}): 심볼릭 링크 1개는 읽지 않습니다: link.yaml\n")
+    assert (code, err) == (0, f"{named(tmp_path, 'HEAD')}: 심볼릭 링크 1개는 읽지 않습니다: link.yaml\n")
     assert json.loads(out)["projects"] == {"base": 1, "head": 1}
 
 
@@ -399,17 +407,12 @@ def test_diff_says_which_head_documents_fail(tmp_path: Path) -> None:
     code, out, _ = run("diff", str(base), str(head))
     assert code == 1
     assert out.endswith(
-        "HEAD 문서 2개 가운데 2개가 검증을 통과하지 못합니다.\n"
+        "변경 후 문서 2개 가운데 2개가 검증을 통과하지 못합니다.\n"
         "2024/broken.yaml:1:1: 필수 항목 'title'이(가) 최상위에 없습니다 — 예: title: 지역균형발전 추진 (오류 9개)\n"
         "2024/ref.yaml:46:23: 150,000원×17명×2회 = 5,100천원인데 5,200천원으로 적혀 있습니다 (오류 1개)\n"
     )
-    assert "사업 1개 → 1개: 신규 0, 폐지 0, 금액 변경 0, 금액 밖의 변경만 1," in out
-
-
-def test_diff_refuses_what_is_neither_folder_nor_revision(repo: Path) -> None:
-    code, _, err = run("diff", "no-such-branch", "HEAD", "--repo", str(repo))
-    assert code == 2
-    assert err == f"오류: 'no-such-branch'은(는) 폴더가 아니고 {repo}의 git 리비전도 아닙니다\n"
+    assert "사업 1개 → 1개: 신규 0, 폐지 0, 이름 바뀜 0, 금액 변경 0, 금액 밖의 변경 1," in out
+    assert "2024/ref.yaml: 지역균형발전 추진: 산출근거 바뀜\n" in out
 
 
 def test_diff_pairs_renames_only_when_unambiguous() -> None:
@@ -474,7 +477,7 @@ def test_markdown_fits_github_on_2000_changed_projects(big: Diff, fit: str, monk
     lines = text.splitlines()
     assert f"> ⚠️ 보고가 {where} 한도보다 길어 목록의 뒷부분(가운데)을 줄였습니다. 표마다 큰 것부터 남겼습니다." in lines
     # The largest changes lead their table, the rest of it is cut with a note that counts it.
-    first = lines.index("| 사업 | 실·국 · 부서 | BASE | HEAD | 증감 | 증감률 | 바뀐 과목·재원 |")
+    first = lines.index("| 사업 | 실·국 · 부서 | 변경 전 | 변경 후 | 증감 | 증감률 | 바뀐 과목·재원 |")
     kept = [line for line in lines[first + 2 :] if line.startswith("| ")]
     kept = kept[: next(i for i, line in enumerate(kept) if "<br>2024/" not in line)]
     assert [line.split("<br>")[0][2:] for line in kept] == [c.title for c in big.changed[: len(kept)]]
@@ -483,7 +486,7 @@ def test_markdown_fits_github_on_2000_changed_projects(big: Diff, fit: str, monk
     # What is always kept: the counts, the 계 rows, the HEAD check status at the end.
     assert "금액 변경 2,000," in lines[2]
     assert "| 계 | 2,000→2,000 |" in text
-    assert lines[-3:] == ["### HEAD 검증", "", "✅ HEAD 문서 2,000개가 모두 검증을 통과합니다."]
+    assert lines[-3:] == ["### 변경 후 문서 검증", "", "✅ 변경 후 문서 2,000개가 모두 검증을 통과합니다."]
 
 
 # --------------------------------------------------------------------------- rollover

@@ -329,7 +329,7 @@ def schema(out: str | None) -> None:
 
 
 @cli.command("import")
-@click.argument("source", type=click.Path(exists=True))
+@click.argument("source", type=click.Path())
 @click.option(
     "-o",
     "--out",
@@ -555,6 +555,7 @@ def rollover(paths: tuple[str, ...], to: int, out: str | None, base: str, write:
     "--data",
     "folder",
     default="data",
+    metavar="폴더",
     show_default=True,
     help="리비전만 줄 때 읽을 데이터 폴더 (저장소 최상위에서). 다른 폴더는 REV:폴더로 줍니다.",
 )

@@ -148,6 +148,8 @@ def plan_import(source: str, out: str | None) -> ImportPlan:
     be read at all (too big, not UTF-8, not a regular file).
     """
     src = Path(source)
+    if not os.path.lexists(src):
+        raise UsageError(f"파일이나 폴더가 없습니다: {shown_path(source)}")
     if src.is_dir():
         if not out:
             raise UsageError("폴더를 변환할 때는 -o 출력 폴더가 필요합니다.")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import os
@@ -117,6 +118,7 @@ class Server:
             stderr=subprocess.PIPE,
             text=True,
         )
+        self.folder = Path(args[0])  # the path served
         self.lines: list[str] = []
         self.url = ""
         started = threading.Event()
@@ -143,6 +145,27 @@ class Server:
 
     def get(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.http.get(url, **kwargs)
+
+    def workers(self) -> list[int]:
+        """The process ids of the rendering processes."""
+        found = []
+        for task in Path(f"/proc/{self.proc.pid}/task").iterdir():  # started by any of the server's threads
+            with contextlib.suppress(OSError):
+                for child in (task / "children").read_text().split():
+                    if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                        found.append(int(child))
+        return sorted(found)
+
+    def told(self, *lines: str) -> list[str]:
+        """The terminal's lines from the first of ``lines`` on, once they were all printed in this order."""
+        deadline = time.monotonic() + LIMIT
+        while time.monotonic() < deadline:
+            printed = list(self.lines)
+            for start in (i for i, line in enumerate(printed) if line == lines[0]):
+                if printed[start : start + len(lines)] == list(lines):
+                    return printed[start:]
+            time.sleep(0.05)
+        raise AssertionError(f"not printed: {lines}; printed: {self.lines}")
 
     def stop(self) -> int:
         if hasattr(self, "http"):
@@ -296,6 +319,65 @@ def test_each_project_sheet_of_a_workbook_is_a_document_of_its_own(tmp_path: Pat
         running.stop()
 
 
+def test_discovery_reads_a_workbook_again_only_when_the_folder_or_the_workbook_changed(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from budgetdoc.formats.load import load
+    from budgetdoc.formats.workbook import read
+    from budgetdoc.formats.workbook.write import export_workbook
+    from budgetdoc.serve.documents import Site
+    from budgetdoc.serve.worker import Pool
+
+    folder = tmp_path / "data"
+    folder.mkdir()
+    first = load(str(REFERENCE_YAML))
+    second = type(first)(first.project.model_copy(update={"title": "균형발전 둘째 사업"}), first.source)
+    workbook = folder / "book.xlsx"
+    workbook.write_bytes(export_workbook([(first, "a.yaml", "")]))
+    write_yaml(folder / "x.yaml", synthesize(3))
+    listed: list[str] = []
+    sheets = read.project_sheets
+
+    def counted(data: bytes, file: str = "") -> list[str]:
+        listed.append(file)
+        return sheets(data, file)
+
+    monkeypatch.setattr(read, "project_sheets", counted)
+    site = Site([str(folder)], Pool())
+
+    async def index() -> None:  # what a request for the index or for an unknown URL does
+        await site.refresh_all()
+        await asyncio.to_thread(site.discover)
+
+    async def requests() -> None:
+        for _ in range(3):
+            await index()
+        assert len(listed) == 1 and len(site.entries) == 2
+        # A data file saved (in place or by rename) and a file that is not data: the workbook is not read again.
+        write_yaml(folder / "x.yaml", synthesize(4))
+        save_by_rename(folder / "x.yaml", yaml.safe_dump(synthesize(5), allow_unicode=True))
+        (folder / "메모.txt").write_text("메모", encoding="utf-8")
+        await index()
+        assert len(listed) == 1
+        assert site.entries[str(folder / "x.yaml")].title == synthesize(5)["title"]
+        # A new data file, or the workbook saved again: discovery reads the workbook again, once.
+        write_yaml(folder / "y.yaml", synthesize(6))
+        await index()
+        assert len(listed) == 2 and len(site.entries) == 3
+        workbook.write_bytes(export_workbook([(first, "a.yaml", ""), (second, "b.yaml", "")]))
+        await index()
+        await index()
+        assert len(listed) == 3
+        assert sorted(e.title for e in site.entries.values() if e.source.sheet) == [
+            "균형발전 둘째 사업",
+            "지역균형발전 추진",
+        ]
+
+    asyncio.run(requests())
+
+
 @pytest.mark.slow
 def test_a_project_page_shows_exactly_the_html_build_writes(server: Server, data: Path, tmp_path: Path) -> None:
     out = tmp_path / "out"
@@ -322,6 +404,11 @@ def test_a_wrong_number_is_shown_at_once_and_gone_when_fixed(server: Server, dat
     path.write_text(good.replace(BASIS_LINE, BASIS_LINE.replace("5100", "5200")), encoding="utf-8")
     try:
         page = server.get(server.page(path)).text  # right after the save: no waiting for the watcher
+        # The terminal tells each problem as `check` prints it, then the document's status.
+        told = server.told(
+            f"{path}:46:23: basis-formula: 150,000원×17명×2회 = 5,100천원인데 5,200천원으로 적혀 있습니다"
+        )
+        assert told[1].startswith(f"{path}: 오류 1개 (검사 ")
         assert problems(page) == [
             {
                 "rule": "basis-formula",
@@ -436,17 +523,12 @@ def test_a_fifo_named_like_a_data_file_is_refused_without_hanging(server: Server
 
 
 def test_a_dead_worker_is_replaced_and_the_server_goes_on(server: Server, data: Path) -> None:
-    def workers() -> list[int]:
-        found = []
-        for child in Path(f"/proc/{server.proc.pid}/task/{server.proc.pid}/children").read_text().split():
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                found.append(int(child))
-        return found
-
     path = data / "sub" / "p0.yaml"
     server.get(server.page(path))
-    (worker,) = workers()
-    os.kill(worker, signal.SIGKILL)
+    before = server.workers()
+    assert len(before) == 2  # the rendering processes
+    for worker in before:
+        os.kill(worker, signal.SIGKILL)
     project = synthesize(0)
     project["title"] = "렌더링 프로세스가 바뀐 뒤"
     write_yaml(path, project)
@@ -460,7 +542,7 @@ def test_a_dead_worker_is_replaced_and_the_server_goes_on(server: Server, data: 
             write_yaml(path, project)
             page = server.get(server.page(path)).text
         assert project["title"] in (document(page) or "")
-        assert workers() != [worker]
+        assert not set(server.workers()) & set(before)
     finally:
         write_yaml(path, synthesize(0))
 
@@ -508,6 +590,122 @@ def test_nothing_is_written_into_the_watched_folder(server: Server, data: Path) 
     server.get("/pdf/" + str(data / REF))
     server.get(server.page(data / "sub" / "p0.yaml"))
     assert sorted(p.relative_to(data) for p in data.rglob("*")) == before
+
+
+# --------------------------------------------------------------------------- a slow document
+
+WORD = 5000  # characters of one unbroken word: its PDF takes seconds (WeasyPrint's line breaking is quadratic)
+
+
+def slow_project(title: str, word: int = WORD) -> dict[str, Any]:
+    project = yaml.safe_load(REFERENCE_YAML.read_text(encoding="utf-8"))
+    project["title"] = title
+    project["description"]["purpose"] = ["가" * word]
+    return project
+
+
+def pdf_text(content: bytes, tmp_path: Path) -> str:
+    pdf = tmp_path / "out.pdf"
+    pdf.write_bytes(content)
+    return subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+
+
+@pytest.fixture(scope="module")
+def slow(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of three documents: slow.yaml (its PDF takes seconds), fast.yaml, and quiet.yaml (never opened)."""
+    folder = tmp_path_factory.mktemp("slow")
+    write_yaml(folder / "slow.yaml", slow_project("느린 사업"))
+    write_yaml(folder / "fast.yaml", synthesize(11))
+    (folder / "quiet.yaml").write_text(REFERENCE_YAML.read_text(encoding="utf-8"), encoding="utf-8")
+    running = Server(str(folder), "--port", "0")
+    yield running
+    running.stop()
+
+
+class Fetch(threading.Thread):
+    """A GET in the background, timed."""
+
+    def __init__(self, server: Server, url: str) -> None:
+        super().__init__(daemon=True)
+        self.server, self.url = server, url
+        self.response: httpx.Response | None = None
+        self.seconds = 0.0
+        self.start()
+
+    def run(self) -> None:
+        started = time.monotonic()
+        with httpx.Client(base_url=self.server.url, timeout=LIMIT * 2) as client:
+            self.response = client.get(self.url)
+        self.seconds = time.monotonic() - started
+
+
+@pytest.mark.slow
+def test_a_slow_pdf_delays_only_its_own_document(slow: Server, tmp_path: Path) -> None:
+    path, other = slow.folder / "slow.yaml", slow.folder / "fast.yaml"
+    assert document(slow.get(slow.page(path)).text) is not None  # the page itself is quick: only the PDF is slow
+    pdf = Fetch(slow, "/pdf/" + str(path))
+    time.sleep(1.0)  # the PDF is being rendered
+    project = synthesize(11)
+    project["title"] = "느린 문서 옆의 사업"
+    write_yaml(other, project)
+    started = time.monotonic()
+    page = slow.get(slow.page(other)).text
+    waited = time.monotonic() - started
+    assert "느린 문서 옆의 사업" in (document(page) or "")
+    assert pdf.is_alive(), "the PDF was done before the other page was asked for: make WORD longer"
+    pdf.join(LIMIT * 2)
+    assert pdf.response is not None and pdf.response.status_code == 200
+    assert "가" * 20 in pdf_text(pdf.response.content, tmp_path)
+    assert waited < pdf.seconds / 2, (waited, pdf.seconds)
+
+
+@pytest.mark.slow
+def test_a_save_stops_the_rendering_of_the_version_before(slow: Server, tmp_path: Path) -> None:
+    path = slow.folder / "slow.yaml"
+    write_yaml(path, slow_project("느린 사업 둘째 판"))  # a version whose PDF was never made
+    before = set(slow.workers())
+    pdf = Fetch(slow, "/pdf/" + str(path))
+    time.sleep(1.0)  # the PDF is being rendered
+    save_by_rename(path, yaml.safe_dump(slow_project("고친 사업", word=10), allow_unicode=True, sort_keys=False))
+    pdf.join(LIMIT * 2)
+    assert pdf.response is not None and pdf.response.status_code == 200
+    text = pdf_text(pdf.response.content, tmp_path)
+    assert "고친 사업" in text and "가" * 20 not in text  # the PDF of the version saved last
+    # The rendering of the version before was stopped: its process was killed and another one started.
+    deadline = time.monotonic() + LIMIT
+    while len(before - set(slow.workers())) != 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    now = set(slow.workers())
+    assert len(before - now) == 1 and len(now) == 2, (before, now)
+
+
+def test_a_file_broken_before_its_page_was_opened_shows_its_last_good_version(slow: Server) -> None:
+    path = slow.folder / "quiet.yaml"
+    good = path.read_text(encoding="utf-8")
+    assert document(slow.get(slow.page(slow.folder / "fast.yaml")).text) is not None  # another page, not this one
+    broken = good.replace("budget:\n", "budget:\n\titems: [\n", 1)
+    save_by_rename(path, broken)
+    try:
+        # The watcher reads it: the terminal tells its problems exactly as `check` prints them.
+        checked = subprocess.run(
+            [sys.executable, str(ROOT / "generate.py"), "check", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=LIMIT,
+        )
+        assert checked.returncode == 1 and checked.stdout
+        told = slow.told(*checked.stdout.splitlines())
+        assert told[len(checked.stdout.splitlines())].startswith(f"{path}: 읽을 수 없음 (오류 1개) (검사 ")
+        page = slow.get(slow.page(path)).text
+        assert "파일을 읽을 수 없습니다:" in page
+        assert "아래는 마지막으로 읽은 내용입니다." in page
+        assert [p["rule"] for p in problems(page)] == ["yaml-syntax"]
+        shown = document(page)
+        assert shown is not None and "지역균형발전 추진" in shown and "5,100천원" in shown  # read at the start
+        assert 'class="pdf"' not in page
+    finally:
+        save_by_rename(path, good)
+    assert document(slow.get(slow.page(path)).text) == shown
 
 
 def events(server: Server, path: Path, stages: set[str], act: Callable[[], None]) -> list[dict[str, Any]]:
@@ -609,6 +807,15 @@ def test_the_page_updates_by_itself_in_a_browser(tmp_path: Path) -> None:
             try:
                 page = browser.new_page(viewport={"width": 1300, "height": 700})
                 page.set_default_timeout(LIMIT * 1000)
+                # The index's status is a compact badge inside its cell, not a cell-sized box.
+                page.goto(running.url)
+                badge, cell = page.evaluate(
+                    """() => [document.querySelector('#projects td.state > .status'),
+                              document.querySelector('#projects td.state')]
+                        .map(e => { const r = e.getBoundingClientRect(); return [r.width, r.height]; })"""
+                )
+                assert badge[0] < cell[0] - 15 and badge[1] < cell[1] - 10, (badge, cell)
+                assert page.inner_text("#projects td.state") == "통과"
                 page.goto(running.url + running.page(path)[1:])
                 page.wait_for_selector("body[data-live=on]")
                 page.evaluate("window.notReloaded = true")

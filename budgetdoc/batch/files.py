@@ -2,6 +2,13 @@
 
 Every output is written to a temporary file beside it and renamed into place, so a reader
 (or a build killed half-way) sees the old file or the whole new one, never a part.
+
+A temporary file is named ``.tmp-<pid>-…`` after the process writing it. A process killed
+while writing (``kill -9``) leaves its temporary file behind; every writer removes such
+leftovers from the folders it writes to (:func:`clean_folder`, :func:`clean_leftovers`),
+but never the file of a writer still running: a leftover was last written before this
+process started and the process named in it is no longer running here (or the file is over
+a day old: its number may have gone to another process since).
 """
 
 from __future__ import annotations
@@ -10,10 +17,12 @@ import contextlib
 import errno
 import fcntl
 import os
+import re
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
-from pathlib import Path
+import time
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path, PurePath
 
 from budgetdoc.errors import OutputError, UsageError
 from budgetdoc.names import shown_path
@@ -22,7 +31,10 @@ LOCK = ".budgetdoc.lock"
 BOOK_CACHE = ".budgetdoc-book"  # the book's cache of rendered parts, beside the book (merge copies it too)
 DRAFTS = "_drafts"
 FORMATS = ("html", "pdf", "hwpx")
-TMP_PREFIX = ".tmp-"
+TMP_PREFIX = ".tmp-"  # then the writer's process number: .tmp-<pid>-<random><suffix>
+STALE_AFTER = 24 * 60 * 60  # seconds: a temporary file this old is a leftover whoever holds its number now
+STARTED = time.time()  # when this process began (before it wrote anything)
+_PID = re.compile(r"(\d+)-")
 
 _CAUSES = {
     errno.EROFS: "읽기 전용 파일 시스템입니다",
@@ -57,32 +69,104 @@ def write_file(path: str | os.PathLike[str], data: bytes | str) -> None:
     """Write a file the user named (``-o``) atomically; raises :class:`OutputError` saying why it cannot be.
 
     Only a regular file is replaced: a device (``/dev/null``), a FIFO or a link at ``path``
-    is refused, not replaced by a file.
+    is refused, not replaced by a file. Leftovers of killed writers in its folder go first.
     """
     refuse_special(path)
+    clean_folder(Path(path).parent)
     try:
         write_atomic(Path(path), data)
     except OSError as exc:
-        raise OutputError(f"{os.fspath(path)}에 쓸 수 없습니다: {exc.strerror or exc}") from None
+        raise unwritable(exc, path) from None
 
 
-def refuse_special(path: str | os.PathLike[str]) -> None:
-    """Raise :class:`OutputError` when ``path`` exists and is not a regular file (a device, a FIFO, a link)."""
+SPECIAL_HINT = "일반 파일 이름을 주세요"
+
+
+def refuse_special(
+    path: str | os.PathLike[str], hint: str = SPECIAL_HINT, shown: str | os.PathLike[str] | None = None
+) -> None:
+    """Raise :class:`OutputError` when ``path`` exists and is not a regular file (a device, a FIFO, a link, a folder).
+
+    The message names ``shown`` (the path as the user spelled it) when given, and ends with ``hint``.
+    """
+    said = shown_path(os.fspath(shown if shown is not None else path))
     try:
         mode = os.lstat(path).st_mode
     except FileNotFoundError:
         return
     except OSError as exc:
-        raise OutputError(f"{os.fspath(path)}에 쓸 수 없습니다: {exc.strerror or exc}") from None
+        raise unwritable(exc, said) from None
     if stat.S_ISLNK(mode):
-        kind = "링크"
+        kind = "링크라"
     elif stat.S_ISDIR(mode):
-        kind = "폴더"
+        kind = "폴더라"
     elif not stat.S_ISREG(mode):
-        kind = "장치나 FIFO 같은 특수 파일"
+        kind = "장치나 FIFO 같은 특수 파일이라"
     else:
         return
-    raise OutputError(f"{os.fspath(path)}은(는) {kind}라 그 자리에 파일을 쓰지 않습니다 — 일반 파일 이름을 주세요")
+    raise OutputError(f"{said}은(는) {kind} 그 자리에 파일을 쓰지 않습니다 — {hint}")
+
+
+def refuse_outside(root: Path, rel: PurePath, hint: str, shown: Path | None = None) -> Path:
+    """``root / rel`` when it can be written without leaving ``root``; else :class:`OutputError`.
+
+    ``root`` is the folder the user named, resolved once by the caller. Every part of the
+    way below it that exists must be a folder, neither a link (never followed, wherever
+    it points) nor a file (named in the message). The file itself must be absent or a
+    regular file (:func:`refuse_special`). Messages name the paths under ``shown`` (the
+    folder as the user spelled it), or under ``root``.
+    """
+    said = shown if shown is not None else root
+    if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+        raise OutputError(f"{shown_path(str(said / rel))}은(는) {shown_path(str(said))} 밖이라 쓰지 않습니다")
+    for depth in range(len(rel.parts)):
+        here = root.joinpath(*rel.parts[:depth])
+        try:
+            mode = os.lstat(here).st_mode
+        except FileNotFoundError:
+            break  # made when written
+        except OSError as exc:
+            raise unwritable(exc, said / rel) from None
+        way = shown_path(str(said.joinpath(*rel.parts[:depth])))
+        if stat.S_ISLNK(mode) and depth:
+            raise OutputError(f"{way}은(는) 링크라 그 안에 쓰지 않습니다 — {hint}")
+        if not stat.S_ISDIR(mode):
+            raise OutputError(f"{shown_path(str(said / rel))}에 쓸 수 없습니다: {way}은(는) 폴더가 아닌 파일입니다")
+    else:
+        refuse_special(root / rel, hint, said / rel)
+    return root / rel
+
+
+def make_folder(folder: Path) -> None:
+    """``mkdir -p``; a file where a folder should be raises ``ENOTDIR`` (a file in the way), not ``EEXIST``."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), os.fspath(folder)) from None
+
+
+def write_temp(folder: Path, data: bytes | Iterable[bytes], suffix: str = "") -> str:
+    """A finished temporary file in ``folder`` holding ``data`` (written, on disk, mode 0644); its path.
+
+    ``data`` may come in pieces (a file copied as it is read). Nothing is left behind when
+    writing fails.
+    """
+    fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{os.getpid()}-", suffix=suffix, dir=folder)
+    try:
+        try:
+            for chunk in [data] if isinstance(data, bytes) else data:
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view) :]
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.chmod(tmp, 0o644)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return tmp
 
 
 def write_atomic(path: Path, data: bytes | str) -> None:
@@ -94,16 +178,8 @@ def write_atomic(path: Path, data: bytes | str) -> None:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     tmp = None
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=path.suffix, dir=path.parent)
-        try:
-            view = memoryview(raw)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        os.chmod(tmp, 0o644)
+        make_folder(path.parent)
+        tmp = write_temp(path.parent, raw, path.suffix)
         os.replace(tmp, path)
     except BaseException as exc:
         if tmp is not None:
@@ -112,6 +188,31 @@ def write_atomic(path: Path, data: bytes | str) -> None:
         if isinstance(exc, OSError) and exc.filename != os.fspath(path):
             raise OSError(exc.errno, exc.strerror, os.fspath(path)) from exc
         raise
+
+
+def write_new(path: Path, data: bytes | str, shown: Path | None = None) -> bool:
+    """Write ``path`` whole, only if nothing is there; ``False`` when something is.
+
+    The file appears at once (a hard link of a finished temporary file), so there is never
+    a half-written file and never one written over another. Raises :class:`OutputError`
+    naming ``shown`` (or ``path``) when it cannot be written, a file where one of its
+    folders should be included.
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tmp = None
+    try:
+        make_folder(path.parent)
+        tmp = write_temp(path.parent, raw, path.suffix)
+        os.link(tmp, path)
+    except FileExistsError:
+        return False
+    except OSError as exc:
+        raise unwritable(exc, shown if shown is not None else path) from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return True
 
 
 def output_path(out: Path, rel: str, suffix: str) -> Path:
@@ -165,13 +266,71 @@ def locked(out: Path, on_wait: Callable[[], None] | None = None) -> Iterator[Non
             os.close(fd)
 
 
-def clean_leftovers(out: Path) -> int:
-    """Remove temporary files that a killed build left behind."""
+def clean_leftovers(out: Path, stale_only: bool = False) -> int:
+    """Remove the temporary files under ``out`` (links to folders not followed); how many.
+
+    A build, holding the folder's lock, removes them all (its own workers' too, once they
+    are gone); with ``stale_only`` only the leftovers of killed writers (:func:`is_leftover`).
+    """
     removed = 0
     for dirpath, _, filenames in os.walk(out):
         for name in filenames:
-            if name.startswith(TMP_PREFIX):
+            if name.startswith(TMP_PREFIX) and (not stale_only or is_leftover(os.path.join(dirpath, name))):
                 with contextlib.suppress(OSError):
                     os.unlink(os.path.join(dirpath, name))
                     removed += 1
+    return removed
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` runs on this machine."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except PermissionError:
+        return True  # someone else's process
+    except (OSError, OverflowError):
+        return False
+    return True
+
+
+def is_leftover(path: str) -> bool:
+    """Whether ``path`` is a temporary file that a killed writer left (see the module's note)."""
+    name = os.path.basename(path)
+    if not name.startswith(TMP_PREFIX):
+        return False
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    if not stat.S_ISREG(st.st_mode) or st.st_mtime >= STARTED:
+        return False
+    match = _PID.match(name, len(TMP_PREFIX))
+    if match is None:
+        return True  # named without a process number: by an earlier version, never by a writer running now
+    pid = int(match.group(1))
+    return pid == os.getpid() or not _running(pid) or time.time() - st.st_mtime > STALE_AFTER
+
+
+_CLEANED: set[str] = set()  # folders this process has cleaned: nothing can be left over in them since
+
+
+def clean_folder(folder: Path) -> int:
+    """Remove the leftovers (:func:`is_leftover`) in ``folder`` itself, once per process; how many."""
+    key = os.path.abspath(folder)
+    if key in _CLEANED:
+        return 0
+    _CLEANED.add(key)
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return 0
+    removed = 0
+    for name in names:
+        path = os.path.join(folder, name)
+        if name.startswith(TMP_PREFIX) and is_leftover(path):
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+                removed += 1
     return removed

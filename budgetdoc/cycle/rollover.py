@@ -17,18 +17,15 @@ list) and the report of what is not rolled and why belong together.
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 from typing import Any
 
-from budgetdoc.batch.files import TMP_PREFIX, unwritable
+from budgetdoc.batch.files import clean_folder, refuse_outside, write_new
 from budgetdoc.check import rules as checks
-from budgetdoc.errors import UsageError, code_for
+from budgetdoc.errors import OutputError, UsageError, code_for
 from budgetdoc.formats.load import LoadError, load_text
 from budgetdoc.formats.sources import Source, discover
 from budgetdoc.formats.yamlout import Flow, dump, leading_comments
@@ -48,6 +45,31 @@ from budgetdoc.names import shown_path
 BASES = ("current",)
 
 ROLLED, EXISTS, ENDED, OTHER_YEAR, PROBLEM = "rolled", "exists", "ended", "other-year", "problem"
+#: How to get past a destination that is not a regular file (a link, a FIFO, a folder in the way).
+HINT = "지우거나 -o로 다른 폴더를 주세요"
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a draft goes: the folder it must stay in (resolved once) and its path below it."""
+
+    given: Path  # that folder as the paths were given (the report names drafts under it)
+    root: Path  # that folder resolved: the data folder, the one holding the year's folder, or -o
+    rel: PurePath  # the draft below it
+
+    @property
+    def shown(self) -> Path:
+        """The draft as the report names it."""
+        return self.given / self.rel
+
+    @property
+    def path(self) -> Path:
+        """The file that is written."""
+        return self.root / self.rel
+
+    def check(self) -> Path:
+        """The file, if it can be written without leaving :attr:`root`; raises :class:`OutputError`."""
+        return refuse_outside(self.root, self.rel, HINT, self.given)
 
 
 @dataclass
@@ -57,7 +79,8 @@ class Entry:
     source: str  # the data file, as shown
     status: str  # ROLLED, EXISTS, ENDED, OTHER_YEAR or PROBLEM
     reason: str = ""
-    target: Path | None = None
+    target: Path | None = None  # the draft, as shown
+    place: Place | None = None
     text: str = ""  # the draft's YAML
     office: str = ""
     account: str = ""
@@ -236,34 +259,39 @@ def roll(project: Project, source: str, to: int) -> dict[str, Any]:
 # --------------------------------------------------------------------------- where drafts go
 
 
-def target_path(source: Source, year: int, to: int, out: Path | None) -> Path | None:
-    """The draft's file: the folder named after ``year`` becomes ``to`` (under ``out`` when given).
+def target_path(source: Source, year: int, to: int, out: Path | None) -> Place | None:
+    """Where the draft goes: the folder named after ``year`` becomes ``to`` (under ``out`` when given).
+
+    The year's folder is looked for only inside the data folder: below the folder given
+    (the nearest to the file first), or the folder given itself (``data/2024`` →
+    ``data/2025``); for a file given by name, its own folder. Never above: how the path
+    is spelled (relative, or absolute through a ``/x/2024/repo``) changes nothing.
 
     A project from a workbook becomes a YAML file named after the workbook (``2024/wb.xlsx`` →
     ``2025/wb.yaml``; with several project sheets ``2025/wb/시트.yaml``).
 
-    ``None`` when no folder of the path is named after the year and no ``out`` is given.
+    ``None`` when there is no year's folder there and no ``out`` is given.
     """
-    suffix = PurePath(source.path).suffix
-    path = source.path
-    if source.workbook:
-        # A draft is YAML: named after the workbook (and its sheet, when it has several), never .xlsx.
-        suffix = ".yaml"
-        sheet_part = source.rel.rsplit("/", 1)[1] if source.sheet and source.rel.endswith("/" + source.sheet) else ""
-        path = str(PurePath(path).with_suffix("")) + (f"/{sheet_part}" if sheet_part else "") + suffix
-    if out is not None:
-        parts = list(PurePath(source.rel + suffix).parts)
-    else:
-        parts = list(PurePath(path).parts)
+    suffix = ".yaml" if source.workbook else PurePath(source.path).suffix  # a draft is YAML, never .xlsx
+    rel = PurePath(source.rel + suffix)
+    folder = out if out is not None else Path(source.root or os.path.dirname(source.path) or ".")
+    parts = list(rel.parts)
     for i in range(len(parts) - 2, -1, -1):
         if parts[i] == str(year):
             parts[i] = str(to)
-            break
-    else:
-        if out is None:
+            return Place(folder, folder.resolve(), PurePath(*parts))
+    if out is None:
+        return _beside_the_year(folder, rel, year, to)
+    return Place(out, out.resolve(), rel)
+
+
+def _beside_the_year(folder: Path, rel: PurePath, year: int, to: int) -> Place | None:
+    """``folder/rel`` moved to the folder ``to`` beside ``folder`` when ``folder`` is the year's; else ``None``."""
+    if folder.name != str(year):
+        folder = folder.resolve()  # `.`, `..`: the folder they name
+        if folder.name != str(year):
             return None
-    rel = Path(*parts)
-    return out / rel if out is not None else rel
+    return Place(folder.parent, folder.parent.resolve(), PurePath(str(to)) / rel)
 
 
 # --------------------------------------------------------------------------- the plan
@@ -319,29 +347,39 @@ def plan(paths: list[str], to: int, out: Path | None = None, base: str = "curren
         if why:
             entry.status, entry.reason = ENDED, why
             continue
-        target = target_path(source, year, to, out)
-        if target is None:
+        place = target_path(source, year, to, out)
+        if place is None:
             entry.reason = f"경로에 {year} 폴더가 없어 초안을 둘 곳을 모릅니다 — -o로 출력 폴더를 주세요"
             continue
+        target = place.shown
         draft = leading_comments(text) + dump(roll(project, shown, to))
         rolled, problems = _reload(draft, str(target))
         if rolled is None:
             entry.reason = f"초안이 검증을 통과하지 못했습니다: {problems}"
             continue
-        entry.target, entry.text = target, draft
+        entry.target, entry.place, entry.text = target, place, draft
         entry.office, entry.account = project.contacts.office, project.overview.account
         entry.amount, entry.previous = compute(project).total.current, compute(rolled).total.previous
-        if os.path.lexists(target):
+        if _exists(place):
             entry.status, entry.reason = EXISTS, f"{shown_path(str(target))}이(가) 이미 있어 쓰지 않습니다"
             continue
         entry.status = ROLLED
-        targets.setdefault(target.resolve(), []).append(entry)
+        targets.setdefault(place.path, []).append(entry)
     for same in targets.values():
         if len(same) > 1:
             for entry in same:
                 others = ", ".join(e.source for e in same if e is not entry)
                 entry.status, entry.reason = PROBLEM, f"{others}와(과) 초안 파일이 같아 둘 다 옮기지 않습니다"
     return result
+
+
+def _exists(place: Place) -> bool:
+    """Whether a regular file is at the draft's place already (what cannot be written there is told by :func:`write`)."""
+    try:
+        place.check()
+    except OutputError:
+        return False
+    return os.path.lexists(place.path)
 
 
 def _reload(text: str, file: str) -> tuple[Project | None, str]:
@@ -359,41 +397,23 @@ def _reload(text: str, file: str) -> tuple[Project | None, str]:
 # --------------------------------------------------------------------------- writing
 
 
-def write_new(path: Path, text: str) -> bool:
-    """Write ``path`` whole, only if it does not exist; ``False`` when it does.
-
-    The file appears at once (a hard link of a finished temporary file), so there is
-    never a half-written draft and never a draft written over an existing file.
-    Raises :class:`~budgetdoc.errors.OutputError` when the folder cannot be written.
-    """
-    tmp = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=TMP_PREFIX, suffix=path.suffix, dir=path.parent)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(text.encode("utf-8"))
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.link(tmp, path)
-    except FileExistsError:
-        return False
-    except OSError as exc:
-        if exc.errno == errno.EEXIST:
-            return False
-        raise unwritable(exc, path) from None
-    finally:
-        if tmp is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-    return True
-
-
 def write(result: Plan) -> None:
-    """Write every draft of ``result`` that is to be rolled; a file that appeared meanwhile is left alone."""
-    for entry in result.rolled:
-        assert entry.target is not None
-        if write_new(entry.target, entry.text):
+    """Write every draft of ``result`` that is to be rolled; a file that appeared meanwhile is left alone.
+
+    Every destination is checked before any draft is written: a link on the way (the
+    year's folder linked elsewhere), a file where a folder should be, or a link, FIFO or
+    device at a draft's name raises :class:`~budgetdoc.errors.OutputError` with nothing
+    written. The leftovers of a rollover killed while writing go first.
+    """
+    rolled = result.rolled
+    paths = []
+    for entry in rolled:
+        assert entry.place is not None
+        paths.append(entry.place.check())
+    for folder in sorted({path.parent for path in paths}):
+        clean_folder(folder)
+    for entry, path in zip(rolled, paths, strict=True):
+        if write_new(path, entry.text, shown=entry.target):
             entry.written = True
         else:
             entry.status, entry.reason = EXISTS, f"{shown_path(str(entry.target))}이(가) 이미 있어 쓰지 않습니다"

@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
-from budgetdoc.batch.files import write_file
+from budgetdoc.batch.files import refuse_outside, write_file
 from budgetdoc.batch.outputs import expect_file, expect_folder, is_folder_name
 from budgetdoc.check.rules import check as check_document
 from budgetdoc.errors import EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, BudgetdocError, NoData, OutputError, UsageError
@@ -32,7 +32,8 @@ from budgetdoc.model.schema import with_modeline
 from budgetdoc.names import shown_path
 
 TEXT_SUFFIX, WORKBOOK_SUFFIX = ".txt", ".xlsx"
-AS_IS = " (가져온 값 그대로 썼습니다)"  # after a check problem of an imported document: its numbers are kept
+AS_IS = " (가져온 값 그대로 썼습니다)"
+LINK_HINT = "출력 폴더 안의 실제 폴더에 씁니다"  # after a check problem of an imported document: its numbers are kept
 
 
 class Unreadable(BudgetdocError):
@@ -235,6 +236,7 @@ class ExportPlan:
     files: list[tuple[str, bytes]] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the folders hold besides YAML files
+    folder: str = ""  # the folder -o named, when one workbook per project is written under it
 
     @property
     def exit_code(self) -> int:
@@ -275,6 +277,7 @@ def plan_export(paths: list[str], out: str) -> ExportPlan:
     if plan.problems:
         return plan
     if is_folder_name(out):
+        plan.folder = out
         plan.files = [
             (os.path.join(out, rel + ".xlsx"), export_workbook([(doc, path, head)])) for doc, path, head, rel in loaded
         ]
@@ -286,4 +289,7 @@ def plan_export(paths: list[str], out: str) -> ExportPlan:
 def write_export(plan: ExportPlan) -> None:
     """Write the planned workbooks (none when the plan has problems); raises :class:`OutputError`."""
     for path, data in [] if plan.problems else plan.files:
+        if plan.folder:  # one workbook per project under the folder named: no link in it is followed
+            base = Path(plan.folder)
+            refuse_outside(base.resolve(), PurePath(os.path.relpath(path, plan.folder)), LINK_HINT, base)
         write_file(path, data)

@@ -148,7 +148,7 @@ def build(
     out = out.resolve()
     jobs = jobs or available_cpus()
     with locked(out, on_wait):
-        clean_leftovers(out)
+        clean_leftovers(out, stale_only=True)  # not another command's file being written there now
         manifest = read_manifest(out, summary.notes)
         documents: dict[str, dict[str, Any]] = manifest["documents"]
         dirty = False

@@ -46,13 +46,25 @@ _CAUSES = {
     errno.EISDIR: "같은 이름의 폴더가 있습니다",
     errno.ENOTDIR: "경로 가운데 폴더가 아닌 파일이 있습니다",
     errno.EEXIST: "같은 이름의 파일이 있습니다",
+    errno.ENOENT: "경로의 폴더가 없습니다",
+    errno.EIO: "디스크 입출력 오류가 났습니다",
+    errno.EBUSY: "다른 프로그램이 쓰고 있습니다",
+    errno.ETXTBSY: "다른 프로그램이 쓰고 있습니다",
+    errno.EINVAL: "이 파일 시스템에서 쓸 수 없는 이름입니다",
+    errno.ELOOP: "링크가 너무 여러 번 이어집니다",
+    errno.EMLINK: "한 폴더에 둘 수 있는 수를 넘었습니다",
+    errno.EFBIG: "파일이 이 파일 시스템에는 너무 큽니다",
+    errno.EMFILE: "열린 파일이 너무 많습니다",
+    errno.ENFILE: "열린 파일이 너무 많습니다",
+    errno.EXDEV: "다른 파일 시스템으로는 옮길 수 없습니다",
 }
 
 
 def unwritable(exc: OSError, path: str | os.PathLike[str] | None = None) -> OutputError:
     """The one line that says which output cannot be written and why."""
     where = os.fspath(path) if path is not None else str(exc.filename or "")
-    cause = _CAUSES.get(exc.errno or 0) or (exc.strerror or str(exc))
+    code = errno.errorcode.get(exc.errno or 0, "")
+    cause = _CAUSES.get(exc.errno or 0) or f"운영 체제 오류 {code or exc.errno} ({exc.strerror or exc})"
     return OutputError(f"{shown_path(where)}에 쓸 수 없습니다: {cause}")
 
 
@@ -69,13 +81,19 @@ def write_file(path: str | os.PathLike[str], data: bytes | str) -> None:
     """Write a file the user named (``-o``) atomically; raises :class:`OutputError` saying why it cannot be.
 
     Only a regular file is replaced: a device (``/dev/null``), a FIFO or a link at ``path``
-    is refused, not replaced by a file. Leftovers of killed writers in its folder go first.
+    is refused, not replaced by a file. Leftovers of killed writers in its folder go first;
+    the folders made for it go again when it cannot be written.
     """
     refuse_special(path)
-    clean_folder(Path(path).parent)
+    folder = Path(path).parent
+    made = [p for p in [folder, *folder.parents] if not os.path.lexists(p)]  # taken back when writing fails
+    clean_folder(folder)
     try:
         write_atomic(Path(path), data)
     except OSError as exc:
+        for empty in made:
+            with contextlib.suppress(OSError):
+                empty.rmdir()
         raise unwritable(exc, path) from None
 
 

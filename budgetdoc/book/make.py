@@ -42,7 +42,7 @@ from markupsafe import Markup
 
 from budgetdoc import PDF_VARIANTS
 from budgetdoc.batch.files import BOOK_CACHE as CACHE
-from budgetdoc.batch.files import locked, unwritable, write_atomic
+from budgetdoc.batch.files import clean_folder, clean_leftovers, locked, refuse_special, unwritable, write_atomic
 from budgetdoc.batch.job import Options, Result, error_result
 from budgetdoc.batch.manifest import environment_key
 from budgetdoc.batch.pool import available_cpus, run_tasks
@@ -336,6 +336,8 @@ def make_book(
     if not sources and shard is None:
         raise BookError(f"책에 넣을 YAML 파일이 없습니다: {' '.join(paths)}")
     out = Path(out)
+    if shard is None:
+        refuse_special(out)  # a device, a FIFO or a link where the book goes is not replaced
     cache = (cache or out.parent / CACHE).resolve()
     jobs = jobs or available_cpus()
     options = Options(formats=("pdf",), variant=variant, draft=draft, timeout=timeout)
@@ -352,6 +354,8 @@ def make_book(
         return _finish(result, started)
     sources = readable
     with locked(cache):
+        clean_leftovers(cache, stale_only=True)
+        clean_folder(out.parent)
         env = environment_key(options) + f"\0book {FORMAT} {SHEET}"  # the key covers this module's source too
         prefix = _prefix(variant)
         keys: dict[str, tuple[str, str]] = {}

@@ -22,7 +22,7 @@ from importlib import resources
 from importlib.abc import Traversable
 from pathlib import Path, PurePosixPath
 
-from budgetdoc.batch.files import TMP_PREFIX, refuse_outside, unwritable, write_atomic
+from budgetdoc.batch.files import TMP_PREFIX, clean_folder, refuse_outside, unwritable, write_atomic
 from budgetdoc.errors import BudgetdocError
 from budgetdoc.model.schema import SCHEMA_FILE, schema_json
 from budgetdoc.names import shown_path
@@ -134,6 +134,7 @@ def init(root: Path, force: bool = False) -> Created:
             target = base / path
             missing = [p for p in [target.parent, *target.parent.parents] if not p.exists()]
             made.extend(reversed(missing))
+            clean_folder(target.parent)
             kept = None
             if os.path.lexists(target):  # the old file stays reachable by a link: taking it back needs no space
                 kept = target.with_name(f"{TMP_PREFIX}{os.getpid()}-{target.name}")

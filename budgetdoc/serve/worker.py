@@ -132,7 +132,9 @@ class Worker:
                 self._stop()
                 if stop.is_set():
                     raise Stopped from None
-                raise RenderFailure("렌더링 프로세스가 멈췄습니다 (다음 저장 때 새로 시작합니다)") from None
+                raise RenderFailure(
+                    "렌더링 프로세스가 멈췄습니다 (새 프로세스로 다시 시작했습니다; 저장하거나 새로 고치면 다시 렌더링합니다)"
+                ) from None
             finally:
                 self._running = None
             if status == "error":

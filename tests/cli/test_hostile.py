@@ -344,7 +344,11 @@ def test_an_empty_data_folder_is_told(
     empty = tmp_path / "data"
     empty.mkdir()
     note = f"{empty}: 데이터 파일(.yaml, .yml, .xlsx)이 없습니다\n"
-    assert run_main(monkeypatch, capsys, "check", str(empty)) == (0, "", note + "파일 0개 검사: 오류 0개, 경고 0개\n")
+    assert run_main(monkeypatch, capsys, "check", str(empty)) == (
+        2,
+        "",
+        note + f"검사할 데이터 파일(.yaml, .yml, .xlsx)이 없습니다: {empty}\n",
+    )
     code, _, err = run_main(monkeypatch, capsys, *BUILD, "-o", str(tmp_path / "out"), str(empty))
     assert code == 0
     assert err.startswith(note)

@@ -332,7 +332,10 @@ def test_no_scheduler_at_the_address_is_one_line(
         __import__("generate").cli, ["build", str(data), "-o", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]
     )
     assert result.exit_code == 2, result.output
-    assert result.output.splitlines()[-1].startswith("오류: Dask 스케줄러 tcp://127.0.0.1:9에 연결할 수 없습니다: ")
+    assert result.output.splitlines()[-1] == (
+        "오류: Dask 스케줄러 tcp://127.0.0.1:9에 연결할 수 없습니다: "
+        "1초 동안 연결되지 않았습니다: 연결 거부 (그 포트에서 기다리는 프로그램이 없습니다)"
+    )
 
 
 # --------------------------------------------------------------------------- the book from shards

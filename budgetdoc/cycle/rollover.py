@@ -25,7 +25,7 @@ from typing import Any
 
 from budgetdoc.batch.files import clean_folder, refuse_outside, write_new
 from budgetdoc.check import rules as checks
-from budgetdoc.errors import OutputError, UsageError, code_for
+from budgetdoc.errors import NoData, OutputError, UsageError, code_for
 from budgetdoc.formats.load import LoadError, load_text
 from budgetdoc.formats.sources import Source, discover
 from budgetdoc.formats.yamlout import Flow, dump, leading_comments
@@ -313,6 +313,8 @@ def plan(paths: list[str], to: int, out: Path | None = None, base: str = "curren
         raise UsageError(f"알 수 없는 기준 {base}; 가능: {', '.join(BASES)}")
     result = Plan(to)
     sources = discover(paths, result.notes)
+    if not sources:  # as check says it: nothing to roll over is a usage error, not a quiet success
+        raise NoData(f"옮길 데이터 파일(.yaml, .yml, .xlsx)이 없습니다: {', '.join(shown_path(p) for p in paths)}")
     year = to - 1
     targets: dict[Path, list[Entry]] = {}
     for source in sources:

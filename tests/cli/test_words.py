@@ -227,3 +227,11 @@ def test_progress_off_a_terminal_counts_and_the_summary_names_the_output(tmp_pat
         f"완료 {data / f'p{n}.yaml'} (…초)" for n in range(3)
     ]
     assert lines[4] == f"만듦 3, 건너뜀 0, 실패 0 (…초) → {out}"
+
+
+def test_rollover_with_no_data_file_is_exit_2(tmp_path: Path) -> None:
+    empty = tmp_path / "data"
+    empty.mkdir()
+    code, out, err = run("rollover", str(empty), "--to", "2026")
+    assert (code, out) == (2, "")
+    assert err == f"오류: 옮길 데이터 파일(.yaml, .yml, .xlsx)이 없습니다: {empty}\n"

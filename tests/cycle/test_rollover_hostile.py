@@ -55,7 +55,7 @@ def refusal(run: subprocess.CompletedProcess[str]) -> str:
     lines = run.stderr.splitlines()
     assert len(lines) == 1, run.stderr
     prefix, _, message = lines[0].partition(": ")
-    assert prefix in ("오류", "Error"), lines[0]
+    assert prefix == "오류", lines[0]
     return message
 
 

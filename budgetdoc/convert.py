@@ -155,7 +155,8 @@ def plan_import(source: str, out: str | None) -> ImportPlan:
         if not out:
             raise UsageError("폴더를 변환할 때는 -o 출력 폴더가 필요합니다.")
         expect_folder(out, "YAML 파일들을")
-        files = sorted(p for p in src.rglob("*") if p.is_file() and p.suffix.lower() in (TEXT_SUFFIX, WORKBOOK_SUFFIX))
+        # Not only regular files: a FIFO or a device named like an input is refused by name, not passed over.
+        files = sorted(p for p in src.rglob("*") if not p.is_dir() and p.suffix.lower() in (TEXT_SUFFIX, WORKBOOK_SUFFIX))
     else:
         if out and not is_folder_name(out) and src.suffix.lower() != WORKBOOK_SUFFIX:
             expect_file(out, (".yaml", ".yml"), "YAML 파일", folder="폴더에")
@@ -261,7 +262,11 @@ def plan_export(paths: list[str], out: str) -> ExportPlan:
     for a path that does not exist.
     """
     plan = ExportPlan()
-    sources = read_sources([s for s in discover(paths, plan.notes) if not s.workbook])
+    found = discover(paths, plan.notes)
+    workbooks = sorted({shown_path(s.path) for s in found if s.workbook})
+    if workbooks:
+        plan.notes.append(f"통합 문서는 다시 내보내지 않습니다 (YAML만 내보냄): {', '.join(workbooks)}")
+    sources = read_sources([s for s in found if not s.workbook])
     if not sources:
         raise NoData(f"내보낼 YAML 파일이 없습니다: {', '.join(shown_path(p) for p in paths)}")
     loaded: list[tuple[Document, str, str, str]] = []

@@ -85,3 +85,90 @@ def test_the_book_does_not_replace_a_fifo_or_a_link(kind: str, tmp_path: Path) -
     assert run.stderr == f"오류: {book}은(는) {what} 그 자리에 파일을 쓰지 않습니다 — 일반 파일 이름을 주세요\n"
     assert book.is_fifo() if kind == "fifo" else book.is_symlink()
     assert not (tmp_path / ".budgetdoc-book").exists()
+
+
+# --------------------------------------------------------------------------- a FIFO named like a workbook
+
+
+def _capped() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+
+@pytest.fixture
+def fifo_folder(tmp_path: Path) -> Path:
+    data = tmp_path / "data" / "2024"
+    data.mkdir(parents=True)
+    shutil.copy(REFERENCE_YAML, data / "a.yaml")
+    os.mkfifo(data / "pipe.xlsx")
+    return tmp_path / "data"
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "line"),
+    [
+        (["check", "DATA"], 2, "DATA/2024/pipe.xlsx:1:1: unreadable: 일반 파일이 아닙니다"),
+        (
+            ["build", "DATA", "-o", "OUT", "--format", "html", "--no-progress"],
+            2,
+            "DATA/2024/pipe.xlsx:1:1: unreadable: ",
+        ),
+        (["book", "DATA", "-o", "OUT/b.pdf", "--no-progress"], 2, "DATA/2024/pipe.xlsx:1:1: unreadable: "),
+        (
+            ["export", "DATA", "-o", "OUT/x.xlsx"],
+            0,
+            "통합 문서는 다시 내보내지 않습니다 (YAML만 내보냄): DATA/2024/pipe.xlsx",
+        ),
+        (["rollover", "DATA", "--to", "2025"], 2, "옮기지 않음: DATA/2024/pipe.xlsx: 일반 파일이 아닙니다 (1행 1열)"),
+        (["import", "DATA", "-o", "OUT/"], 2, "DATA/2024/pipe.xlsx: 일반 파일이 아닙니다"),
+        (["diff", "DATA", "DATA"], 2, "2024/pipe.xlsx:1:1: 일반 파일이 아닙니다 (오류 1개)"),
+    ],
+)
+def test_a_fifo_named_like_a_workbook_hangs_no_command(
+    args: list[str], code: int, line: str, fifo_folder: Path, tmp_path: Path
+) -> None:
+    given = [a.replace("DATA", str(fifo_folder)).replace("OUT", str(tmp_path / "out")) for a in args]
+    run = subprocess.run(
+        [sys.executable, str(ROOT / "generate.py"), *given],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+        preexec_fn=_capped,
+    )
+    assert run.returncode == code, run.stderr
+    said = (run.stdout + run.stderr).splitlines()
+    assert any(s.startswith(line.replace("DATA", str(fifo_folder))) for s in said), said
+    assert "Traceback" not in run.stderr
+    assert (fifo_folder / "2024" / "pipe.xlsx").is_fifo()
+
+
+def test_serve_lists_a_fifo_named_like_a_workbook_without_hanging(fifo_folder: Path) -> None:
+    import httpx
+
+    proc = subprocess.Popen(
+        [sys.executable, str(ROOT / "generate.py"), "serve", str(fifo_folder), "--port", "0"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=_capped,
+    )
+    try:
+        assert proc.stderr is not None
+        url = ""
+        for said in proc.stderr:  # the server names its address once it listens
+            if "미리보기: " in said:
+                url = said.split("미리보기: ", 1)[1].split()[0]
+                break
+        assert url, "the server did not start"
+        index = httpx.get(url, timeout=30)
+        assert index.status_code == 200
+        assert '<td class="state"><span class="status unreadable">읽을 수 없음 (오류 1개)</span></td>' in index.text
+        page = httpx.get(url + "p/" + str(fifo_folder / "2024" / "pipe.xlsx"), timeout=30)
+        assert page.status_code == 200 and "일반 파일이 아닙니다" in page.text
+    finally:
+        proc.send_signal(2)
+        proc.wait(30)
+        if proc.stderr is not None:
+            proc.stderr.close()

@@ -34,6 +34,7 @@ from budgetdoc.batch.files import FORMATS, clean_leftovers, locked, unwritable
 from budgetdoc.batch.job import Options, Result, build_one, error_result, refused_result
 from budgetdoc.batch.manifest import MANIFEST, environment_key, is_fresh, read_manifest, remove_deleted, save
 from budgetdoc.batch.pool import available_cpus, run_tasks
+from budgetdoc.batch.scheduler import parse_address
 from budgetdoc.batch.shards import in_shard
 from budgetdoc.errors import OutputError, TemplateError, UsageError, code_for
 from budgetdoc.formats.reading import UNREADABLE
@@ -130,6 +131,8 @@ def build(
     for fmt in options.formats:
         if fmt not in FORMATS:
             raise UsageError(f"알 수 없는 형식: {fmt} (가능: {', '.join(FORMATS)})")
+    if scheduler is not None:
+        parse_address(scheduler)  # an address this client does not speak is refused before any file is read
     if "pdf" in options.formats:
         check_fonts()
     if "hwpx" in options.formats:

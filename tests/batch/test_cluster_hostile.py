@@ -31,6 +31,7 @@ import pytest
 from conftest import REFERENCE_YAML, ROOT
 
 from budgetdoc.batch import cluster as C
+from budgetdoc.batch import scheduler as S
 
 distributed = pytest.importorskip("distributed")
 
@@ -148,15 +149,15 @@ SILENT = "연결은 되었지만 10초 동안 Dask의 인사가 없습니다 (Da
 HUGE = struct.pack("Q", 7_460_000_000_000_000_000) + bytes(56)  # a length of 6.47 EiB, as the report had it
 
 CASES = [
-    pytest.param(sends(HUGE), C.NOT_DASK, id="length-of-exabytes"),
-    pytest.param(sends(b"\xff" * 4096), C.NOT_DASK, id="0xff-bytes"),
+    pytest.param(sends(HUGE), S.NOT_DASK, id="length-of-exabytes"),
+    pytest.param(sends(b"\xff" * 4096), S.NOT_DASK, id="0xff-bytes"),
     # 24 bytes announced and sent, but as 2 frames of 5 bytes: they do not add up.
-    pytest.param(sends(struct.pack("QQQQ", 24, 2, 5, 5) + bytes(8)), C.NOT_DASK, id="frames-that-do-not-add-up"),
+    pytest.param(sends(struct.pack("QQQQ", 24, 2, 5, 5) + bytes(8)), S.NOT_DASK, id="frames-that-do-not-add-up"),
     # Frames that add up, but not msgpack of a greeting.
-    pytest.param(sends(struct.pack("QQQ", 20, 1, 4) + b"\xc1\xc1\xc1\xc1"), C.NOT_DASK, id="not-msgpack"),
-    pytest.param(sends(b"SSH-2.0-OpenSSH_9.6\r\n"), C.NOT_DASK, id="ssh-banner"),
-    pytest.param(web_server, C.HTTP, id="web-server"),
-    pytest.param(hangs_up, C.CLOSED, id="hangs-up"),
+    pytest.param(sends(struct.pack("QQQ", 20, 1, 4) + b"\xc1\xc1\xc1\xc1"), S.NOT_DASK, id="not-msgpack"),
+    pytest.param(sends(b"SSH-2.0-OpenSSH_9.6\r\n"), S.NOT_DASK, id="ssh-banner"),
+    pytest.param(web_server, S.HTTP, id="web-server"),
+    pytest.param(hangs_up, S.CLOSED, id="hangs-up"),
 ]
 
 
@@ -182,7 +183,7 @@ def test_pythons_http_server(data: Path, tmp_path: Path) -> None:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         address = f"tcp://127.0.0.1:{server.server_address[1]}"
-        assert build(data, tmp_path / "out", address) == f"Dask 스케줄러 {address}{CANNOT}{C.HTTP}"
+        assert build(data, tmp_path / "out", address) == f"Dask 스케줄러 {address}{CANNOT}{S.HTTP}"
     finally:
         server.shutdown()
         server.server_close()
@@ -245,15 +246,15 @@ def test_an_unknown_scheme_is_refused_with_nothing_to_build(tmp_path: Path) -> N
     ],
 )
 def test_parse_address(address: str, host: str, port: int) -> None:
-    assert C.parse_address(address) == ("tcp", host, port)
+    assert S.parse_address(address) == ("tcp", host, port)
 
 
 @pytest.mark.parametrize(
     "address", ["tcp://h:0", "tcp://h:99999", "tcp://h:x", "tcp://h:1/path", "tcp://u@h:1", "tcp://:1", "tcp://"]
 )
 def test_parse_address_wants_a_host_and_a_port(address: str) -> None:
-    with pytest.raises(C.ClusterError, match=f"^Dask 스케줄러 주소 {address}: HOST:PORT 형식이 아닙니다"):
-        C.parse_address(address)
+    with pytest.raises(S.ClusterError, match=f"^Dask 스케줄러 주소 {address}: HOST:PORT 형식이 아닙니다"):
+        S.parse_address(address)
 
 
 def test_workers_wait(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -263,7 +264,7 @@ def test_workers_wait(monkeypatch: pytest.MonkeyPatch) -> None:
     assert C.workers_wait() == 2.5
     for bad in ("0", "-1", "abc", "inf", "nan"):
         monkeypatch.setenv(C.WAIT_ENV, bad)
-        with pytest.raises(C.ClusterError, match=f"^BUDGETDOC_DASK_WAIT={bad}: 작업자를 기다릴 시간은 0보다 큰 초여야"):
+        with pytest.raises(S.ClusterError, match=f"^BUDGETDOC_DASK_WAIT={bad}: 작업자를 기다릴 시간은 0보다 큰 초여야"):
             C.workers_wait()
 
 
@@ -294,7 +295,7 @@ def test_a_scheduler_without_workers(data: Path, tmp_path: Path, no_workers: obj
 
 def test_the_dashboards_port_is_an_http_server(data: Path, tmp_path: Path, no_workers: object) -> None:
     address = f"tcp://127.0.0.1:{no_workers.scheduler.http_server.port}"  # type: ignore[attr-defined]
-    assert build(data, tmp_path / "out", address) == f"Dask 스케줄러 {address}{CANNOT}{C.HTTP}"
+    assert build(data, tmp_path / "out", address) == f"Dask 스케줄러 {address}{CANNOT}{S.HTTP}"
 
 
 def test_a_wrong_waiting_time(data: Path, tmp_path: Path, no_workers: object) -> None:
@@ -447,7 +448,7 @@ def test_tls_with_the_wrong_certificates(data: Path, tmp_path: Path, certificate
     assert message.endswith("): Dask 설정 distributed.comm.tls.ca-file이 스케줄러의 인증서를 서명한 CA인지 확인하세요")
     # A client certificate from another CA: the scheduler does not trust this client.
     message = build(data, tmp_path / "out2", tls_scheduler, **tls(certificates, client="stranger"))
-    assert message == f"Dask 스케줄러 {tls_scheduler}{CANNOT}{C.CLOSED_TLS}"
+    assert message == f"Dask 스케줄러 {tls_scheduler}{CANNOT}{S.CLOSED_TLS}"
     # A file that is not there.
     missing = {**tls(certificates), f"{TLS_ENV}CLIENT__CERT": str(certificates / "nope.pem")}
     assert build(data, tmp_path / "out3", tls_scheduler, **missing) == (
@@ -461,7 +462,7 @@ def test_tls_and_tcp_mixed_up(
     data: Path, tmp_path: Path, certificates: Path, tls_scheduler: str, no_workers: object
 ) -> None:
     plain = tls_scheduler.replace("tls://", "tcp://")
-    assert build(data, tmp_path / "out1", plain) == f"Dask 스케줄러 {plain}{CANNOT}{C.CLOSED}"
+    assert build(data, tmp_path / "out1", plain) == f"Dask 스케줄러 {plain}{CANNOT}{S.CLOSED}"
     secure = no_workers.scheduler_address.replace("tcp://", "tls://")  # type: ignore[attr-defined]
     assert build(data, tmp_path / "out2", secure, **tls(certificates)) == (
         f"Dask 스케줄러 {secure}{CANNOT}TLS로 답하지 않습니다 (TLS 없이 기다리는 스케줄러라면 tcp:// 주소를 쓰세요)"

@@ -324,10 +324,10 @@ def test_a_worker_without_the_fonts_is_refused(full: tuple[Path, Path], tmp_path
 def test_no_scheduler_at_the_address_is_one_line(
     full: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from budgetdoc.batch import cluster as C
+    from budgetdoc.batch import scheduler
 
     data, _ = full
-    monkeypatch.setattr(C, "CONNECT", 1.0)
+    monkeypatch.setattr(scheduler, "CONNECT", 1.0)
     result = CliRunner().invoke(
         __import__("generate").cli, ["build", str(data), "-o", str(tmp_path / "o"), "--scheduler", "tcp://127.0.0.1:9"]
     )

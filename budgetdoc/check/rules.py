@@ -1,5 +1,8 @@
 """The arithmetic rules: pure functions from a loaded document to a list of problems.
 
+Besides the arithmetic, the lengths the form can print: a text value (``text-too-long``) and
+one unbroken word in it (``word-too-long``).
+
 Each rule has a stable id (``RULES``). A problem points at the stated value that is
 wrong, so an editor jumps straight to the cell, and carries the value the arithmetic
 gives (``expected``) and the value the document states (``actual``).
@@ -11,12 +14,43 @@ out; splitting them would scatter the registry.
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from decimal import Decimal
 
-from budgetdoc.model import formula, numbers
+from pydantic import BaseModel
+
+from budgetdoc.model import formula, labels, numbers
 from budgetdoc.model.document import Document, Path, Problem, Project, path_str
 from budgetdoc.model.figures import Figures, compute
+
+CELL_TEXT_MAX = 300
+"""Characters in one text value printed in a table cell (or as the 사업명, 회계, 사업기간).
+
+The form's narrowest text column (과목: 18 % of the page's width) holds about 9 characters a
+line at 9 pt and some 50 lines a page. Measured: 300 characters fit on one page there
+whatever the length of their words (350 characters of five-character words do not, each line
+holding one word), so no single value makes a row taller than a page.
+"""
+
+TEXT_MAX = 2_000
+"""Characters in one line of a paragraph: a ○ or - line of 사업내용, 사업목적, 사업근거, 추진경위,
+추진실적 or 기대효과; more than ten times the longest such line of the published reference. As a
+paragraph, some 35 lines of the page's width; in the cells that hold such lines (사업개요's
+사업내용, 추진실적), a row taller than a page is split across pages.
+"""
+
+WORD_MAX = 200
+"""Characters in one word: a run with no space a line can break at (a no-break space joins).
+
+Longer than any Korean word, 산식 or web address, and 23 lines of the narrowest column. A word
+longer than its line is broken where it does not fit, at a cost that grows with the square of
+its length (WeasyPrint lays the rest of the word out again for each line): 200 characters cost
+nothing to speak of, 10,000 about ten seconds, 200,000 more than an hour.
+"""
+
+PARAGRAPHS: tuple[Path, ...] = (("overview", "summary"), ("description",), ("effects",), ("draft", "todo"))
+"""The fields whose values are lines of a paragraph (:data:`TEXT_MAX`); every other text is a cell's."""
 
 RULES: dict[str, str] = {
     "budget-total": "예산 총괄 계 = 과목 합계 (A·B 각각)",
@@ -36,7 +70,13 @@ RULES: dict[str, str] = {
     "years": "추진실적은 Y−3..Y−1년, 결산은 Y−4..Y−2년, 연속; 사업기간 시작 ≤ 종료",
     "negative-amount": "음수는 증감, 증감률, 예산변경과 산출근거 줄(감액)에만 쓸 수 있음",
     "draft": "rollover가 만든 초안은 사람이 확인하고 draft 항목을 지울 때까지 경고",
+    "text-too-long": f"글 한 값은 표 칸에 {CELL_TEXT_MAX:,}자, 문단(사업내용·사업목적·추진실적 등의 한 줄)에 {TEXT_MAX:,}자까지",
+    "word-too-long": f"띄어 쓰지 않고 이어진 낱말 하나는 {WORD_MAX:,}자까지",
 }
+
+_NO_BREAK = "\u00a0\u2007\u202f"
+_BREAK = re.compile(rf"[^\S{_NO_BREAK}]+")
+"""The spaces a line may break at: every white space but the no-break spaces (as ``keepall.words``)."""
 
 
 def _value(n: int | Decimal) -> int | str:
@@ -621,6 +661,51 @@ def _check_negative(c: _Checker, project: Project) -> None:
             )
 
 
+def _texts(value: object, path: Path = ()) -> Iterator[tuple[Path, str]]:
+    """Every text value of the document (a record's, a list's, a mapping's), with its path."""
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _texts(getattr(value, name), (*path, name))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _texts(item, (*path, i))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(item, (*path, str(key)))
+
+
+def _check_text(c: _Checker, project: Project) -> None:
+    """No value longer than the form prints (:data:`CELL_TEXT_MAX`, :data:`TEXT_MAX`), no word over :data:`WORD_MAX`."""
+    for path, text in _texts(project):
+        name = labels.with_label(path_str(path))
+        paragraph = any(path[: len(p)] == p for p in PARAGRAPHS)
+        limit = TEXT_MAX if paragraph else CELL_TEXT_MAX
+        if len(text) > limit:
+            where = "문단 한 줄은" if paragraph else "표 칸 하나에는 한 쪽에 들어가는"
+            hint = " — 여러 줄로 나누어 적으세요" if paragraph else ""
+            c.add(
+                path,
+                "text-too-long",
+                f"'{name}' 글이 {len(text):,}자로 너무 깁니다: {where} {limit:,}자까지 쓸 수 있습니다{hint}",
+                limit,
+                len(text),
+            )
+        word = max(_BREAK.split(text), key=len)
+        if len(word) > WORD_MAX:
+            joined = any(space in word for space in _NO_BREAK)
+            hint = " (줄바꿈 없는 공백이 낱말을 잇고 있습니다: 보통 공백으로 바꾸세요)" if joined else ""
+            c.add(
+                path,
+                "word-too-long",
+                f"'{name}'에 띄어 쓰지 않고 {len(word):,}자가 이어진 낱말 '{word[:20]}…'이(가) 있습니다: "
+                f"낱말 하나는 {WORD_MAX:,}자까지 쓸 수 있습니다 — 줄이 바뀔 자리에 띄어 쓰세요{hint}",
+                WORD_MAX,
+                len(word),
+            )
+
+
 def _check_draft(c: _Checker, project: Project) -> None:
     draft = project.draft
     if draft is None:
@@ -641,6 +726,7 @@ def _check_draft(c: _Checker, project: Project) -> None:
 
 CHECKS = (
     _check_draft,
+    _check_text,
     _check_negative,
     _check_budget,
     _check_basis,

@@ -54,6 +54,11 @@ FAILING: dict[str, tuple[str, str]] = {
         "fiscal_year: 2024\n",
         "fiscal_year: 2024\ndraft: {source: data/2023/지역균형발전_추진.yaml, todo: [추진실적 2023년]}\n",
     ),
+    "text-too-long": (
+        "detail: 지역균형발전 추진 관련 심의자문위원회 운영\n",
+        "detail: " + "지역균형발전 추진 관련 심의자문위원회 운영 " * 20 + "\n",
+    ),
+    "word-too-long": ("period: 2024.01~2024.12", "period: " + "2024.01~2024.12" * 14),
 }
 
 

@@ -31,6 +31,12 @@ WORD_JOINER = "\u2060"
 LONG_WORD = 10  # characters; a longer word may be broken where it does not fit
 _BETWEEN = re.compile(r"(?<=(\S))(?=(\S))")  # every point between two non-space characters
 _ZWJ = "\u200d"
+_BREAK = re.compile(r"[^\S\u00a0\u2007\u202f]+")  # the spaces a line may break at: not the no-break spaces
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text``: the runs between spaces a line may break at (a no-break space joins)."""
+    return [w for w in _BREAK.split(text) if w]
 
 
 def _continues_cluster(before: str, after: str) -> bool:
@@ -65,7 +71,7 @@ def join_words(root: Any) -> None:
         previous = None
         for child in list(parent):
             if child.get("class") == "kw" and len(child) == 0:
-                if any(len(word) > LONG_WORD for word in (child.text or "").split()):
+                if any(len(word) > LONG_WORD for word in words(child.text or "")):
                     parent.set("style", "overflow-wrap: anywhere")
                 text = keep_all(child.text or "") + (child.tail or "")
                 if previous is None:

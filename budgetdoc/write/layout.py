@@ -689,6 +689,29 @@ def fit(table: Table) -> Table:
     return dataclasses.replace(table, columns=columns, font_pt=None if font == TABLE_PT else round(font, 2))
 
 
+RUNNING_EM = 48.0
+"""The running header's width, in em of its 7.5 pt type: 127 mm, beside the draft mark at the top left."""
+
+
+def running_header(year: int, office: str, department: str) -> str:
+    """``2024년도 예산 사업설명서 · 실·국 부서명``, on one line: a longer 실·국 and 부서명 are cut with ``…``.
+
+    The header is the page's furniture; the 실·국 and the 부서명 print whole in 사업 담당자.
+    """
+    head = f"{year}년도 예산 사업설명서 · "
+    names = f"{office} {department}"
+    if text_em(head + names) <= RUNNING_EM:
+        return head + names
+    room = RUNNING_EM - text_em(head + "…")
+    kept = 0
+    for ch in names:
+        room -= text_em(ch)
+        if room < 0:
+            break
+        kept += 1
+    return head + names[:kept].rstrip() + "…"
+
+
 def build(project: Project, figures: Figures, marked: frozenset[str] = frozenset(), draft: bool = False) -> Layout:
     """The whole printed structure of ``project``; ``marked`` fields print as wrong (drafts)."""
     b = _Builder(project, figures, marked)
@@ -698,7 +721,7 @@ def build(project: Project, figures: Figures, marked: frozenset[str] = frozenset
         fiscal_year=project.fiscal_year,
         office=c.office,
         department=c.department,
-        running=f"{project.fiscal_year}년도 예산 사업설명서 · {c.office} {c.department}",
+        running=running_header(project.fiscal_year, c.office, c.department),
         created=document_date(project),
         draft=draft,
         sections=(b.basic(), b.budget(), b.description(), b.effects(), b.settlement()),

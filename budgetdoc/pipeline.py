@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from budgetdoc.write.layout import Layout
 
 _RENDERER: Any = None
+TOO_LONG = ("text-too-long", "word-too-long")  # the rules whose draft is printed with the values cut
 
 
 def worker_renderer() -> Any:
@@ -67,7 +68,12 @@ class Prepared:
         assert self.doc is not None and self.figures is not None, "not renderable"
         if self._layout is None:
             bad = self.errors
-            self._layout = layout.build(self.doc.project, self.figures, frozenset(p.field for p in bad), bool(bad))
+            project = self.doc.project
+            if any(p.rule in TOO_LONG for p in bad):  # a draft prints the start of a value no page can hold
+                from budgetdoc.check.rules import printable  # deferred (see the module's docstring)
+
+                project = printable(project)
+            self._layout = layout.build(project, self.figures, frozenset(p.field for p in bad), bool(bad))
         return self._layout
 
     def html(self) -> str:

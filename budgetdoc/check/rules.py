@@ -17,6 +17,7 @@ import contextlib
 import re
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel
 
@@ -704,6 +705,52 @@ def _check_text(c: _Checker, project: Project) -> None:
                 WORD_MAX,
                 len(word),
             )
+
+
+_WORD = re.compile(rf"(?:[^\s]|[{_NO_BREAK}]){{{WORD_MAX + 1},}}")  # a run longer than a word may be
+
+
+def _cut(text: str, limit: int) -> str:
+    """``text`` as a draft prints it: each word over :data:`WORD_MAX` and the value over ``limit`` cut, and said so."""
+    marked = _WORD.sub(lambda m: m[0][:WORD_MAX] + "\0", text)  # \0: where a word was cut
+    kept = marked[:limit]
+    shown = len(kept) - kept.count("\0")
+    return kept.rstrip("\0").replace("\0", "…") + f"… ({len(text):,}자 가운데 {shown:,}자만 보임)"
+
+
+def _printable(value: Any, path: Path) -> Any:
+    if isinstance(value, str):
+        paragraph = any(path[: len(p)] == p for p in PARAGRAPHS)
+        limit = TEXT_MAX if paragraph else CELL_TEXT_MAX
+        return _cut(value, limit) if len(value) > limit or _WORD.search(value) else value
+    if isinstance(value, BaseModel):
+        changed = {}
+        for name in type(value).model_fields:
+            old = getattr(value, name)
+            new = _printable(old, (*path, name))
+            if new is not old:
+                changed[name] = new
+        return value.model_copy(update=changed) if changed else value
+    if isinstance(value, list):
+        items = [_printable(item, (*path, i)) for i, item in enumerate(value)]
+        return items if any(n is not o for n, o in zip(items, value, strict=True)) else value
+    if isinstance(value, dict):
+        pairs = {key: _printable(item, (*path, str(key))) for key, item in value.items()}
+        return pairs if any(pairs[k] is not value[k] for k in value) else value
+    return value
+
+
+def printable(project: Project) -> Project:
+    """The project a draft prints: every text over the form's limits cut, with how much was left out.
+
+    A document over :data:`WORD_MAX`, :data:`CELL_TEXT_MAX` or :data:`TEXT_MAX` fails its
+    checks (``text-too-long``, ``word-too-long``) and is not built; its draft (``--draft``,
+    the live preview, a drafted book) shows the cell marked, with the start of the value
+    and ``… (N자 가운데 M자만 보임)``, instead of spending minutes on a word no page can
+    hold. Values within the limits are the very same objects.
+    """
+    cut: Project = _printable(project, ())
+    return cut
 
 
 def _check_draft(c: _Checker, project: Project) -> None:

@@ -227,3 +227,37 @@ def test_a_row_of_paragraph_lines_taller_than_a_page_goes_on_to_the_next(rendere
     pages = printed(pdf, alphabet)
     assert "".join(pages) == value.replace(" ", "")
     assert sum(1 for page in pages if page) >= 2
+
+
+# --------------------------------------------------------------------------- drafts: the start of the value, said so
+
+
+def test_a_draft_prints_the_start_of_a_value_no_page_can_hold(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    word = "위" * 200_000
+    (data / "long.yaml").write_text(MINIMAL.replace("purpose: [시험]", f"purpose: [{word}]"), encoding="utf-8")
+    out = tmp_path / "out"
+    args = ["build", str(data), "-o", str(out), "--no-progress", "--draft", "--format", "pdf,hwpx", "-j", "1"]
+    result = CliRunner().invoke(cli, args, catch_exceptions=False)
+    assert result.exit_code == 1
+    pdf = (out / "_drafts" / "long.pdf").read_bytes()
+    text = re.sub(r"\s", "", pdftotext(pdf))
+    assert "위" * WORD_MAX + "…(200,000자가운데200자만보임)" in text
+    assert "위" * (WORD_MAX + 1) not in text
+    hwpx = zipfile.ZipFile(io.BytesIO((out / "_drafts" / "long.hwpx").read_bytes()))
+    section = hwpx.read("Contents/section0.xml").decode("utf-8")
+    assert "위" * WORD_MAX + "… (200,000자 가운데 200자만 보임)" in section
+
+
+def test_printable_leaves_a_document_within_the_limits_as_it_is() -> None:
+    from budgetdoc.check.rules import printable
+
+    project = load_text(MINIMAL, "x.yaml").project
+    assert printable(project) is project
+    long = load_text(with_value(("contacts", "department"), "부" * 400), "x.yaml").project
+    cut = printable(long)
+    assert cut.contacts.department == "부" * WORD_MAX + "… (400자 가운데 200자만 보임)"
+    spaced = load_text(with_value(("contacts", "department"), "부서 " * 150), "x.yaml").project
+    assert printable(spaced).contacts.department == ("부서 " * 100) + "… (450자 가운데 300자만 보임)"
+    assert cut.budget is long.budget  # untouched parts are the same objects

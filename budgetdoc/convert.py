@@ -156,7 +156,9 @@ def plan_import(source: str, out: str | None) -> ImportPlan:
             raise UsageError("폴더를 변환할 때는 -o 출력 폴더가 필요합니다.")
         expect_folder(out, "YAML 파일들을")
         # Not only regular files: a FIFO or a device named like an input is refused by name, not passed over.
-        files = sorted(p for p in src.rglob("*") if not p.is_dir() and p.suffix.lower() in (TEXT_SUFFIX, WORKBOOK_SUFFIX))
+        files = sorted(
+            p for p in src.rglob("*") if not p.is_dir() and p.suffix.lower() in (TEXT_SUFFIX, WORKBOOK_SUFFIX)
+        )
     else:
         if out and not is_folder_name(out) and src.suffix.lower() != WORKBOOK_SUFFIX:
             expect_file(out, (".yaml", ".yml"), "YAML 파일", folder="폴더에")

@@ -290,9 +290,15 @@ def test_a_draft_goes_away_once_the_document_is_fixed(tmp_path: Path) -> None:
 
 
 def test_leftover_temporary_files_are_cleaned(copy: Path) -> None:
-    (copy / "out" / "2024" / f"{F.TMP_PREFIX}x1.pdf").write_bytes(b"%PDF-1.7 half")
+    folder = copy / "out" / "2024"
+    killed = folder / f"{F.TMP_PREFIX}4194999-x1.pdf"  # a writer killed before this build began (no such process)
+    killed.write_bytes(b"%PDF-1.7 half")
+    hour_ago = time.time() - 3600
+    os.utime(killed, (hour_ago, hour_ago))
+    live = folder / f"{F.TMP_PREFIX}1-x2.xlsx"  # another command writing there now (pid 1 runs)
+    live.write_bytes(b"PK half")
     run_build(copy / "data", copy / "out")
-    assert not list((copy / "out").rglob(f"{F.TMP_PREFIX}*"))
+    assert sorted(p.name for p in (copy / "out").rglob(f"{F.TMP_PREFIX}*")) == [live.name]
 
 
 def test_output_paths_cannot_leave_the_output_folder(tmp_path: Path) -> None:

@@ -594,13 +594,14 @@ def test_nothing_is_written_into_the_watched_folder(server: Server, data: Path) 
 
 # --------------------------------------------------------------------------- a slow document
 
-WORD = 5000  # characters of one unbroken word: its PDF takes seconds (WeasyPrint's line breaking is quadratic)
+LINES = 150  # 사업목적 lines of 1,990 characters each (within the limits): its PDF takes seconds, about 60 pages
+MARK = "가나다라"  # the words of those lines
 
 
-def slow_project(title: str, word: int = WORD) -> dict[str, Any]:
+def slow_project(title: str, lines: int = LINES) -> dict[str, Any]:
     project = yaml.safe_load(REFERENCE_YAML.read_text(encoding="utf-8"))
     project["title"] = title
-    project["description"]["purpose"] = ["가" * word]
+    project["description"]["purpose"] = [" ".join([MARK] * 398)] * lines or ["시험"]
     return project
 
 
@@ -652,10 +653,10 @@ def test_a_slow_pdf_delays_only_its_own_document(slow: Server, tmp_path: Path) -
     page = slow.get(slow.page(other)).text
     waited = time.monotonic() - started
     assert "느린 문서 옆의 사업" in (document(page) or "")
-    assert pdf.is_alive(), "the PDF was done before the other page was asked for: make WORD longer"
+    assert pdf.is_alive(), "the PDF was done before the other page was asked for: make LINES more"
     pdf.join(LIMIT * 2)
     assert pdf.response is not None and pdf.response.status_code == 200
-    assert "가" * 20 in pdf_text(pdf.response.content, tmp_path)
+    assert f"{MARK} {MARK}" in pdf_text(pdf.response.content, tmp_path)
     assert waited < pdf.seconds / 2, (waited, pdf.seconds)
 
 
@@ -666,11 +667,11 @@ def test_a_save_stops_the_rendering_of_the_version_before(slow: Server, tmp_path
     before = set(slow.workers())
     pdf = Fetch(slow, "/pdf/" + str(path))
     time.sleep(1.0)  # the PDF is being rendered
-    save_by_rename(path, yaml.safe_dump(slow_project("고친 사업", word=10), allow_unicode=True, sort_keys=False))
+    save_by_rename(path, yaml.safe_dump(slow_project("고친 사업", lines=0), allow_unicode=True, sort_keys=False))
     pdf.join(LIMIT * 2)
     assert pdf.response is not None and pdf.response.status_code == 200
     text = pdf_text(pdf.response.content, tmp_path)
-    assert "고친 사업" in text and "가" * 20 not in text  # the PDF of the version saved last
+    assert "고친 사업" in text and MARK not in text  # the PDF of the version saved last
     # The rendering of the version before was stopped: its process was killed and another one started.
     deadline = time.monotonic() + LIMIT
     while len(before - set(slow.workers())) != 1 and time.monotonic() < deadline:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.server
 import os
 import queue
-import resource
 import shutil
 import signal
 import socket
@@ -29,6 +28,7 @@ from pathlib import Path
 
 import pytest
 from conftest import REFERENCE_YAML, ROOT
+from processes import capped
 
 from budgetdoc.batch import cluster as C
 from budgetdoc.batch import scheduler as S
@@ -37,10 +37,6 @@ distributed = pytest.importorskip("distributed")
 
 LIMIT = 30  # seconds a case may take, from the command's start to its exit
 TLS_ENV = "DASK_DISTRIBUTED__COMM__TLS__"
-
-
-def capped() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
 
 
 @pytest.fixture(scope="module")

@@ -12,17 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import resource
 import signal
-import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import MINIMAL, ROOT
+from conftest import MINIMAL
+from processes import KILLED_WHILE_WRITING, generate, refusal, tree
 
 from budgetdoc.batch.files import TMP_PREFIX
 from budgetdoc.batch.manifest import MANIFEST, MANIFEST_VERSION
@@ -30,65 +28,6 @@ from budgetdoc.batch.manifest import MANIFEST, MANIFEST_VERSION
 ENV = "e" * 64
 HINT = "지우거나 빈 폴더에 합치세요"
 PART_HINT = "샤드 폴더 안의 일반 파일만 합칩니다"
-
-
-def capped() -> None:
-    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-
-
-def generate(*args: str | Path, cwd: Path = ROOT, code: str | None = None) -> subprocess.CompletedProcess[str]:
-    """``generate.py ARGS`` in its own process; with ``code``, that Python runs first (``-c``)."""
-    head = [sys.executable, "-c", code] if code else [sys.executable, str(ROOT / "generate.py")]
-    return subprocess.run(
-        [*head, *map(str, args)],
-        cwd=cwd,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-        preexec_fn=capped,
-    )
-
-
-# The writer killed (SIGKILL) the moment its first temporary file is written, before it is renamed.
-KILLED_WHILE_WRITING = (
-    "import os, runpy, signal, sys\n"
-    "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)\n"
-    f"sys.argv = [{str(ROOT / 'generate.py')!r}, *sys.argv[1:]]\n"
-    f"runpy.run_path({str(ROOT / 'generate.py')!r}, run_name='__main__')\n"
-)
-
-
-def refusal(run: subprocess.CompletedProcess[str]) -> str:
-    """The one line of a refusal (exit 2), without the error prefix."""
-    assert run.returncode == 2, run.stdout + run.stderr
-    assert run.stdout == ""
-    lines = run.stderr.splitlines()
-    assert len(lines) == 1, run.stderr
-    prefix, _, message = lines[0].partition(": ")
-    assert prefix == "오류", lines[0]
-    return message
-
-
-def tree(root: Path) -> dict[str, tuple[Any, ...]]:
-    """Every node under ``root`` (links not followed): its kind, inode and content or target."""
-    nodes: dict[str, tuple[Any, ...]] = {}
-    if not os.path.lexists(root):
-        return nodes
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            path = Path(dirpath) / name
-            st = path.lstat()
-            rel = path.relative_to(root).as_posix()
-            if stat.S_ISLNK(st.st_mode):
-                nodes[rel] = ("link", st.st_ino, os.readlink(path))
-            elif stat.S_ISREG(st.st_mode):
-                nodes[rel] = ("file", st.st_ino, st.st_mtime_ns, path.read_bytes())
-            elif stat.S_ISDIR(st.st_mode):
-                nodes[rel] = ("folder", st.st_ino)
-            else:
-                nodes[rel] = ("special", st.st_ino, stat.S_IFMT(st.st_mode))
-    return nodes
 
 
 def make_part(folder: Path, docs: dict[str, bytes]) -> Path:

@@ -17,19 +17,10 @@ from pathlib import Path
 
 import pytest
 from conftest import MINIMAL, REFERENCE_YAML, ROOT
+from processes import capped, generate
 
 from budgetdoc.batch import files
 from budgetdoc.errors import OutputError
-
-
-def generate(*args: str | Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, str(ROOT / "generate.py"), *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
 
 
 def test_a_failed_write_takes_back_the_folders_made_for_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -90,12 +81,6 @@ def test_the_book_does_not_replace_a_fifo_or_a_link(kind: str, tmp_path: Path) -
 # --------------------------------------------------------------------------- a FIFO named like a workbook
 
 
-def _capped() -> None:
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
-
-
 @pytest.fixture
 def fifo_folder(tmp_path: Path) -> Path:
     data = tmp_path / "data" / "2024"
@@ -135,7 +120,7 @@ def test_a_fifo_named_like_a_workbook_hangs_no_command(
         text=True,
         timeout=30,
         check=False,
-        preexec_fn=_capped,
+        preexec_fn=capped,
     )
     assert run.returncode == code, run.stderr
     said = (run.stdout + run.stderr).splitlines()
@@ -152,7 +137,7 @@ def test_serve_lists_a_fifo_named_like_a_workbook_without_hanging(fifo_folder: P
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        preexec_fn=_capped,
+        preexec_fn=capped,
     )
     try:
         assert proc.stderr is not None

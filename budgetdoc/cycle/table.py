@@ -15,9 +15,7 @@ properties and the zip entries carry fixed times.
 from __future__ import annotations
 
 import io
-import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -28,6 +26,7 @@ from openpyxl.worksheet.page import PageMargins
 
 from budgetdoc.cycle.diff import Diff, Entry, Money, Place, short
 from budgetdoc.formats.workbook.form import FONT
+from budgetdoc.formats.workbook.write import fixed_times
 from budgetdoc.model.numbers import change_rate, won
 
 SHEET = "신구대비표"
@@ -233,23 +232,7 @@ def workbook(diff: Diff) -> bytes:
     wb.properties.creator = "budgetdoc"
     out = io.BytesIO()
     wb.save(out)
-    return _fixed_times(out.getvalue())
-
-
-def _fixed_times(data: bytes) -> bytes:
-    """Same comparison, same bytes: fixed dates in the document properties and on the zip entries."""
-    source = zipfile.ZipFile(io.BytesIO(data))
-    out = io.BytesIO()
-    stamp = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
-        for info in source.infolist():
-            content = source.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                content = stamp.sub(rb"\g<1>2000-01-01T00:00:00Z\g<2>", content)
-            fixed = zipfile.ZipInfo(info.filename, date_time=(2000, 1, 1, 0, 0, 0))
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            target.writestr(fixed, content)
-    return out.getvalue()
+    return fixed_times(out.getvalue())
 
 
 def summary(diff: Diff, path: str) -> str:

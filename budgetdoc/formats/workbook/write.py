@@ -562,11 +562,11 @@ def _workbook(sheets: list[_Sheet], blank: int) -> bytes:
     wb.active = 1 if sheets else 0  # the first project sheet; the guide is one tab to the left
     out = io.BytesIO()
     wb.save(out)
-    return _fixed_times(out.getvalue())
+    return fixed_times(out.getvalue())
 
 
-def _fixed_times(data: bytes) -> bytes:
-    """Same projects, same bytes: the document properties carry a fixed date, the zip fixed times."""
+def fixed_times(data: bytes) -> bytes:
+    """Same content, same bytes: the document properties carry a fixed date, the zip entries fixed times."""
     source = zipfile.ZipFile(io.BytesIO(data))
     out = io.BytesIO()
     stamp = re.compile(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(</dcterms:)")

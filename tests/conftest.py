@@ -247,3 +247,19 @@ def libreoffice_rows(tmp_path: Path, paths: list[Path], sheet: int, row: int, co
         [*run, "macro:///Standard.Module1.RunFromEnv"], check=True, capture_output=True, timeout=600, env=env
     )
     assert all(p.stat().st_mtime_ns != before[p] for p in paths), "LibreOffice did not save the workbooks"
+
+
+@pytest.fixture
+def mounted(tmp_path: Path) -> Iterator[Path]:
+    """A small tmpfs of our own (root only), unmounted at the end."""
+    where = tmp_path / "disk"
+    where.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(where)], capture_output=True, check=False
+    )
+    if done.returncode != 0:
+        pytest.skip(f"mount is not permitted here: {done.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)

@@ -71,7 +71,7 @@ from budgetdoc.pipeline import worker_renderer
 from budgetdoc.write.assets import check_fonts
 
 BATCH = 200  # documents per task at most (fewer when there are too few to keep every worker busy)
-WAIT = 25.0  # seconds a build waits while the scheduler has no worker (none started yet, or all gone)
+WAIT = 20.0  # seconds a build waits while the scheduler has no worker (none started yet, or all gone)
 WAIT_ENV = "BUDGETDOC_DASK_WAIT"  # seconds, instead of WAIT
 CLOSE = 5.0  # seconds to close the client at the end
 POLL = 0.05  # seconds between looks for finished batches

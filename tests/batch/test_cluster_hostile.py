@@ -255,7 +255,7 @@ def test_parse_address_wants_a_host_and_a_port(address: str) -> None:
 
 def test_workers_wait(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(C.WAIT_ENV, raising=False)
-    assert C.workers_wait() == C.WAIT == 25
+    assert C.workers_wait() == C.WAIT == 20
     monkeypatch.setenv(C.WAIT_ENV, "2.5")
     assert C.workers_wait() == 2.5
     for bad in ("0", "-1", "abc", "inf", "nan"):

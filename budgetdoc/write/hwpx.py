@@ -329,6 +329,9 @@ class _Writer:
             for c in range(c1, c2 + 1)
             if (r, c) != (r1, c1)
         }
+        # Before the merges the grid is plain: row r's c-th cell. Looked up once here (python-hwpx's
+        # table.cell() rebuilds the whole grid on every call, which made a long table quadratic).
+        grid = [row.cells for row in table.rows]
         for r, row in enumerate(spec.rows):
             if len(row) != n_cols:
                 raise ValueError(f"table row {r} has {len(row)} cells, expected {n_cols}")
@@ -337,7 +340,8 @@ class _Writer:
                     if cell != EMPTY:
                         raise ValueError(f"cell ({r}, {c}) is covered by a merge but holds {cell.lines!r}")
                     continue
-                self._fill(table, r, c, cell)
+                self._fill(grid[r][c], cell)
+        table.mark_dirty()
         for r1, c1, r2, c2 in spec.merges:
             table.merge_cells(r1, c1, r2, c2)
         if spec.header_rows:
@@ -350,9 +354,9 @@ class _Writer:
         table.set_treat_as_char(False)  # a table may break across pages
         return table
 
-    def _fill(self, table: Any, r: int, c: int, cell: Cell) -> None:
+    def _fill(self, target: Any, cell: Cell) -> None:
         if cell.kind in ("head", "label"):
-            table.set_cell_border_fill(r, c, self.shaded)
+            target.element.set("borderFillIDRef", str(self.shaded))
             char, align = self.bold, "CENTER"
         elif cell.kind == "num":
             char, align = self.normal, "RIGHT"
@@ -363,9 +367,8 @@ class _Writer:
         else:
             char, align = self.normal, "LEFT"
         if cell.wrong:
-            table.set_cell_border_fill(r, c, self.wrong_fill)
+            target.element.set("borderFillIDRef", str(self.wrong_fill))
             char = self.wrong_char
-        target = table.cell(r, c)
         for i, line in enumerate(cell.lines):
             indent = i < len(cell.indent) and cell.indent[i]
             if i == 0:

@@ -24,6 +24,7 @@ from pathlib import Path, PurePosixPath
 
 from budgetdoc.batch.files import TMP_PREFIX, clean_folder, refuse_outside, unwritable, write_atomic
 from budgetdoc.errors import BudgetdocError
+from budgetdoc.formats.reading import Refused, read_file
 from budgetdoc.model.schema import SCHEMA_FILE, schema_json
 from budgetdoc.names import shown_path
 
@@ -95,7 +96,10 @@ def _plan(base: Path, root: Path, force: bool) -> tuple[dict[PurePosixPath, byte
             writes[path] = data
             decisions.append(f"{path}: 이미 있는 파일을 덮어씁니다 (--force)")
         elif path == GITIGNORE:
-            existing = target.read_bytes()
+            try:  # through the one reader: a regular file, at most MAX_DATA, never a FIFO that blocks
+                existing = read_file(target)
+            except Refused as exc:
+                raise InitError(f"{shown_path(str(root / path))}: {exc.message}") from None
             missing = _missing_lines(existing, data)
             if missing:
                 glue = b"" if not existing or existing.endswith(b"\n") else b"\n"

@@ -289,3 +289,14 @@ def test_a_failed_write_takes_back_every_file_and_folder(tmp_path: Path, monkeyp
     assert result.output == f"오류: {target / 'README.budgetdoc.md'}에 쓸 수 없습니다: 디스크에 남은 공간이 없습니다\n"
     assert {p.relative_to(target): p.read_bytes() for p in target.rglob("*") if p.is_file()} == before
     assert sorted(p for p in target.rglob("*") if p.is_dir()) == folders  # no empty folder left behind
+
+
+def test_an_existing_gitignore_is_read_within_the_limit(tmp_path: Path) -> None:
+    target = tmp_path / "r"
+    target.mkdir()
+    with (target / ".gitignore").open("wb") as fh:
+        fh.truncate(3 * 1024 * 1024)
+    code, out = init(target)
+    assert code == 2
+    assert out == f"오류: {target / '.gitignore'}: 파일이 너무 큽니다 (최대 2,097,152바이트)\n"
+    assert sorted(p.name for p in target.iterdir()) == [".gitignore"]  # nothing written

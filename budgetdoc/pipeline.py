@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from budgetdoc.write.layout import Layout
 
 _RENDERER: Any = None
-TOO_LONG = ("text-too-long", "word-too-long")  # the rules whose draft is printed with the values cut
 
 
 def worker_renderer() -> Any:
@@ -69,7 +68,7 @@ class Prepared:
         if self._layout is None:
             bad = self.errors
             project = self.doc.project
-            if any(p.rule in TOO_LONG for p in bad):  # a draft prints the start of a value no page can hold
+            if bad:  # a draft prints the start of a value no page can hold (the same project when there is none)
                 from budgetdoc.check.rules import printable  # deferred (see the module's docstring)
 
                 project = printable(project)

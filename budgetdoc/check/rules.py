@@ -44,10 +44,11 @@ paragraph, some 35 lines of the page's width; in the cells that hold such lines 
 WORD_MAX = 200
 """Characters in one word: a run with no space a line can break at (a no-break space joins).
 
-Longer than any Korean word, 산식 or web address, and 23 lines of the narrowest column. A word
+Longer than any Korean word or 산식 (the longest unbroken run among the published lines and sources of
+tests/fixtures/formulas/ is a 170-character web address), and 23 lines of the narrowest column. A word
 longer than its line is broken where it does not fit, at a cost that grows with the square of
 its length (WeasyPrint lays the rest of the word out again for each line): 200 characters cost
-nothing to speak of, 10,000 about ten seconds, 200,000 more than an hour.
+nothing to speak of, 10,000 about ten seconds (measured); by the square, 200,000 would take more than an hour.
 """
 
 PARAGRAPHS: tuple[Path, ...] = (("overview", "summary"), ("description",), ("effects",), ("draft", "todo"))
@@ -677,12 +678,17 @@ def _texts(value: object, path: Path = ()) -> Iterator[tuple[Path, str]]:
             yield from _texts(item, (*path, str(key)))
 
 
+def _limit(path: Path) -> tuple[bool, int]:
+    """Whether the value at ``path`` is a paragraph line, and the characters it may hold."""
+    paragraph = any(path[: len(p)] == p for p in PARAGRAPHS)
+    return paragraph, TEXT_MAX if paragraph else CELL_TEXT_MAX
+
+
 def _check_text(c: _Checker, project: Project) -> None:
     """No value longer than the form prints (:data:`CELL_TEXT_MAX`, :data:`TEXT_MAX`), no word over :data:`WORD_MAX`."""
     for path, text in _texts(project):
         name = labels.with_label(path_str(path))
-        paragraph = any(path[: len(p)] == p for p in PARAGRAPHS)
-        limit = TEXT_MAX if paragraph else CELL_TEXT_MAX
+        paragraph, limit = _limit(path)
         if len(text) > limit:
             where = "문단 한 줄은" if paragraph else "표 칸 하나에는 한 쪽에 들어가는"
             hint = " — 여러 줄로 나누어 적으세요" if paragraph else ""
@@ -720,8 +726,7 @@ def _cut(text: str, limit: int) -> str:
 
 def _printable(value: Any, path: Path) -> Any:
     if isinstance(value, str):
-        paragraph = any(path[: len(p)] == p for p in PARAGRAPHS)
-        limit = TEXT_MAX if paragraph else CELL_TEXT_MAX
+        _, limit = _limit(path)
         return _cut(value, limit) if len(value) > limit or _WORD.search(value) else value
     if isinstance(value, BaseModel):
         changed = {}
